@@ -1,0 +1,1 @@
+"""The ``chatcontract`` command line: one module per command, each thin."""

@@ -1,0 +1,88 @@
+"""The Typer application and the entry point that turns errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from chatcontract import __version__
+from chatcontract.cli.common import EXIT_CODES_HELP, fail
+from chatcontract.errors import UsageError
+
+try:  # Typer >= 0.29 vendors Click
+    from typer._click import exceptions as cx
+except ImportError:  # pragma: no cover - older Typer on Click
+    from click import exceptions as cx  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="chatcontract",
+    help="Reliability toolkit for OpenAI-compatible chat-completions APIs. " + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Each module registers its command(s) with ``register(app)``; order is the help order.
+COMMAND_MODULES = ("probe", "sim", "call", "profile")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chatcontract {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """chatcontract: prove what your chat-completions client does when calls go wrong."""
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"chatcontract.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"chatcontract.cli.{name}":
+                continue  # a command another issue has not landed yet
+            raise
+        module.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one-line errors, exit 2 on bad input, never a traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="chatcontract")
+    except cx.NoArgsIsHelpError as exc:
+        exc.ctx and typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except cx.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        fail(f"{exc.format_message()}{hint}")
+    except cx.Abort:
+        fail("aborted", 130)
+    except UsageError as exc:
+        fail(str(exc), exc.exit_code)
+    except cx.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from chatcontract.config import API_KEY_ENV
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Target base URL including the version prefix (env COMETAPI_BASE_URL)."),
+]
+ApiKeyEnvOpt = Annotated[
+    str,
+    typer.Option("--api-key-env", help="Name of the environment variable holding the API key."),
+]
+ApiKeyFileOpt = Annotated[
+    Path | None,
+    typer.Option("--api-key-file", help="File holding the API key (one line). Keys are never taken on the command line."),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name (env COMETAPI_MODEL).")]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", help="Contract profile: cometapi, openai, openai-compatible, or a YAML file.")
+]
+DEFAULT_API_KEY_ENV = API_KEY_ENV
+
+EXIT_CODES_HELP = "Exit codes: 0 success, 1 a check failed or findings, 2 usage or input error, 3 inconclusive."
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error and exit (2: bad input)."""
+    err_console.print(f"chatcontract: error: {message}", markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def note(message: str) -> None:
+    """A one-line note on stderr (progress, what was assumed)."""
+    err_console.print(message, markup=False, soft_wrap=True)

@@ -1,0 +1,94 @@
+"""Where the target, the key and the model come from.
+
+The base URL comes from ``--base-url`` or ``COMETAPI_BASE_URL``; the key from the environment
+variable named by ``--api-key-env`` (default ``COMETAPI_API_KEY``) or from ``--api-key-file`` —
+never from the command line. Records keep only the key's source name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from chatcontract.contract.profile import Profile
+from chatcontract.errors import UsageError
+
+BASE_URL_ENV = "COMETAPI_BASE_URL"
+API_KEY_ENV = "COMETAPI_API_KEY"
+MODEL_ENV = "COMETAPI_MODEL"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An API key and the name of where it came from (the only part that is ever shown)."""
+
+    key: str = field(repr=False)
+    source: str
+
+    def __str__(self) -> str:
+        return f"<credential from {self.source}>"
+
+
+def resolve_credential(
+    api_key_env: str | None = API_KEY_ENV, api_key_file: str | os.PathLike[str] | None = None
+) -> Credential | None:
+    """The key from ``api_key_file`` if given, else from the environment variable; ``None`` if absent."""
+    if api_key_file is not None:
+        path = Path(api_key_file)
+        try:
+            key = path.read_text("utf-8").strip()
+        except FileNotFoundError:
+            raise UsageError(f"API key file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read API key file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not key or "\n" in key:
+            raise UsageError(f"API key file {path} must hold exactly one non-empty line")
+        return Credential(key=key, source=f"file:{path.name}")
+    if not api_key_env:
+        return None
+    value = os.environ.get(api_key_env, "").strip()
+    return Credential(key=value, source=f"env:{api_key_env}") if value else None
+
+
+@dataclass(frozen=True)
+class BaseUrl:
+    url: str
+    note: str | None = None  # what was completed, to be said to the user
+
+    @property
+    def alias(self) -> str:
+        """Scheme and host only: safe to show and to store."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}"
+
+
+def normalize_base_url(url: str, profile: Profile) -> BaseUrl:
+    """Validate ``url``; complete a missing version prefix only as the profile says."""
+    raw = url.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"base URL {raw!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
+    if parts.username or parts.password:
+        raise UsageError("base URL must not carry credentials; use --api-key-env or --api-key-file")
+    if parts.query or parts.fragment:
+        raise UsageError("base URL must not carry a query or fragment")
+    path = parts.path.rstrip("/")
+    prefix = profile.assumptions.version_prefix.value.rstrip("/")
+    if prefix and not path.endswith(prefix):
+        fixed = f"{parts.scheme}://{parts.netloc}{path}{prefix}"
+        return BaseUrl(fixed, note=f"base URL had no {prefix} prefix; completed to {fixed} as profile '{profile.name}' says")
+    return BaseUrl(f"{parts.scheme}://{parts.netloc}{path}")
+
+
+def resolve_base_url(flag: str | None, profile: Profile) -> BaseUrl | None:
+    """``--base-url``, else ``COMETAPI_BASE_URL``, else ``None`` (the embedded simulator)."""
+    value = flag if flag is not None else os.environ.get(BASE_URL_ENV)
+    if value is None or not value.strip():
+        return None
+    return normalize_base_url(value, profile)
+
+
+def resolve_model(flag: str | None, default: str | None = None) -> str | None:
+    return flag or os.environ.get(MODEL_ENV) or default

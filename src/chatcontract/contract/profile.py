@@ -1,0 +1,200 @@
+"""Contract profiles: every assumption the client makes, as data, each with its source.
+
+A profile is a YAML file. Each assumption carries a ``value``, a one-line ``statement``, the
+``source_url`` it was read from, the date it was ``accessed`` and a ``status``
+(``supported`` / ``unsupported`` / ``needs_confirmation``). Probes check assumptions, drift
+compares them, packets cite them. Nothing about pricing, quota, rate limits or model
+availability belongs here unless a source says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chatcontract.errors import ProfileError, UsageError
+
+T = TypeVar("T")
+
+BUILTIN_PROFILES = ("cometapi", "openai", "openai-compatible")
+DEFAULT_PROFILE = "cometapi"
+
+
+class AssumptionStatus(StrEnum):
+    SUPPORTED = "supported"
+    UNSUPPORTED = "unsupported"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+
+
+class Assumption(BaseModel, Generic[T]):
+    """One assumption: what we rely on, where it was read, and how sure we are."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: T
+    statement: str = Field(min_length=1)
+    source_url: str = Field(pattern=r"^https?://\S+$")
+    accessed: dt.date
+    status: AssumptionStatus
+    note: str | None = None
+
+
+class AuthScheme(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+
+
+class ErrorEnvelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: list[str] = Field(default_factory=lambda: ["message", "type", "param", "code"])
+    required: list[str] = Field(default_factory=lambda: ["message"])
+    type_values: list[str] = Field(default_factory=list)
+    request_id_in_message: bool = False
+
+
+class WrongPathResponse(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    statuses: list[int] = Field(default_factory=lambda: [404, 405])
+    redirect_allowed: bool = False
+    html_allowed: bool = False
+
+
+class RetryStance(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retry_statuses: list[int]
+    no_retry_statuses: list[int]
+    no_retry_codes: list[str] = Field(default_factory=list)
+
+
+class Assumptions(BaseModel):
+    """The assumptions every profile states (unknown keys are an error)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: Assumption[str]
+    version_prefix: Assumption[str]
+    chat_route: Assumption[str]
+    models_route: Assumption[str]
+    auth: Assumption[AuthScheme]
+    required_request_fields: Assumption[list[str]]
+    roles: Assumption[list[str]]
+    response_fields: Assumption[list[str]]
+    error_envelope: Assumption[ErrorEnvelope]
+    status_semantics: Assumption[dict[int, str]]
+    retry_stance: Assumption[RetryStance]
+    request_id_header: Assumption[str]
+    retry_after_header: Assumption[bool]
+    stream_format: Assumption[Literal["sse"]]
+    stream_terminator: Assumption[str]
+    stream_include_usage: Assumption[bool]
+    stream_error_format: Assumption[str]
+    wrong_path: Assumption[WrongPathResponse]
+
+
+class Profile(BaseModel):
+    """A contract profile loaded from YAML."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    description: str = ""
+    error_style: Literal["openai", "cometapi"] = "openai"
+    assumptions: Assumptions
+    source_path: str | None = Field(default=None, exclude=True)
+
+    # Convenience views of the assumptions the code uses most.
+    @property
+    def base_url(self) -> str:
+        return self.assumptions.base_url.value
+
+    @property
+    def chat_route(self) -> str:
+        return self.assumptions.chat_route.value.strip("/")
+
+    @property
+    def supports_include_usage(self) -> bool:
+        a = self.assumptions.stream_include_usage
+        return a.value and a.status is not AssumptionStatus.UNSUPPORTED
+
+    def items(self) -> list[tuple[str, Assumption[Any]]]:
+        """Every assumption with its key, in file order."""
+        return [(key, getattr(self.assumptions, key)) for key in type(self.assumptions).model_fields]
+
+    def assumption(self, key: str) -> Assumption[Any]:
+        if key not in type(self.assumptions).model_fields:
+            raise KeyError(key)
+        value: Assumption[Any] = getattr(self.assumptions, key)
+        return value
+
+    def chat_url(self, base_url: str) -> str:
+        return join_url(base_url, self.chat_route)
+
+    def route_template(self, base_url: str, route: str | None = None) -> str:
+        """The absolute path of ``route`` (default: chat) under ``base_url``."""
+        path = urlsplit(join_url(base_url, route or self.chat_route)).path
+        return path or "/"
+
+
+def join_url(base_url: str, route: str) -> str:
+    return base_url.rstrip("/") + "/" + route.lstrip("/")
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(top level)"
+
+
+def _one_line(exc: ValidationError, where: str) -> ProfileError:
+    first = exc.errors()[0]
+    loc = _format_loc(tuple(first.get("loc", ())))
+    msg = str(first.get("msg", "invalid value")).replace("\n", " ")
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return ProfileError(f"invalid profile {where}: key '{loc}': {msg}{more}")
+
+
+def parse_profile(text: str, where: str) -> Profile:
+    """Parse and validate profile YAML; errors name ``where``, the key and what was expected."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        pos = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"invalid profile {where}: not valid YAML{pos}") from None
+    if not isinstance(doc, dict):
+        raise ProfileError(f"invalid profile {where}: expected a mapping at the top level")
+    try:
+        return Profile.model_validate({**doc, "source_path": where})
+    except ValidationError as exc:
+        raise _one_line(exc, where) from None
+
+
+def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
+    """Load a built-in profile by name (``cometapi``, ``openai``, ``openai-compatible``) or a file."""
+    key = str(name_or_path)
+    if key in BUILTIN_PROFILES:
+        text = resources.files("chatcontract.contract").joinpath("profiles", f"{key}.yaml").read_text("utf-8")
+        return parse_profile(text, f"{key}.yaml")
+    path = Path(key)
+    if not path.suffix and not path.exists():
+        raise UsageError(
+            f"unknown profile {key!r}: use one of {', '.join(BUILTIN_PROFILES)} or a path to a YAML file"
+        )
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"profile file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_profile(text, str(path))

@@ -28,7 +28,17 @@ app = typer.Typer(
 )
 
 # Each module registers its command(s) with ``register(app)``; order is the help order.
-COMMAND_MODULES = ("probe", "sim", "call", "profile")
+COMMAND_MODULES = (
+    "probe",
+    "sim",
+    "call",
+    "repro",
+    "packet",
+    "lint",
+    "incidents",
+    "review",
+    "profile",
+)
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,8 @@ import typer
 
 from chatcontract import __version__
 from chatcontract.cli.common import EXIT_CODES_HELP, fail
-from chatcontract.errors import UsageError
+from chatcontract.errors import ChatContractError, UsageError
+from chatcontract.redact import redact
 
 try:  # Typer >= 0.29 vendors Click
     from typer._click import exceptions as cx
@@ -71,27 +72,43 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: one-line errors, exit 2 on bad input, never a traceback."""
+    """Console-script entry point: one-line errors, exit 2 on bad input, never a traceback.
+
+    Exit codes: 0 success, 1 a check failed (or an unexpected internal error, reported in one
+    redacted line), 2 usage or input error, 3 inconclusive, 130 interrupted.
+    """
     args = sys.argv[1:] if argv is None else argv
     try:
         result = app(args=args, standalone_mode=False, prog_name="chatcontract")
     except cx.NoArgsIsHelpError as exc:
-        exc.ctx and typer.echo(exc.ctx.get_help())
+        if exc.ctx is not None:
+            typer.echo(exc.ctx.get_help())
         sys.exit(0)
     except cx.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         fail(f"{exc.format_message()}{hint}")
-    except cx.Abort:
+    except cx.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except typer.Abort:
         fail("aborted", 130)
     except UsageError as exc:
         fail(str(exc), exc.exit_code)
-    except cx.Exit as exc:
+    except ChatContractError as exc:
+        fail(str(exc), 1)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        fail(f"internal error: {type(exc).__name__}: {redact(_first_line(exc))}", 1)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "(no message)"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+"""JUnit XML from plain test-case data (for CI systems that show test reports).
+
+Each :class:`JUnitCase` becomes a ``<testcase>``; ``fail`` gets a ``<failure>`` element,
+``inconclusive`` a ``<skipped>`` element (CI shows it without failing the job), ``error`` an
+``<error>``. Text goes through :mod:`xml.etree`, so it is always well-formed and escaped.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    """One test case: ``outcome`` is pass, fail, inconclusive or error."""
+
+    name: str
+    outcome: str
+    classname: str = "chatcontract"
+    time_s: float = 0.0
+    message: str = ""
+    details: str = ""
+    stdout: str = ""
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 forbids most control characters; drop them."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def junit_xml(
+    suite_name: str, cases: Sequence[JUnitCase], *, properties: Sequence[tuple[str, str]] = ()
+) -> str:
+    """A ``<testsuites>`` document with one ``<testsuite>`` holding ``cases``."""
+    failures = sum(c.outcome == "fail" for c in cases)
+    errors = sum(c.outcome == "error" for c in cases)
+    skipped = sum(c.outcome == "inconclusive" for c in cases)
+    total_time = sum(c.time_s for c in cases)
+    root = ET.Element("testsuites", name=suite_name, tests=str(len(cases)), failures=str(failures),
+                      errors=str(errors), skipped=str(skipped), time=f"{total_time:.3f}")
+    suite = ET.SubElement(root, "testsuite", name=suite_name, tests=str(len(cases)),
+                          failures=str(failures), errors=str(errors), skipped=str(skipped),
+                          time=f"{total_time:.3f}")
+    if properties:
+        props = ET.SubElement(suite, "properties")
+        for key, value in properties:
+            ET.SubElement(props, "property", name=_clean(key), value=_clean(value))
+    for case in cases:
+        el = ET.SubElement(
+            suite, "testcase", name=_clean(case.name), classname=_clean(case.classname),
+            time=f"{case.time_s:.3f}",
+        )
+        tag = {"fail": "failure", "error": "error", "inconclusive": "skipped"}.get(case.outcome)
+        if tag is not None:
+            child = ET.SubElement(el, tag, message=_clean(case.message))
+            child.text = _clean(case.details) or None
+        if case.stdout:
+            ET.SubElement(el, "system-out").text = _clean(case.stdout)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,151 @@
+"""The evidence store: migrations, bad paths, concurrent writers and kill -9 durability."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chatcontract.errors import UsageError
+from chatcontract.evidence.store import SCHEMA_VERSION, STORE_ENV, EvidenceStore, default_store_path
+from chatcontract.record import AttemptRecord, FailureClass
+from chatcontract.sinks import RecordSink
+
+WRITER = """
+import sys
+from chatcontract.evidence.store import EvidenceStore
+from chatcontract.record import AttemptRecord
+store = EvidenceStore(sys.argv[1])
+tag = sys.argv[2]
+for i in range(100000):
+    rid = f"{tag}-{i}"
+    store.append(AttemptRecord(incident_id="INC-K", request_id=rid, http_status=503))
+    print("ack", rid, flush=True)
+"""
+
+
+def test_store_is_a_record_sink_and_round_trips(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "s.db")
+    assert isinstance(store, RecordSink)
+    rec = AttemptRecord(incident_id="INC-1", http_status=503, failure_class=FailureClass.SERVER_ERROR)
+    store.append(rec)
+    store.flush()
+    assert store.attempts(incident_id="INC-1") == [rec]
+    assert store.attempts(incident_id="INC-2") == []
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.integrity_check() == "ok"
+    journal = sqlite3.connect(tmp_path / "s.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert journal == "wal"
+
+
+def test_notes_and_packets_are_redacted_before_writing(tmp_path: Path) -> None:
+    secret = "sk-" + "Q" * 8 + "canary1234567890abcd"
+    store = EvidenceStore(tmp_path / "s.db")
+    store.ensure_incident("INC-1")
+    store.add_note("repro", {"summary": f"key {secret} used"}, incident_id="INC-1")
+    store.add_packet("INC-1", {"api_key": secret, "text": f"Bearer {secret}"}, complete=False)
+    store.close()
+    assert secret.encode() not in (tmp_path / "s.db").read_bytes()
+    wal = tmp_path / "s.db-wal"
+    assert not wal.exists() or secret.encode() not in wal.read_bytes()
+
+
+def test_default_path_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "e.db"))
+    assert default_store_path() == tmp_path / "e.db"
+    monkeypatch.delenv(STORE_ENV)
+    assert default_store_path().name == "evidence.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        pytest.param(b"this is a text file, not a database\n" * 10, "not a chatcontract store", id="text-file"),
+        pytest.param(b"SQLite format 3\x00" + b"\xff" * 200, "cannot use store", id="corrupt-header"),
+    ],
+)
+def test_not_a_database_is_one_line_error_and_untouched(tmp_path: Path, content: bytes, expect: str) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=expect) as info:
+        EvidenceStore(path)
+    assert "\n" not in str(info.value)
+    assert path.read_bytes() == content
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(UsageError, match="another application"):
+        EvidenceStore(path)
+    assert path.read_bytes() == before
+
+
+def test_parent_is_a_file_is_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    with pytest.raises(UsageError, match="is a file") as info:
+        EvidenceStore(blocker / "store.db")
+    assert "\n" not in str(info.value)
+    assert blocker.read_text() == "keep me"
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(UsageError, match="newer"):
+        EvidenceStore(path)
+
+
+def test_missing_incident_is_one_line_error(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "s.db")
+    store.ensure_incident("INC-1")
+    with pytest.raises(UsageError, match=r"no incident 'INC-9'.*INC-1"):
+        store.require_incident("INC-9")
+
+
+def _spawn(path: Path, tag: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), tag], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+
+
+def _acks(proc: subprocess.Popen[str]) -> set[str]:
+    out, _ = proc.communicate(timeout=30)
+    return {line.split()[1] for line in out.splitlines() if line.startswith("ack ") and len(line.split()) == 2}
+
+
+@pytest.mark.timeout(90)
+def test_kill_9_writers_lose_no_acknowledged_write(tmp_path: Path) -> None:
+    path = tmp_path / "kill.db"
+    EvidenceStore(path).close()
+    rng = random.Random(7)
+    acked: set[str] = set()
+    deadline = time.monotonic() + 8.0
+    rounds = 0
+    while time.monotonic() < deadline and rounds < 12:
+        procs = [_spawn(path, f"r{rounds}w{i}") for i in range(3)]
+        time.sleep(rng.uniform(0.4, 0.9))
+        for proc in procs:
+            proc.kill()  # SIGKILL mid-write
+        for proc in procs:
+            acked |= _acks(proc)
+        rounds += 1
+    assert rounds >= 3
+    assert len(acked) > 50, "writers made too little progress to test anything"
+    store = EvidenceStore(path)
+    assert store.integrity_check() == "ok"
+    stored = store.request_ids()
+    assert acked <= stored, f"{len(acked - stored)} acknowledged writes lost"

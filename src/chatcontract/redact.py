@@ -18,60 +18,106 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus
 
 MASK = "[REDACTED]"
 
 # Known formats, most specific first. Each is (name, pattern); the whole match is masked
 # unless the pattern has a group named "keep", whose text stays in front of the mask.
 _KNOWN: tuple[tuple[str, str], ...] = (
-    ("private_key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"),
+    (
+        "private_key",
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)",
+    ),
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    ("bearer", r"(?i)(?P<keep>\b(?:bearer|token|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    # A scheme word followed by a credential; plain words ("basic authentication") are not one.
+    (
+        "bearer",
+        r"(?P<keep>\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)\s+)(?![a-z]+\b)(?![A-Z][a-z]+\b)"
+        r"[A-Za-z0-9._~+/=-]{8,}",
+    ),
+    ("token_scheme", r"(?P<keep>\b[Tt]oken\s+)(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
     ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{16,}"),
     ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"),
     ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
-    ("slack_token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("slack_token", r"\bxox[abprse]-[A-Za-z0-9-]{10,}"),
+    ("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+"),
     ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
-    ("anthropic_key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
+    ("stripe_key", r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{16,}"),
     ("hf_token", r"\bhf_[A-Za-z0-9]{30,}"),
     ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@:]+(?::[^\s/@]*)?@"),
     ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
-    ("ipv4", r"\b(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?![\d.])\b"),
-    ("phone", r"(?<![\w.-])\+?\(?\d{1,3}\)?[\s.-]?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?![\w.-])"),
+    (
+        "ipv4",
+        r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?!\.?\d|\w)",
+    ),
+    (
+        "phone",
+        r"(?<![\w+.-])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)|\d{1,4})(?:[\s.-]?\d{2,4}){2,4}"
+        r"|\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\d{3}(?P<sep>[\s.-])\d{3}(?P=sep)\d{4})(?!\w|[.-]\d)",
+    ),
+)
+_LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|0\.0\.0\.0)$")
+
+# ``name: value`` / ``name=value`` / ``"name": "value"`` in free text (also JSON-in-JSON).
+_ASSIGNMENT = re.compile(
+    r"""(?P<keep>(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})"""
+    r"""(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?:(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+)?)"""
+    r"""(?!//)(?P<value>[^\s"'\\,;&<>{}\[\]()]+)"""
+)
+# A cookie header holds many ``name=value`` pairs: everything up to the end of the line goes.
+_COOKIE = re.compile(
+    r"""(?i)(?P<keep>(?<![A-Za-z0-9_-])(?:set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?)"""
+    r"""(?P<value>[^\r\n"'\\]+)"""
 )
 
-_SECRET_KEY = re.compile(
-    r"(?i)(authorization|api[-_]?key|apikey|x-api-key|access[-_]?token|refresh[-_]?token|"
-    r"id[-_]?token|token|secret|password|passwd|pwd|cookie|set-cookie|session|credential|"
-    r"private[-_]?key|signature|sig|client[-_]?secret|auth)$"
-)
-# Assignments in free text: ``api_key=...``, ``"token": "..."``, ``X-Api-Key: ...``.
-_ASSIGNMENT = re.compile(
-    r"""(?ix)
-    (?P<keep>\b(?:[a-z0-9_-]*(?:api[-_]?key|apikey|token|secret|password|passwd|cookie|
-        credential|authorization|signature|auth)[a-z0-9_-]*)
-        ["']?\s*[:=]\s*["']?)
-    (?P<value>[^\s"',;&}]{6,})
-    """
-)
-# A long opaque value after any ``name=`` / ``name: `` in free text.
-_OPAQUE_ASSIGNMENT = re.compile(
-    r"""(?x)(?P<keep>\b[A-Za-z][A-Za-z0-9_.-]{1,40}["']?\s*[:=]\s*["']?)(?P<value>[A-Za-z0-9+/_=.-]{20,})"""
-)
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 # Identifiers that look random but are not secrets: request/response ids, UUIDs, model names.
 _ALLOWED_NAMES = re.compile(
     r"(?i)^(x-request-id|request[-_]?id|provider_request_id|trace[-_]?id|span[-_]?id|"
     r"id|run[-_]?id|response[-_]?id|chatcmpl|model|response_model|system_fingerprint|"
-    r"object|incident[-_]?id|traceparent|x-trace-id|cf-ray|etag|fingerprint)$"
+    r"object|incident[-_]?id|traceparent|tracestate|x-trace-id|cf-ray|etag|fingerprint|"
+    r"x-oneapi-request-id|x-amzn-requestid|apim-request-id|openai-organization)$"
 )
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_ID_PREFIX = re.compile(r"^(?:chatcmpl|req|resp|run|msg|call|evt|trace|span|cmpl)[-_]", re.I)
-_SECRET_QUERY = re.compile(r"(?i)(key|token|secret|sig|signature|password|auth|credential|code)")
-
-_SHAPE_FIELDS = frozenset({"content", "text", "arguments", "input", "prompt", "refusal"})
+# Last name segments that mark an identifier or a digest: high-entropy values under them pass.
+_IDENTIFIER_TAILS = _words(
+    "id ids model fingerprint etag digest sha sha1 sha256 hash checksum version commit "
+    "ray traceparent requestid"
+)
+_SECRET_SEGMENTS = _words(
+    "secret secrets password passwd pwd passphrase cookie cookies credential credentials "
+    "authorization auth signature sig bearer session sessionid sid apikey accesskey "
+    "secretkey privatekey jwt otp xsrf csrf dsn"
+)
+_KEY_QUALIFIERS = _words(
+    "api access secret private signing client auth encryption master subscription account "
+    "service admin license app x"
+)
+# A secret-looking name whose last segment says it names a property, not the secret itself.
+_PROPERTY_TAILS = _words(
+    "type types count limit limits budget usage length len estimate scheme header method "
+    "mode url uri endpoint enabled required expires expiry ttl name env file path source "
+    "format kind prefix status error tokens"
+)
+_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+_ID_PREFIX = re.compile(
+    r"^(?:chatcmpl|req|resp|run|msg|call|evt|trace|span|cmpl|fp|file|batch)[-_]", re.I
+)
+_HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{32,}$")
+_WORD_SPLIT = re.compile(r"[-_./+]")
+# Whitespace, URL or header punctuation, or an inner ``=``: text with structure, not one token.
+_STRUCTURED = re.compile(r"[\s:?&@,;#]|=(?!=*$)")
+# Message text and end-user ids: reduced to their length by :func:`shape_of_body`.
+_SHAPE_FIELDS = frozenset({"content", "text", "arguments", "input", "prompt", "refusal", "user"})
+# Keys that describe a credential rather than hold it (``{"auth": {"type": "bearer"}}``).
+_HARMLESS_KEYS = frozenset({"type", "scheme", "header", "kind", "name", "format"})
 
 
 def shannon_bits(value: str) -> float:
@@ -85,28 +131,81 @@ def shannon_bits(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-def looks_random(value: str) -> bool:
-    """A 20+ character token with the entropy and character mix of a generated secret."""
-    if len(value) < 20 or _UUID.match(value) or _ID_PREFIX.match(value):
+def _wordy(value: str) -> bool:
+    """True for values made of words and short numbers (``claude-3-5-sonnet-20241022``)."""
+    for part in _WORD_SPLIT.split(value):
+        if (
+            len(part) <= 3
+            or (part.isalpha() and len(part) <= 15)
+            or (part.isdigit() and len(part) <= 8)
+        ):
+            continue
         return False
-    classes = sum(
-        bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[_+/=.-]")
-    )
-    return classes >= 3 and shannon_bits(value) >= 3.5
+    return True
+
+
+def looks_random(value: str) -> bool:
+    """A 20+ character token with the character mix and entropy of a generated secret.
+
+    UUIDs, prefixed ids (``req_``, ``chatcmpl-``) and word-like values (model names, versions,
+    paths) are not random; a long hex string is.
+    """
+    value = value.strip(".")
+    if (
+        len(value) < 20
+        or _STRUCTURED.search(value)
+        or _UUID.match(value)
+        or _ID_PREFIX.match(value)
+    ):
+        return False
+    if _HEX.match(value):
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    if not (has_digit and has_alpha) or _wordy(value):
+        return False
+    return shannon_bits(value) >= 3.5
+
+
+def _segments(name: str) -> list[str]:
+    return [s.lower() for s in _SEGMENT.findall(name)]
+
+
+def is_identifier_name(name: str) -> bool:
+    """True when ``name`` names an identifier (request id, model, digest) that may look random."""
+    base = name.strip().strip("\"'")
+    if _ALLOWED_NAMES.match(base):
+        return True
+    segs = [s for s in _segments(base) if not s.isdigit()]
+    return bool(segs) and segs[-1] in _IDENTIFIER_TAILS
 
 
 def is_secret_key(name: str) -> bool:
-    """True when a mapping key, header or query name holds secrets by its name alone."""
+    """True when a mapping key, header, query or assignment name holds secrets by its name alone.
+
+    ``Authorization``, ``X-Api-Key``, ``aws_secret_access_key``, ``csrftoken``, ``Cookie`` are;
+    ``max_tokens``, ``token_type``, ``api_key_env``, ``author`` and ``request_id`` are not.
+    """
     base = name.strip().strip("\"'")
-    if _ALLOWED_NAMES.match(base):
+    if not base or _ALLOWED_NAMES.match(base):
         return False
-    tail = re.split(r"[.\s]", base)[-1]
-    return bool(_SECRET_KEY.search(tail)) or bool(_SECRET_KEY.search(base))
+    segs = _segments(base)
+    if not segs or segs[-1] in _PROPERTY_TAILS:
+        return False
+    if segs == ["key"] or any(s in _SECRET_SEGMENTS for s in segs):
+        return True
+    if any(s == "token" or (s.endswith("token") and len(s) > 5) for s in segs):
+        return True
+    return any(s == "key" and i > 0 and segs[i - 1] in _KEY_QUALIFIERS for i, s in enumerate(segs))
 
 
 @dataclass(frozen=True)
 class Redactor:
-    """A configured redaction pipeline. ``extra_patterns`` are regular expressions to mask."""
+    """A configured redaction pipeline.
+
+    ``extra_patterns`` are a deployment's own regular expressions to mask (tenant ids, private
+    file names); ``drop_ids`` drops provider request and trace ids from records.
+    """
 
     extra_patterns: tuple[str, ...] = ()
     drop_ids: bool = False
@@ -121,21 +220,21 @@ class Redactor:
         """``(detector, start, end)`` for every secret or personal datum found in ``text``."""
         found: list[tuple[str, int, int]] = []
         for name, pattern in self._compiled:
+            keeps = "keep" in pattern.groupindex
             for m in pattern.finditer(text):
-                start = m.end("keep") if "keep" in pattern.groupindex and m.group("keep") else m.start()
+                if name == "ipv4" and _LOOPBACK.match(m.group()):
+                    continue
+                start = m.end("keep") if keeps and m.group("keep") else m.start()
                 found.append((name, start, m.end()))
+        for m in _COOKIE.finditer(text):
+            found.append(("cookie", m.start("value"), m.end("value")))
         for m in _ASSIGNMENT.finditer(text):
-            found.append(("secret_assignment", m.start("value"), m.end("value")))
-        for m in _OPAQUE_ASSIGNMENT.finditer(text):
-            name = m.group("keep").rstrip("\"': =")
-            if not _ALLOWED_NAMES.match(name) and looks_random(m.group("value")):
-                found.append(("high_entropy", m.start("value"), m.end("value")))
+            kind = _assignment_kind(m.group("name"), m.group("value"))
+            if kind is not None:
+                found.append((kind, m.start("value"), m.end("value")))
         return found
 
-    def redact(self, text: str) -> str:
-        """``text`` with every finding replaced by ``[REDACTED]``."""
-        if not text:
-            return text
+    def _redact_once(self, text: str) -> str:
         spans = sorted((s, e) for _, s, e in self.findings(text) if e > s)
         if not spans:
             return text
@@ -144,24 +243,44 @@ class Redactor:
         for start, end in spans:
             if end <= pos:
                 continue
-            start = max(start, pos)
-            out.append(text[pos:start])
+            out.append(text[pos : max(start, pos)])
             out.append(MASK)
             pos = end
         out.append(text[pos:])
         return "".join(out)
 
-    def redact_value(self, key: str | None, value: Any) -> Any:
-        if key is not None and is_secret_key(key) and value not in (None, "", [], {}):
+    def redact(self, text: str) -> str:
+        """``text`` with every finding replaced by ``[REDACTED]`` (repeated until stable)."""
+        if not text:
+            return text
+        for _ in range(3):
+            cleaned = self._redact_once(text)
+            if cleaned == text:
+                break
+            text = cleaned
+        return text
+
+    def redact_value(self, key: str | None, value: Any, *, inherited: bool = False) -> Any:
+        """``value`` found under ``key``: masked, redacted or walked (nested mappings, lists).
+
+        ``inherited`` marks values inside a secret-keyed container (``{"auth": {...}}``): their
+        scalars are masked too, except descriptive keys such as ``type``.
+        """
+        secret = key is not None and is_secret_key(key)
+        if inherited and (key is None or key.lower() not in _HARMLESS_KEYS):
+            secret = True
+        if isinstance(value, Mapping):
+            return {
+                str(k): self.redact_value(str(k), v, inherited=secret) for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.redact_value(key, v, inherited=secret) for v in value]
+        if secret and value not in (None, "", MASK) and not isinstance(value, bool):
             return MASK
         if isinstance(value, str):
-            if key is not None and not _ALLOWED_NAMES.match(key) and looks_random(value):
+            if key is not None and not is_identifier_name(key) and looks_random(value):
                 return MASK
             return self.redact(value)
-        if isinstance(value, Mapping):
-            return {k: self.redact_value(str(k), v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.redact_value(None, v) for v in value]
         return value
 
     def redact_mapping(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,26 +288,58 @@ class Redactor:
         return {str(k): self.redact_value(str(k), v) for k, v in data.items()}
 
     def redact_headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Header pairs with secret-named values masked and the rest redacted as text."""
         return [(k, MASK if is_secret_key(k) else self.redact(v)) for k, v in headers]
 
 
+def _assignment_kind(name: str, value: str) -> str | None:
+    """Why the ``value`` assigned to ``name`` in free text must go, or ``None`` if it may stay."""
+    if value == MASK:
+        return None
+    if is_secret_key(name):
+        return "secret_assignment" if len(value) >= 3 else None
+    if not is_identifier_name(name) and looks_random(value):
+        return "high_entropy"
+    return None
+
+
 def strip_url_secrets(url: str) -> str:
-    """A URL without userinfo and with secret-looking query values masked."""
-    if "://" not in url and "?" not in url:
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _ACTIVE[0].redact(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, MASK if _SECRET_QUERY.search(k) or looks_random(v) else v) for k, v in pairs],
-            safe="[]",
+    """``url`` without userinfo, with secret-named or random query values masked.
+
+    Everything else is kept byte for byte (no re-encoding); the result is also redacted as text.
+    """
+    text = url
+    scheme_end = text.find("://")
+    if scheme_end >= 0:
+        rest = text[scheme_end + 3 :]
+        slash = min(
+            (i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
+            default=len(rest),
         )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        authority = rest[:slash]
+        if "@" in authority:
+            text = text[: scheme_end + 3] + authority.rsplit("@", 1)[-1] + rest[slash:]
+    elif "@" in text.split("/", 1)[0]:
+        text = text.split("@", 1)[-1]
+    if "?" in text:
+        head, _, tail = text.partition("?")
+        query, hash_mark, fragment = tail.partition("#")
+        pairs = [_mask_query_pair(piece) for piece in query.split("&")]
+        text = f"{head}?{'&'.join(pairs)}{hash_mark}{fragment}"
+    return _ACTIVE[0].redact(text)
+
+
+def _mask_query_pair(piece: str) -> str:
+    """``name=value`` from a query string, the value masked when its name or shape says secret."""
+    name, eq, value = piece.partition("=")
+    if not (eq and value):
+        return piece
+    plain_name, plain_value = unquote_plus(name), unquote_plus(value)
+    if is_secret_key(plain_name) or (
+        not is_identifier_name(plain_name) and looks_random(plain_value)
+    ):
+        return f"{name}={MASK}"
+    return piece
 
 
 def _text_shape(value: str) -> dict[str, Any]:

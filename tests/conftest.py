@@ -1,0 +1,33 @@
+"""Fixtures shared by every test area (keep this generic; area fixtures live in their folders)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatcontract.redact import active_redactor, use_redactor
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SPECS_DIR = REPO_ROOT.parent / "shared" / "specs"
+
+
+@pytest.fixture(autouse=True)
+def _restore_redactor() -> Iterator[None]:
+    """A test that calls ``configure_redaction`` never leaks its redactor into the next one."""
+    previous = active_redactor()
+    yield
+    use_redactor(previous)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The repository root (``schemas/``, ``pyproject.toml``)."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def specs_dir() -> Path:
+    """``../shared/specs`` next to the repository (the OpenAPI document, CometAPI notes)."""
+    return SPECS_DIR

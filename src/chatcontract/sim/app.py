@@ -1,0 +1,258 @@
+"""The Starlette application: chat completions, models, admin routes, and wrong paths."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from chatcontract.sim import errors as errs
+from chatcontract.sim.config import SimConfig
+from chatcontract.sim.exchange import Exchange, transport_of
+from chatcontract.sim.faults import (
+    FAULTS,
+    HEALTHY_MODEL,
+    OK,
+    Behaviour,
+    plan_behaviour,
+    resolve_fault,
+)
+from chatcontract.sim.payloads import dumps
+from chatcontract.sim.respond import perform, planned_status
+from chatcontract.sim.state import SimState
+from chatcontract.sim.stream import ClientGoneError
+from chatcontract.sim.validate import ChatRequest, Rejection, check_auth, parse_body
+
+Selector = Callable[[int, float], Behaviour]
+CHAT_PATH = "/v1/chat/completions"
+HTML_PAGE = (
+    b"<!doctype html><html><head><title>Not Found</title></head>"
+    b"<body><h1>Not Found</h1></body></html>"
+)
+
+
+def _ok(attempt: int, since: float) -> Behaviour:
+    return OK
+
+
+class _Asgi:
+    """Wraps a handler so Starlette routes to it as a raw ASGI app (no Request object)."""
+
+    def __init__(self, handler: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self._handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._handler(scope, receive, send)
+
+
+class Simulator:
+    """The ASGI handlers of one simulator; ``app`` is the Starlette application."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.state = SimState(config)
+        self._key = config.api_key.encode()
+        self._selectors: dict[str, Selector | None] = {}
+        routes = [
+            Route(CHAT_PATH, _Asgi(self.chat)),
+            Route("/v1/models", _Asgi(self.models)),
+        ]
+        if config.admin:
+            routes += [
+                Route("/_sim/attempts", _Asgi(self.admin_attempts)),
+                Route("/_sim/reset", _Asgi(self.admin_reset)),
+            ]
+        routes.append(Route("/{path:path}", _Asgi(self.elsewhere)))
+        self.app = Starlette(routes=routes)
+
+    def selector(self, name: str) -> Selector | None:
+        """How ``name`` (a model or ``x-sim-fault`` value) behaves per attempt; None: unknown."""
+        if name in self._selectors:
+            return self._selectors[name]
+        found: Selector | None = None
+        scenario = self.config.scenario
+        if scenario is not None and name in scenario.models:
+            found = lambda attempt, since: scenario.behaviour(name, attempt, since)  # noqa: E731
+        elif name in (HEALTHY_MODEL, "ok") or name in self.config.models:
+            found = _ok
+        elif (plan := resolve_fault(name)) is not None:
+            found = lambda attempt, since: plan_behaviour(plan, attempt, since)  # noqa: E731
+        if len(self._selectors) < 10_000:
+            self._selectors[name] = found
+        return found
+
+    def model_names(self) -> list[str]:
+        """What ``GET /v1/models`` lists: healthy names, scenario models, one example per fault."""
+        names = [HEALTHY_MODEL, *self.config.models]
+        if self.config.scenario is not None:
+            names += list(self.config.scenario.models)
+        return names + [spec.example.split("|")[0] for spec in FAULTS]
+
+    async def _reject(
+        self, ex: Exchange, rejection: Rejection, path: str, stream: bool = False
+    ) -> None:
+        self.state.record(
+            rejection.model,
+            0,
+            rejection.kind,
+            stream=stream,
+            path=path,
+            status=rejection.error.status,
+        )
+        await ex.error(rejection.error)
+
+    async def chat(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /v1/chat/completions``: validate, pick the behaviour, perform it."""
+        request_id, completion_id = self.state.new_ids()
+        ex = Exchange(self.state, receive, send, request_id, completion_id, transport_of(receive))
+        try:
+            await self._chat(scope, ex)
+        except ClientGoneError:
+            with contextlib.suppress(ClientGoneError):
+                await ex.drop(reset=False)
+
+    async def _chat(self, scope: Scope, ex: Exchange) -> None:
+        path = scope["path"]
+        if scope["method"] != "POST":
+            await self._reject(
+                ex,
+                Rejection(
+                    "method_not_allowed",
+                    errs.SimError(
+                        405,
+                        f"Method {scope['method']} not allowed; use POST.",
+                        code="method_not_allowed",
+                    ),
+                ),
+                path,
+            )
+            return
+        auth = fault = None
+        length = 0
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                auth = value
+            elif name == b"x-sim-fault":
+                fault = value.decode("latin-1").strip()
+            elif name == b"content-length" and value.isdigit():
+                length = int(value)
+        rejection = check_auth(auth, self.config, self._key)
+        if rejection is None and length > self.config.max_body_bytes:
+            rejection = Rejection("too_large", errs.too_large(self.config.max_body_bytes))
+        if rejection is not None:
+            await self._reject(ex, rejection, path)
+            return
+        body = await self._read_body(ex)
+        parsed = (
+            parse_body(body, self.config)
+            if body is not None
+            else Rejection("too_large", errs.too_large(self.config.max_body_bytes))
+        )
+        if isinstance(parsed, Rejection):
+            await self._reject(ex, parsed, path)
+            return
+        await self._serve(ex, parsed, fault, path)
+
+    async def _read_body(self, ex: Exchange) -> bytes | None:
+        limit = self.config.max_body_bytes
+        message = await ex.receive()
+        body: bytes = message.get("body", b"")
+        if not message.get("more_body"):
+            return body if len(body) <= limit else None
+        parts = [body]
+        size = len(body)
+        while message.get("more_body"):
+            message = await ex.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGoneError
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > limit:
+                return None
+        return b"".join(parts)
+
+    async def _serve(self, ex: Exchange, req: ChatRequest, fault: str | None, path: str) -> None:
+        select = self.selector(req.model)
+        if select is None and "unknown-model-served" in self.config.modes:
+            select = _ok
+        if select is None:
+            await self._reject(
+                ex,
+                Rejection("model_not_found", errs.model_not_found(req.model), req.model),
+                path,
+                req.stream,
+            )
+            return
+        key = req.model
+        if fault is not None:
+            chosen = self.selector(fault)
+            if chosen is None:
+                await self._reject(
+                    ex,
+                    Rejection("unknown_fault", errs.unknown_fault(fault), req.model),
+                    path,
+                    req.stream,
+                )
+                return
+            select, key = chosen, f"{req.model}|{fault}"
+        attempt = self.state.next_attempt(key)
+        behaviour = select(attempt, self.state.since_reset())
+        self.state.record(
+            req.model,
+            attempt,
+            behaviour.name,
+            stream=req.stream,
+            path=path,
+            status=planned_status(behaviour),
+        )
+        await perform(ex, behaviour, req, attempt)
+
+    async def models(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /v1/models``: the names this simulator serves (auth required)."""
+        request_id, completion_id = self.state.new_ids()
+        ex = Exchange(self.state, receive, send, request_id, completion_id)
+        auth = dict(scope["headers"]).get(b"authorization")
+        rejection = check_auth(auth, self.config, self._key)
+        if rejection is not None:
+            await self._reject(ex, rejection, scope["path"])
+            return
+        if scope["method"] != "GET":
+            await self.elsewhere(scope, receive, send)
+            return
+        data = [
+            {"id": n, "object": "model", "created": 0, "owned_by": "chatcontract-sim"}
+            for n in self.model_names()
+        ]
+        await ex.respond(200, dumps({"object": "list", "data": data}))
+
+    async def admin_attempts(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /_sim/attempts`` (admin only): the attempt log."""
+        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        await ex.respond(200, dumps(self.state.attempts()))
+
+    async def admin_reset(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /_sim/reset`` (admin only): clear attempts, counters and flap timers."""
+        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        if scope["method"] != "POST":
+            await ex.error(errs.SimError(405, "use POST", code="method_not_allowed"))
+            return
+        self.state.reset()
+        await ex.respond(200, b'{"reset":true}')
+
+    async def elsewhere(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Any other path: 404 JSON, a 301 to the chat route, an HTML page, or (mode) 200 HTML."""
+        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        path, method = scope["path"], scope["method"]
+        html = b"text/html; charset=utf-8"
+        if "wrong-path-html-200" in self.config.modes:
+            status = await ex.respond(200, HTML_PAGE.replace(b"Not Found", b"Welcome"), html)
+        elif self.config.wrong_path == "301":
+            status = await ex.respond(301, b"", b"text/plain", [(b"location", CHAT_PATH.encode())])
+        elif self.config.wrong_path == "html":
+            status = await ex.respond(404, HTML_PAGE, html)
+        else:
+            status = await ex.error(errs.unknown_path(path, method))
+        self.state.record("", 0, "wrong_path", stream=False, path=path, status=status)

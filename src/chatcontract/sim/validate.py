@@ -1,0 +1,127 @@
+"""Request validation in the order real providers apply it (see SIM_SPEC.md).
+
+Every check has a mode that switches it off, so the probe can be tested against a server that
+breaks exactly one part of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chatcontract.sim import errors as errs
+from chatcontract.sim.config import SimConfig
+
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the simulator needs from a valid request."""
+
+    model: str
+    stream: bool
+    include_usage: bool
+    prompt_chars: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A request refused before any fault applies: the error and a short kind for the log."""
+
+    kind: str
+    error: errs.SimError
+    model: str = ""
+
+
+def check_auth(authorization: bytes | None, config: SimConfig, expected: bytes) -> Rejection | None:
+    """401 for a missing or wrong bearer key (500 in ``bad-key-500`` mode)."""
+    if "key-ignored" in config.modes:
+        return None
+    if authorization is None:
+        error = errs.missing_key()
+    elif authorization[:7].lower() == b"bearer " and authorization[7:].strip() == expected:
+        return None
+    else:
+        error = errs.invalid_key()
+    if "bad-key-500" in config.modes:
+        error = errs.bad_key_500()
+    return Rejection("auth", error)
+
+
+def _content_chars(content: Any) -> int:
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(
+            len(p.get("text", ""))
+            for p in content
+            if isinstance(p, dict) and isinstance(p.get("text", ""), str)
+        )
+    return 0
+
+
+def _check_messages(messages: Any, config: SimConfig) -> Rejection | int:
+    """Total content chars, or the rejection of the messages list."""
+    if not isinstance(messages, list):
+        return Rejection("invalid_messages", errs.invalid_param("messages", "expected an array."))
+    if not messages and "empty-messages-accepted" not in config.modes:
+        return Rejection(
+            "empty_messages",
+            errs.SimError(
+                400,
+                "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+                param="messages",
+                code="empty_array",
+            ),
+        )
+    chars = 0
+    bad_role_ok = "bad-role-accepted" in config.modes
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return Rejection(
+                "invalid_messages", errs.invalid_param(f"messages[{i}]", "expected an object.")
+            )
+        if message.get("role") not in ROLES and not bad_role_ok:
+            role = message.get("role")
+            return Rejection(
+                "bad_role",
+                errs.invalid_param(
+                    f"messages[{i}].role", f"{role!r} is not one of {sorted(ROLES)}."
+                ),
+            )
+        chars += _content_chars(message.get("content"))
+    return chars
+
+
+def parse_body(body: bytes, config: SimConfig) -> ChatRequest | Rejection:
+    """Checks 2-4 of the validation order: JSON object, model, messages, context size."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return Rejection("invalid_json", errs.not_json())
+    if not isinstance(data, dict):
+        return Rejection("invalid_json", errs.not_json())
+    model = data.get("model")
+    if model is None:
+        return Rejection("missing_model", errs.missing_param("model"))
+    if not isinstance(model, str) or not model:
+        return Rejection(
+            "invalid_model", errs.invalid_param("model", "expected a non-empty string.")
+        )
+    if "messages" not in data:
+        return Rejection("missing_messages", errs.missing_param("messages"), model)
+    chars = _check_messages(data["messages"], config)
+    if isinstance(chars, Rejection):
+        return Rejection(chars.kind, chars.error, model)
+    if chars > config.context_chars:
+        return Rejection(
+            "context_length_exceeded", errs.context_exceeded(config.context_chars), model
+        )
+    options = data.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    return ChatRequest(
+        model, data.get("stream") is True, include_usage, chars, len(data["messages"])
+    )

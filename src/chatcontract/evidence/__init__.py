@@ -1,4 +1,4 @@
-"""Incident evidence: the SQLite store, reproduction notes, escalation packets, claim/secret lint."""
+"""Incident evidence: the SQLite store, reproduction notes, escalation packets, lint."""
 
 from chatcontract.evidence.store import STORE_ENV, EvidenceStore, default_store_path, open_store
 

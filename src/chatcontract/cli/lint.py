@@ -1,0 +1,41 @@
+"""``chatcontract lint``: secrets and unsupported claims in incident write-ups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatcontract.cli.common import console, note
+
+HELP = (
+    "Find secrets and claims the evidence does not support (pricing, billing, quota, rate-limit "
+    "numbers, uptime/SLA, model availability, outages, API changes, 'the model failed', "
+    "latency/SLO, "
+    "root cause on the provider, over-broad scope, account state, deprecation) in Markdown, text, "
+    "JSON or YAML files. A sentence that cites a source, disclaims, or reports our own measurement "
+    "is fine. Exit codes: 0 clean, 1 findings, 2 bad input (missing or binary file)."
+)
+
+
+def lint(
+    files: Annotated[list[Path], typer.Argument(help="Files to check (.md, .txt, .json, .yaml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+) -> None:
+    """Lint incident notes and packets for secrets and unsupported claims."""
+    from chatcontract.evidence.lint import lint_files
+
+    findings = lint_files(files)
+    if as_json:
+        console.print_json(json.dumps([f.to_dict() for f in findings]))
+    else:
+        for finding in findings:
+            console.print(finding.format(), markup=False, soft_wrap=True)
+        note(f"{len(findings)} finding(s) in {len(files)} file(s)")
+    raise typer.Exit(1 if findings else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint", help=HELP)(lint)

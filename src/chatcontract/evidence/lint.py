@@ -1,0 +1,160 @@
+"""``lint``: secrets and unsupported claims in incident write-ups (Markdown, text, JSON, YAML).
+
+Secrets come from the redaction detectors (one set of patterns for redaction and lint);
+claims from :mod:`chatcontract.evidence.claims`. A finding names ``file:line``, the phrase (a
+secret is never echoed, only its detector and length) and a safer wording.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from chatcontract.errors import UsageError
+from chatcontract.evidence.claims import claims_in, split_sentences
+from chatcontract.redact import active_redactor
+
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ""})
+SECRET_SAFER = "Remove the value; name the key by its source (e.g. env:COMETAPI_API_KEY) only."  # noqa: S105 - advice text, not a password
+_PERSONAL = frozenset({"email", "ipv4", "phone"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lint finding."""
+
+    path: str
+    line: int
+    kind: str  # "secret" or "claim"
+    rule: str  # detector or claim family
+    phrase: str
+    safer: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.kind}/{self.rule}: {self.phrase!r} -> {self.safer}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "kind": self.kind,
+            "rule": self.rule,
+            "phrase": self.phrase,
+            "safer": self.safer,
+        }
+
+
+def _line_of(offsets: Sequence[int], pos: int) -> int:
+    lo, hi = 0, len(offsets) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if offsets[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo + 1
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    return starts
+
+
+def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
+    """Every secret or personal datum, located by line; the value itself is not repeated."""
+    starts = _line_starts(text)
+    found: list[Finding] = []
+    seen: set[tuple[int, int]] = set()
+    for name, start, end in sorted(active_redactor().findings(text), key=lambda f: f[1]):
+        if end <= start or any(s <= start < e for s, e in seen):
+            continue
+        seen.add((start, end))
+        kind = "personal data" if name in _PERSONAL else "secret"
+        phrase = f"<{kind}: {name}, {end - start} chars>"
+        found.append(Finding(path, _line_of(starts, start), "secret", name, phrase, SECRET_SAFER))
+    return found
+
+
+def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
+    """Blocks of consecutive non-blank lines with their offset (sentences may wrap lines)."""
+    pos = 0
+    block_start: int | None = None
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        boundary = not stripped or stripped.startswith(("#", "|", "```", "- ", "* ", "> "))
+        if boundary and block_start is not None:
+            yield block_start, text[block_start:pos]
+            block_start = None
+        if stripped and (boundary or block_start is None):
+            if boundary:
+                yield pos, line
+            else:
+                block_start = pos
+        pos += len(line)
+    if block_start is not None:
+        yield block_start, text[block_start:]
+
+
+def lint_claims(text: str, path: str = "<text>") -> list[Finding]:
+    """Every unsupported claim, sentence by sentence."""
+    starts = _line_starts(text)
+    found: list[Finding] = []
+    for block_at, block in _paragraphs(text):
+        flat = block.replace("\n", " ")
+        for offset, sentence in split_sentences(flat):
+            for hit in claims_in(sentence):
+                line = _line_of(starts, block_at + offset + hit.start)
+                found.append(Finding(path, line, "claim", hit.family, hit.phrase, hit.safer))
+    return found
+
+
+def lint_text(text: str, path: str = "<text>") -> list[Finding]:
+    """Secrets and claims in ``text``, ordered by line."""
+    findings = lint_secrets(text, path) + lint_claims(text, path)
+    return sorted(findings, key=lambda f: (f.line, f.kind))
+
+
+def read_lintable(path: Path) -> str:
+    """The text of ``path``; one-line :class:`UsageError` for missing, binary or malformed files."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; pass files")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in raw[:8192]:
+        raise UsageError(f"{path}: binary file; lint reads Markdown, text, JSON or YAML")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{path}: not UTF-8 text; lint reads Markdown, text, JSON or YAML"
+        ) from None
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"{path}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+    elif suffix in (".yaml", ".yml"):
+        try:
+            yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UsageError(f"{path}: not valid YAML") from None
+    return text
+
+
+def lint_files(paths: Sequence[Path]) -> list[Finding]:
+    """Lint every file; the first unreadable one raises before any output (bad input: exit 2)."""
+    texts = [(p, read_lintable(p)) for p in paths]
+    findings: list[Finding] = []
+    for path, text in texts:
+        findings.extend(lint_text(text, str(path)))
+    return findings

@@ -1,0 +1,165 @@
+"""``chatcontract probe``: run the contract probe suite against a target (or the simulator)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from chatcontract.cli.common import (
+    DEFAULT_API_KEY_ENV,
+    ApiKeyEnvOpt,
+    ApiKeyFileOpt,
+    BaseUrlOpt,
+    ModelOpt,
+    ProfileOpt,
+    console,
+    err_console,
+    note,
+)
+from chatcontract.contract import DEFAULT_PROFILE
+from chatcontract.probe.registry import default_registry
+from chatcontract.probe.render import summary_line, terminal_table, write_outputs
+from chatcontract.probe.results import CaseResult, ProbeRun
+from chatcontract.probe.runner import Target, run_probe
+from chatcontract.probe.session import ProbeInput, open_target, select_cases, store_sink
+
+HELP = """Run the contract probe suite: happy path, streaming, and every documented refusal.
+
+Without --base-url (and without COMETAPI_BASE_URL) the probe starts the simulator in-process
+with a freshly minted key and model and runs against it. Exit codes: 0 all cases passed,
+1 a case failed, 2 usage or input error, 3 some cases inconclusive (none failed)."""
+
+
+def _list_cases() -> None:
+    for case in default_registry():
+        needs = ", ".join(
+            x for x, on in (("key", case.needs_key), ("model", case.needs_model)) if on
+        )
+        console.print(
+            f"{case.name}\t{case.title}\t(needs: {needs or 'nothing'}; "
+            f"up to {case.max_requests} request(s))",
+            markup=False,
+        )
+
+
+def _announce(target: Target) -> None:
+    if target.embedded:
+        console.print(
+            f"Probing the embedded simulator at {target.base_url} (no --base-url or "
+            "COMETAPI_BASE_URL; it runs with a freshly minted key and model).",
+            markup=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"Probing {target.base_url} with profile {target.profile.name}.", markup=False
+        )
+    if target.note:
+        note(target.note)
+
+
+def _run(
+    target: Target, cases_text: str | None, max_requests: int | None, store: Path | None
+) -> ProbeRun:
+    registry = default_registry()
+    cases = select_cases(registry, cases_text)
+    budget = registry.budget(cases) if max_requests is None else max_requests
+    with (
+        store_sink(store, target) as (sink, run_id),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("probing", total=len(cases))
+
+        def started(case: object) -> None:
+            progress.update(task, description=f"probing {getattr(case, 'name', '')}")
+
+        def finished(_: CaseResult) -> None:
+            progress.advance(task)
+
+        return run_probe(
+            cases,
+            target,
+            max_requests=budget,
+            sink=sink,
+            run_id=run_id,
+            on_start=started,
+            on_result=finished,
+        )
+
+
+def probe(
+    *,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = DEFAULT_API_KEY_ENV,
+    api_key_file: ApiKeyFileOpt = None,
+    model: ModelOpt = None,
+    profile: ProfileOpt = DEFAULT_PROFILE,
+    cases: Annotated[
+        str | None, typer.Option("--cases", help="Comma-separated case names (default: all).")
+    ] = None,
+    list_cases: Annotated[bool, typer.Option("--list", help="List the cases and exit.")] = False,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests",
+            min=0,
+            help="Hard request budget (default: enough for the selected cases with retries).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here.",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Also write the attempt records to this evidence store (SQLite)."
+        ),
+    ] = None,
+) -> None:
+    """Run the contract probe suite."""
+    if list_cases:
+        _list_cases()
+        return
+    select_cases(default_registry(), cases)  # bad names are input errors, before anything starts
+    given = ProbeInput(
+        base_url=base_url,
+        profile=profile,
+        api_key_env=api_key_env,
+        api_key_file=api_key_file,
+        model=model,
+    )
+    with open_target(given) as target:
+        _announce(target)
+        run = _run(target, cases, max_requests, store)
+        secret = target.credential.key if target.credential else None
+    console.print(terminal_table(run))
+    for result in run.results:
+        if result.curl:
+            console.print(
+                f"\nreproduce {result.name} ({result.result.value}):\n{result.curl}",
+                markup=False,
+                soft_wrap=True,
+            )
+    if out is not None:
+        write_outputs(run, out, secret=secret)
+        note(f"reports written to {out}")
+    if run.budget_spent:
+        note("stopped early: " + summary_line(run))
+    raise typer.Exit(run.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe", help=HELP)(probe)

@@ -1,0 +1,91 @@
+"""Setting up a probe from user input: the target, the embedded simulator, the case list.
+
+With no base URL (no ``--base-url``, no ``COMETAPI_BASE_URL``) the probe runs against the
+simulator started in-process with a freshly minted key and model — any ``COMETAPI_API_KEY`` in
+the environment is ignored, so a real key is never sent to the simulator. With a base URL the
+key comes from the environment or a key file and may be absent (the cases that need it are
+then inconclusive).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatcontract.config import Credential, resolve_base_url, resolve_credential, resolve_model
+from chatcontract.contract.profile import load_profile
+from chatcontract.probe.registry import Case, Registry
+from chatcontract.probe.runner import Target
+from chatcontract.sinks import RecordSink
+
+
+@dataclass(frozen=True)
+class ProbeInput:
+    """What the user asked for (flags and environment, not yet resolved)."""
+
+    base_url: str | None = None
+    profile: str = "cometapi"
+    api_key_env: str = "COMETAPI_API_KEY"
+    api_key_file: Path | None = None
+    model: str | None = None
+
+
+def parse_case_names(text: str | None) -> list[str] | None:
+    """``"happy, stream"`` → ``["happy", "stream"]``; ``None`` selects every case."""
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def select_cases(registry: Registry, text: str | None) -> list[Case]:
+    """The cases ``--cases`` names (a :class:`UsageError` for an unknown one)."""
+    return registry.select(parse_case_names(text))
+
+
+def _minted() -> tuple[str, str]:
+    key = f"sk-chatcontract-embedded-{secrets.token_hex(16)}"
+    return key, f"probe-model-{secrets.token_hex(4)}"
+
+
+@contextmanager
+def open_target(given: ProbeInput) -> Iterator[Target]:
+    """Resolve the target; start (and finally stop) the embedded simulator when there is none.
+
+    Input errors (a URL without scheme, a bad profile, an unreadable key file) raise
+    :class:`UsageError` before anything starts.
+    """
+    profile = load_profile(given.profile)
+    base = resolve_base_url(given.base_url, profile)
+    if base is not None:
+        credential = resolve_credential(given.api_key_env, given.api_key_file)
+        model = resolve_model(given.model)
+        yield Target(base.url, profile, credential, model, label=base.url, note=base.note)
+        return
+    from chatcontract.sim import serve
+
+    key, minted_model = _minted()
+    model = given.model or minted_model
+    with serve(api_key=key, models=(model,), error_style=profile.error_style) as sim:
+        credential = Credential(key=key, source="embedded-simulator:minted")
+        label = f"embedded simulator {sim.base_url}"
+        yield Target(sim.base_url, profile, credential, model, label=label, embedded=True)
+
+
+@contextmanager
+def store_sink(path: Path | None, target: Target) -> Iterator[tuple[RecordSink | None, str | None]]:
+    """``(sink, run_id)`` for the evidence store at ``path``; ``(None, None)`` without one."""
+    if path is None:
+        yield None, None
+        return
+    from chatcontract.evidence.store import open_store
+
+    with open_store(path) as store:
+        meta = {"target": target.label or target.base_url, "profile": target.profile.name}
+        run_id = store.start_run("probe", meta=meta)
+        try:
+            yield store, run_id
+        finally:
+            store.finish_run(run_id)

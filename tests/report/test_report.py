@@ -25,8 +25,15 @@ AUTH = '-H "Authorization: Bearer $COMETAPI_API_KEY"'
 def test_page_escapes_text_and_keeps_trusted_html() -> None:
     html = render_page(
         "Run <1>",
-        [Section("Cases", header=["name", "result"], rows=[["<script>x</script>", "fail"]],
-                 html="<svg id='c'></svg>", pre=["curl 'a' & b"])],
+        [
+            Section(
+                "Cases",
+                header=["name", "result"],
+                rows=[["<script>x</script>", "fail"]],
+                html="<svg id='c'></svg>",
+                pre=["curl 'a' & b"],
+            )
+        ],
         meta=[("target", "http://127.0.0.1:1/v1")],
     )
     assert "<script>x</script>" not in html
@@ -70,11 +77,14 @@ def test_markdown_table_escapes_pipes_and_newlines() -> None:
 
 
 def test_junit_counts_and_escapes() -> None:
-    doc = junit_xml("probe", [
-        JUnitCase("happy", "pass", time_s=0.1),
-        JUnitCase("stream", "fail", message="no <finish_reason>", details="a\x00b"),
-        JUnitCase("oversized", "inconclusive", message="budget spent"),
-    ])
+    doc = junit_xml(
+        "probe",
+        [
+            JUnitCase("happy", "pass", time_s=0.1),
+            JUnitCase("stream", "fail", message="no <finish_reason>", details="a\x00b"),
+            JUnitCase("oversized", "inconclusive", message="budget spent"),
+        ],
+    )
     root = ET.fromstring(doc.split("\n", 1)[1])  # noqa: S314 - our own output
     suite = root.find("testsuite")
     assert suite is not None
@@ -94,8 +104,13 @@ def test_junit_counts_and_escapes() -> None:
     ],
 )
 def test_curl_never_shows_the_key(headers: dict[str, str], expected: str) -> None:
-    cmd = curl_command("post", "https://u:p@api.example/v1/chat/completions?key=abc", headers,
-                       {"model": "m", "messages": [], "note": KEY}, secret=KEY)
+    cmd = curl_command(
+        "post",
+        "https://u:p@api.example/v1/chat/completions?key=abc",
+        headers,
+        {"model": "m", "messages": [], "note": KEY},
+        secret=KEY,
+    )
     assert KEY not in cmd
     assert expected in cmd
     assert "u:p@" not in cmd

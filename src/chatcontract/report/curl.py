@@ -29,7 +29,9 @@ def _header_items(headers: HeaderInput | None) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in items]
 
 
-def _header_arg(name: str, value: str, key_var: str) -> str:
+def _header_arg(name: str, value: str, key_var: str, auth_value: str | None) -> str:
+    if name.lower() == "authorization" and auth_value is not None:
+        return "-H " + shlex.quote(f"{name}: {auth_value}")
     if name.lower() == "authorization":
         scheme = value.split(" ", 1)[0] if " " in value else "Bearer"
         return f'-H "Authorization: {scheme} ${key_var}"'
@@ -62,20 +64,33 @@ def curl_command(
     *,
     key_var: str = DEFAULT_KEY_VAR,
     secret: str | None = None,
+    auth_value: str | None = None,
+    body_generator: str | None = None,
     max_body_chars: int = 2000,
 ) -> str:
-    """A one-request ``curl`` command line, redacted; ``secret`` is masked wherever it appears."""
+    """A one-request ``curl`` command line, redacted; ``secret`` is masked wherever it appears.
+
+    ``auth_value`` writes the ``Authorization`` header literally (for a known-public placeholder
+    such as a deliberately invalid key); otherwise it becomes ``$KEY_VAR``. ``body_generator`` is
+    a shell command whose stdout is the body (piped into ``--data-binary @-``), for bodies too
+    big to show or to pass as one argument.
+    """
     parts = [f"curl -sS -i -X {method.upper()} {shlex.quote(strip_url_secrets(url))}"]
     for name, value in _header_items(headers):
         if name.lower() in _SKIP_HEADERS:
             continue
-        parts.append(_header_arg(name, value, key_var))
-    data = _body_arg(body)
-    if data is not None:
-        if len(data) > max_body_chars:
-            data = data[: max_body_chars - 20] + "...(truncated)'"
-        parts.append(data)
+        parts.append(_header_arg(name, value, key_var, auth_value))
+    if body_generator is not None:
+        parts.append("--data-binary @-")
+    else:
+        data = _body_arg(body)
+        if data is not None:
+            if len(data) > max_body_chars:
+                data = data[: max_body_chars - 20] + "...(truncated)'"
+            parts.append(data)
     command = " \\\n  ".join(parts)
+    if body_generator is not None:
+        command = f"{body_generator} | \\\n{command}"
     if secret:
         command = command.replace(secret, f"${key_var}")
     return command

@@ -38,18 +38,35 @@ def junit_xml(
     errors = sum(c.outcome == "error" for c in cases)
     skipped = sum(c.outcome == "inconclusive" for c in cases)
     total_time = sum(c.time_s for c in cases)
-    root = ET.Element("testsuites", name=suite_name, tests=str(len(cases)), failures=str(failures),
-                      errors=str(errors), skipped=str(skipped), time=f"{total_time:.3f}")
-    suite = ET.SubElement(root, "testsuite", name=suite_name, tests=str(len(cases)),
-                          failures=str(failures), errors=str(errors), skipped=str(skipped),
-                          time=f"{total_time:.3f}")
+    root = ET.Element(
+        "testsuites",
+        name=suite_name,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(skipped),
+        time=f"{total_time:.3f}",
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite_name,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(skipped),
+        time=f"{total_time:.3f}",
+    )
     if properties:
         props = ET.SubElement(suite, "properties")
         for key, value in properties:
             ET.SubElement(props, "property", name=_clean(key), value=_clean(value))
     for case in cases:
         el = ET.SubElement(
-            suite, "testcase", name=_clean(case.name), classname=_clean(case.classname),
+            suite,
+            "testcase",
+            name=_clean(case.name),
+            classname=_clean(case.classname),
             time=f"{case.time_s:.3f}",
         )
         tag = {"fail": "failure", "error": "error", "inconclusive": "skipped"}.get(case.outcome)

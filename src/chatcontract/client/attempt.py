@@ -1,0 +1,226 @@
+"""One attempt's outcome, as a driver observed it, and the attempt record made from it.
+
+Drivers (sync, async, the transport) fill an :class:`Outcome`; the engine classifies it with
+the one classifier and turns it into an :class:`AttemptRecord`, which redacts free text when it
+is made. Successful attempts carry no free text, so their records stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chatcontract.client.route import Target
+from chatcontract.record import (
+    AttemptRecord,
+    FailureClass,
+    OperatorAction,
+    ParserOutcome,
+    ResponseShape,
+    RetryDecision,
+    utc_now,
+)
+from chatcontract.taxonomy import ACTIONS, Classification, StreamState, TransportError
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one attempt produced. ``sent`` is false only when the request never left."""
+
+    started: float
+    wall: datetime
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+    body: bytes | None = None
+    transport_error: TransportError | None = None
+    stream_state: StreamState | None = None
+    delivered: bool = False
+    sent: bool = True
+    elapsed_s: float = 0.0
+    first_chunk_s: float | None = None
+    content: str | None = None
+    finish_reason: str | None = None
+    response_model: str | None = None
+    response_id: str | None = None
+    usage: Mapping[str, Any] | None = None
+    message: Mapping[str, Any] | None = None
+    parser_outcome: ParserOutcome | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordContext:
+    """Fields every record of one client (and one call) carries."""
+
+    request_id: str
+    service: str | None = None
+    deployment: str | None = None
+    run_id: str | None = None
+    incident_id: str | None = None
+    request_class: str | None = None
+    streaming: bool = False
+    request_shape: Mapping[str, Any] | None = None
+
+
+def read_answer(outcome: Outcome) -> None:
+    """Parse a 2xx non-stream body into the outcome's answer fields (content, usage...)."""
+    body = outcome.body
+    if not body:
+        outcome.parser_outcome = ParserOutcome.INVALID_JSON
+        return
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        outcome.parser_outcome = ParserOutcome.INVALID_JSON
+        return
+    if type(doc) is not dict:
+        outcome.parser_outcome = ParserOutcome.MISSING_FIELD
+        return
+    outcome.response_model = doc.get("model")
+    outcome.response_id = doc.get("id")
+    usage = doc.get("usage")
+    outcome.usage = usage if type(usage) is dict else None
+    choices = doc.get("choices")
+    if type(choices) is not list or not choices or type(choices[0]) is not dict:
+        outcome.parser_outcome = ParserOutcome.MISSING_FIELD
+        return
+    choice = choices[0]
+    message = choice.get("message")
+    outcome.finish_reason = choice.get("finish_reason")
+    if type(message) is not dict:
+        outcome.parser_outcome = ParserOutcome.MISSING_FIELD
+        return
+    outcome.message = message
+    content = message.get("content")
+    outcome.content = content if isinstance(content, str) else None
+    outcome.parser_outcome = ParserOutcome.OK if outcome.content else ParserOutcome.EMPTY_CONTENT
+
+
+def _shape(outcome: Outcome, cls: Classification) -> ResponseShape:
+    if outcome.status is None:
+        return ResponseShape.CLIENT_ERROR
+    if outcome.stream_state is not None:
+        return ResponseShape.STREAM
+    return cls.observation.shape or ResponseShape.OTHER
+
+
+def _summary(outcome: Outcome, cls: Classification, note: str | None) -> str | None:
+    if cls.failure_class is None:
+        return note
+    obs = cls.observation
+    bits: list[str] = []
+    if outcome.transport_error is not None:
+        bits.append(f"transport: {outcome.transport_error.value}")
+    if outcome.transport_error is TransportError.READ_TIMEOUT:
+        bits.append("request was sent; completion status unknown")
+    if obs.status is not None:
+        bits.append(f"HTTP {obs.status}")
+    if obs.error_code or obs.error_type:
+        bits.append(f"code={obs.error_code or ''} type={obs.error_type or ''}")
+    if obs.error_message:
+        bits.append(obs.error_message[:200])
+    if outcome.problem:
+        bits.append(outcome.problem)
+    if note:
+        bits.append(note)
+    return "; ".join(bits) or None
+
+
+def _usage_int(usage: Mapping[str, Any] | None, key: str) -> int | None:
+    if usage is None:
+        return None
+    value = usage.get(key)
+    return value if type(value) is int and value >= 0 else None
+
+
+def build_record(
+    ctx: RecordContext,
+    target: Target,
+    outcome: Outcome,
+    cls: Classification,
+    *,
+    attempt_number: int,
+    decision: RetryDecision | None,
+    backoff_s: float | None,
+    fallback_of: str | None,
+    circuit_state: str | None,
+    note: str | None = None,
+) -> AttemptRecord:
+    """The redacted record of one sent attempt."""
+    obs = cls.observation
+    fc = cls.failure_class
+    return AttemptRecord(
+        incident_id=ctx.incident_id,
+        run_id=ctx.run_id,
+        request_id=ctx.request_id,
+        provider_request_id=obs.provider_request_id,
+        request_class=ctx.request_class,
+        started_at=outcome.wall,
+        elapsed_ms=outcome.elapsed_s * 1000.0,
+        first_chunk_ms=None if outcome.first_chunk_s is None else outcome.first_chunk_s * 1000.0,
+        service=ctx.service,
+        deployment=ctx.deployment,
+        credential_source=target.credential_source,
+        parser_outcome=outcome.parser_outcome,
+        route_template=target.route_template,
+        server_address=target.server_address,
+        http_status=obs.status,
+        attempt_number=attempt_number,
+        failure_class=fc,
+        retry_decision=decision,
+        operator_action=OperatorAction.NONE if fc is None else ACTIONS[fc].operator_action,
+        backoff_ms=None if backoff_s is None else backoff_s * 1000.0,
+        retry_after_ms=obs.retry_after_ms,
+        response_shape=_shape(outcome, cls),
+        model=target.model,
+        response_model=outcome.response_model,
+        streaming=ctx.streaming,
+        finish_reason=outcome.finish_reason,
+        prompt_tokens=_usage_int(outcome.usage, "prompt_tokens"),
+        completion_tokens=_usage_int(outcome.usage, "completion_tokens"),
+        total_tokens=_usage_int(outcome.usage, "total_tokens"),
+        fallback_of=fallback_of,
+        circuit_state=circuit_state,
+        error_summary=_summary(outcome, cls, note),
+        request_shape=None if fc is None else dict(ctx.request_shape or {}) or None,
+    )
+
+
+def local_record(
+    ctx: RecordContext,
+    target: Target,
+    failure_class: FailureClass,
+    *,
+    attempt_number: int,
+    summary: str,
+    fallback_of: str | None,
+    circuit_state: str | None,
+) -> AttemptRecord:
+    """A record of a decision made without a network call (circuit open, deadline, size)."""
+    return AttemptRecord(
+        incident_id=ctx.incident_id,
+        run_id=ctx.run_id,
+        request_id=ctx.request_id,
+        request_class=ctx.request_class,
+        started_at=utc_now(),
+        elapsed_ms=0.0,
+        service=ctx.service,
+        deployment=ctx.deployment,
+        credential_source=target.credential_source,
+        route_template=target.route_template,
+        server_address=target.server_address,
+        attempt_number=attempt_number,
+        failure_class=failure_class,
+        retry_decision=RetryDecision.DO_NOT_RETRY,
+        operator_action=ACTIONS[failure_class].operator_action,
+        response_shape=ResponseShape.CLIENT_ERROR,
+        model=target.model,
+        streaming=ctx.streaming,
+        fallback_of=fallback_of,
+        circuit_state=circuit_state,
+        error_summary=summary,
+        request_shape=dict(ctx.request_shape) if ctx.request_shape else None,
+    )

@@ -1,0 +1,352 @@
+"""The sans-I/O engine: every retry, deadline, budget, breaker and fallback decision.
+
+A :class:`CallRun` is one logical call. A driver (``Client``, ``AsyncClient``,
+``ResilientTransport``) loops::
+
+    while True:
+        step = run.next_step()
+        if isinstance(step, Send): run.report(perform(step))   # the driver's only I/O
+        elif isinstance(step, Wait): sleep(step.seconds)
+        else: return step                                     # Stop: success or CallFailed
+
+The engine never touches the network or sleeps; time comes from an injected clock, so the
+whole decision table is tested with a fake clock. State shared between calls (the retry budget
+and one breaker per route) lives in :class:`Engine`, one per client.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chatcontract.client.attempt import Outcome, RecordContext, build_record, local_record
+from chatcontract.client.breaker import CircuitBreaker, CircuitState
+from chatcontract.client.budget import RetryBudget
+from chatcontract.client.errors import CallFailed
+from chatcontract.client.policy import Policy, request_size, retry_wait_s
+from chatcontract.client.route import Target
+from chatcontract.record import AttemptRecord, FailureClass, RetryDecision
+from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, TransportError, classify
+
+Clock = Callable[[], float]
+RecordHook = Callable[[AttemptRecord], None]
+
+_ESCALATE = frozenset(
+    {FailureClass.AUTH, FailureClass.QUOTA_EXHAUSTED, FailureClass.ENDPOINT_MISMATCH}
+)
+_NOT_SENT = frozenset({TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT})
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send one attempt to ``target`` within these limits (seconds; ``deadline_at``: clock time)."""
+
+    target: Target
+    attempt_number: int
+    connect_s: float
+    first_chunk_s: float
+    idle_s: float
+    deadline_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """The call is over: ``outcome``/``target`` on success, else ``error``."""
+
+    outcome: Outcome | None
+    target: Target | None
+    error: CallFailed | None
+
+
+Step = Send | Wait | Stop
+
+
+class Engine:
+    """Shared state of one client: policy, clock, retry budget, one breaker per route."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        clock: Clock = time.monotonic,
+        rng: random.Random | None = None,
+        on_record: RecordHook | None = None,
+    ) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.on_record = on_record
+        self.budget = RetryBudget(
+            ratio=policy.retry_budget_ratio,
+            floor=policy.retry_budget_floor,
+            window_s=policy.retry_budget_window_s,
+            clock=clock,
+        )
+        self._breakers: dict[tuple[str, str], CircuitBreaker] = {}
+        self._lock = threading.Lock()
+
+    def breaker(self, key: tuple[str, str]) -> CircuitBreaker:
+        found = self._breakers.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._breakers.setdefault(
+                key,
+                CircuitBreaker(
+                    failure_threshold=self.policy.breaker_failure_threshold,
+                    reprobe_s=self.policy.breaker_reprobe_s,
+                    half_open_probes=self.policy.breaker_half_open_probes,
+                    clock=self.clock,
+                ),
+            )
+
+    def begin(
+        self,
+        targets: Sequence[Target],
+        ctx: RecordContext,
+        *,
+        messages: Sequence[Mapping[str, Any]] = (),
+        reissue: bool | None = None,
+        deadline_s: float | None = None,
+        live: bool = False,
+    ) -> CallRun:
+        """Start one logical call over ``targets`` (primary first)."""
+        self.budget.on_call()
+        return CallRun(
+            self,
+            targets,
+            ctx,
+            messages=messages,
+            reissue=self.policy.reissue if reissue is None else reissue,
+            deadline_s=self.policy.deadline_s if deadline_s is None else deadline_s,
+            live=live,
+        )
+
+
+class CallRun:
+    """One logical call's decisions (not thread-safe; one driver runs it)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        targets: Sequence[Target],
+        ctx: RecordContext,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        reissue: bool,
+        deadline_s: float,
+        live: bool,
+    ) -> None:
+        self.engine = engine
+        self.targets = targets
+        self.ctx = ctx
+        self.messages = messages
+        self.reissue = reissue
+        self.live = live
+        self.deadline_at = engine.clock() + deadline_s
+        self.attempts: list[AttemptRecord] = []
+        self._route = 0
+        self._route_attempts = 0
+        self._wait: float | None = None
+        self._granted: CircuitState = CircuitState.CLOSED
+        self._fallback_of: str | None = None
+        self._stop: Stop | None = None
+
+    # -- driver interface -------------------------------------------------------------
+
+    def next_step(self) -> Step:
+        """What the driver does next."""
+        if self._stop is not None:
+            return self._stop
+        if self._wait is not None:
+            wait, self._wait = self._wait, None
+            return Wait(wait)
+        while True:
+            target = self.targets[self._route]
+            remaining = self.deadline_at - self.engine.clock()
+            if remaining <= 0:
+                self._local(target, FailureClass.DEADLINE_EXCEEDED, "the call's deadline passed")
+                return self._fail(FailureClass.DEADLINE_EXCEEDED, "the call's deadline passed")
+            if self._route_attempts == 0:
+                over = self._oversize(target)
+                if over is not None:
+                    self._local(target, FailureClass.CONTEXT_EXCEEDED, over)
+                    if not self._fall_back(FailureClass.CONTEXT_EXCEEDED, sent=False):
+                        return self._fail(FailureClass.CONTEXT_EXCEEDED, over)
+                    continue
+            granted = self.engine.breaker(target.breaker_key).acquire()
+            if granted is None:
+                self._local(target, FailureClass.CIRCUIT_OPEN, "circuit open: route skipped")
+                if not self._fall_back(FailureClass.CIRCUIT_OPEN, sent=False):
+                    return self._fail(FailureClass.CIRCUIT_OPEN, f"circuit open for {target.label}")
+                continue
+            self._granted = granted
+            self._route_attempts += 1
+            policy = self.engine.policy
+            return Send(
+                target=target,
+                attempt_number=len(self.attempts) + 1,
+                connect_s=min(policy.connect_timeout_s, remaining),
+                first_chunk_s=min(policy.first_chunk_timeout_s, remaining),
+                idle_s=min(policy.stream_idle_timeout_s, remaining),
+                deadline_at=self.deadline_at,
+            )
+
+    def report(self, outcome: Outcome) -> None:
+        """The outcome of the last :class:`Send`: classify, record, decide."""
+        target = self.targets[self._route]
+        cls = classify(
+            outcome.status,
+            outcome.headers,
+            outcome.body,
+            transport_error=outcome.transport_error,
+            stream_state=outcome.stream_state,
+            content_delivered=outcome.delivered,
+            attempt_number=self._route_attempts,
+        )
+        fc = cls.failure_class
+        self.engine.breaker(target.breaker_key).record(fc, self._granted)
+        if fc is None:
+            self._add(self._record(target, outcome, cls, decision=None, wait=None))
+            self._stop = Stop(outcome, target, None)
+            return
+        decision, wait, note = self._retry_decision(
+            fc, cls.retryable, outcome, cls.observation.retry_after_ms
+        )
+        self._add(self._record(target, outcome, cls, decision=decision, wait=wait, note=note))
+        if wait is not None:
+            self._wait = wait
+            return
+        if outcome.delivered:
+            self._stop = Stop(
+                None,
+                None,
+                self._error(fc, note or "stream broke after content was delivered", True),
+            )
+        elif not self._fall_back(fc, sent=outcome.sent):
+            summary = self.attempts[-1].error_summary or fc.value
+            self._stop = Stop(None, None, self._error(fc, summary, False))
+
+    def abandon(self) -> None:
+        """The caller stopped reading before the attempt ended: release its breaker permit."""
+        if self._stop is None:
+            self.engine.breaker(self.targets[self._route].breaker_key).release(self._granted)
+            self._stop = Stop(
+                None, None, self._error(FailureClass.UNKNOWN, "abandoned by the caller", True)
+            )
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def _retry_decision(
+        self, fc: FailureClass, retryable: bool, outcome: Outcome, retry_after_ms: float | None
+    ) -> tuple[RetryDecision, float | None, str | None]:
+        """Retry on the same route? ``(decision, wait seconds or None, why not)``."""
+        no = RetryDecision.ESCALATE if fc in _ESCALATE else RetryDecision.DO_NOT_RETRY
+        if not retryable:
+            return no, None, None
+        if outcome.delivered:
+            return no, None, "content already delivered to the caller"
+        if not self.reissue and outcome.sent:
+            return no, None, "reissue=False: the request may have reached the provider"
+        if self._route_attempts >= self.engine.policy.max_attempts_per_route:
+            return no, None, f"{self._route_attempts} attempts on this route"
+        remaining = self.deadline_at - self.engine.clock()
+        wait = retry_wait_s(
+            self.engine.policy, self._route_attempts, retry_after_ms, remaining, self.engine.rng
+        )
+        if wait is None:
+            what = "Retry-After" if retry_after_ms is not None else "backoff"
+            return no, None, f"{what} does not fit the remaining deadline ({remaining:.2f} s)"
+        if not self.engine.budget.try_spend():
+            return no, None, "retry budget exhausted"
+        return RetryDecision.RETRY, wait, None
+
+    def _fall_back(self, fc: FailureClass, *, sent: bool) -> bool:
+        """Move to the next route this class may fall back to; ``False`` when there is none."""
+        rule = ACTIONS[fc].fallback
+        if rule is FallbackRule.NO or self.deadline_at - self.engine.clock() <= 0:
+            return False
+        if not self.reissue and sent:
+            return False
+        current = self.targets[self._route]
+        for index in range(self._route + 1, len(self.targets)):
+            candidate = self.targets[index]
+            if rule is FallbackRule.OTHER_CREDENTIALS and candidate.same_credentials(current):
+                continue
+            self._fallback_of = self.targets[0].label
+            self._route = index
+            self._route_attempts = 0
+            return True
+        return False
+
+    def _oversize(self, target: Target) -> str | None:
+        policy = self.engine.policy
+        if target.index == 0:
+            over = request_size(policy, self.messages)
+        elif target.max_request_chars is not None:
+            over = request_size(Policy(max_request_chars=target.max_request_chars), self.messages)
+        else:
+            over = None
+        if over is None:
+            return None
+        return f"request size {over[0]} over the local limit {over[1]}; not sent"
+
+    # -- records -------------------------------------------------------------------------
+
+    def _add(self, record: AttemptRecord) -> None:
+        self.attempts.append(record)
+        if self.engine.on_record is not None:
+            self.engine.on_record(record)
+
+    def _record(
+        self,
+        target: Target,
+        outcome: Outcome,
+        cls: Classification,
+        *,
+        decision: RetryDecision | None,
+        wait: float | None,
+        note: str | None = None,
+    ) -> AttemptRecord:
+        return build_record(
+            self.ctx,
+            target,
+            outcome,
+            cls,
+            attempt_number=len(self.attempts) + 1,
+            decision=decision,
+            backoff_s=wait,
+            fallback_of=self._fallback_of if target.index else None,
+            circuit_state=self._granted.value,
+            note=note,
+        )
+
+    def _local(self, target: Target, fc: FailureClass, summary: str) -> None:
+        state = self.engine.breaker(target.breaker_key).state.value
+        self._add(
+            local_record(
+                self.ctx,
+                target,
+                fc,
+                attempt_number=len(self.attempts) + 1,
+                summary=summary,
+                fallback_of=self._fallback_of if target.index else None,
+                circuit_state=state,
+            )
+        )
+
+    def _error(self, fc: FailureClass, summary: str, partial: bool) -> CallFailed:
+        return CallFailed(fc, self.attempts, summary=summary, partial=partial)
+
+    def _fail(self, fc: FailureClass, summary: str) -> Stop:
+        self._stop = Stop(None, None, self._error(fc, summary, False))
+        return self._stop

@@ -1,0 +1,170 @@
+"""A fast incremental SSE decoder with structural checks on every chat-completion chunk.
+
+:class:`StreamChecker` is sans-I/O: drivers feed it bytes as they arrive and ask how the
+stream stands. Each ``data:`` event is parsed once with :func:`json.loads` and checked for
+structure (an object, ``object == "chat.completion.chunk"`` when present, ``choices`` a list,
+each ``delta`` an object) without building a model object per chunk. A stream is complete only
+when a ``finish_reason`` arrived; ``[DONE]`` is optional after it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chatcontract.taxonomy import StreamState
+
+_loads = json.loads
+_CHUNK = "chat.completion.chunk"
+
+
+class StreamChecker:
+    """Decodes SSE bytes into chunk events and keeps the checked state of one stream."""
+
+    __slots__ = (
+        "_buf",
+        "_data",
+        "chunks",
+        "done",
+        "error_body",
+        "finish_reason",
+        "first_content",
+        "model",
+        "parts",
+        "problem",
+        "response_id",
+        "state",
+        "usage",
+    )
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._data: list[bytes] = []
+        self.parts: list[str] = []
+        self.chunks = 0
+        self.done = False
+        self.finish_reason: str | None = None
+        self.usage: dict[str, Any] | None = None
+        self.model: str | None = None
+        self.response_id: str | None = None
+        self.first_content = False
+        self.state: StreamState | None = None  # set once the stream failed or finished
+        self.problem: str | None = None
+        self.error_body: bytes | None = None
+
+    def feed(self, data: bytes) -> int:
+        """Consume ``data``; returns how many new content parts were appended to :attr:`parts`."""
+        before = len(self.parts)
+        buf = self._buf + data if self._buf else data
+        lines = buf.split(b"\n")
+        self._buf = lines.pop()
+        pending = self._data
+        for line in lines:
+            if line[:5] == b"data:":
+                payload = line[5:]
+                if payload[:1] == b" ":
+                    payload = payload[1:]
+                if payload[-1:] == b"\r":
+                    payload = payload[:-1]
+                pending.append(payload)
+            elif (not line or line == b"\r") and pending:
+                self._dispatch(pending[0] if len(pending) == 1 else b"\n".join(pending))
+                pending.clear()
+                if self.state is not None and self.state is not StreamState.COMPLETE:
+                    break
+        return len(self.parts) - before
+
+    def eof(self) -> None:
+        """The connection closed: dispatch a last unterminated event, then settle the state."""
+        if self._buf.startswith(b"data:") and self.state is None:
+            self._data.append(self._buf[5:].strip())
+        self._buf = b""
+        if self._data and self.state is None:
+            self._dispatch(b"\n".join(self._data))
+            self._data.clear()
+        if self.state is None:
+            self.state = StreamState.CUT
+            self.problem = f"stream closed after {self.chunks} chunks without a finish_reason"
+
+    def stalled(self) -> None:
+        """No event within the idle limit."""
+        if self.state is None:
+            self.state = StreamState.STALLED
+            self.problem = f"no event within the idle limit after {self.chunks} chunks"
+
+    @property
+    def complete(self) -> bool:
+        return self.state is StreamState.COMPLETE
+
+    def _fail(self, state: StreamState, problem: str) -> None:
+        self.state = state
+        self.problem = problem
+
+    def _dispatch(self, payload: bytes) -> None:
+        if self.state is not None and self.state is not StreamState.COMPLETE:
+            return
+        if payload == b"[DONE]":
+            self.done = True
+            if self.state is None:
+                self._fail(StreamState.CUT, "[DONE] arrived before any finish_reason")
+            return
+        try:
+            doc = _loads(payload)
+        except ValueError:
+            self._fail(StreamState.MALFORMED, f"event {self.chunks + 1} is not valid JSON")
+            return
+        self.chunks += 1
+        if type(doc) is not dict:
+            self._fail(StreamState.MALFORMED, f"event {self.chunks} is not a JSON object")
+            return
+        if "error" in doc:
+            self.error_body = payload
+            self._fail(
+                StreamState.ERROR_EVENT, f"error object in the stream at event {self.chunks}"
+            )
+            return
+        self._check_chunk(doc)
+
+    def _check_chunk(self, doc: dict[str, Any]) -> None:
+        obj = doc.get("object")
+        choices = doc.get("choices")
+        if (obj is not None and obj != _CHUNK) or type(choices) is not list:
+            self._fail(StreamState.MALFORMED, f"event {self.chunks} is not a chat.completion.chunk")
+            return
+        if self.model is None:
+            self.model = doc.get("model")
+            self.response_id = doc.get("id")
+        usage = doc.get("usage")
+        if usage is not None and type(usage) is dict:
+            self.usage = usage
+        if not choices:
+            return
+        choice = choices[0]
+        delta = choice.get("delta") if type(choice) is dict else None
+        if type(delta) is not dict:
+            if type(choice) is dict and choice.get("finish_reason") is not None and delta is None:
+                delta = {}
+            else:
+                self._fail(StreamState.MALFORMED, f"event {self.chunks} has no delta object")
+                return
+        content = delta.get("content")
+        if content:
+            if type(content) is not str:
+                self._fail(StreamState.MALFORMED, f"event {self.chunks} has non-text content")
+                return
+            self.parts.append(content)
+            self.first_content = True
+        reason = choice.get("finish_reason")
+        if reason is not None and self.finish_reason is None:
+            self.finish_reason = str(reason)
+            self.first_content = True
+            self.state = StreamState.COMPLETE
+
+    def settled(self, want_usage: bool) -> bool:
+        """True when reading further adds nothing: failed, or finished (with usage if asked)."""
+        state = self.state
+        if state is None:
+            return False
+        if state is not StreamState.COMPLETE:
+            return True
+        return self.done or not want_usage or self.usage is not None

@@ -1,0 +1,132 @@
+"""What the sync and async drivers share: request bodies, exception mapping, stream progress,
+and the :class:`Completion` a successful call returns. No I/O here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.route import Route, Target
+from chatcontract.client.sse import StreamChecker
+from chatcontract.record import AttemptRecord, ParserOutcome
+from chatcontract.taxonomy import StreamState, TransportError
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A whole, checked answer. ``model`` is the model of the route that answered;
+    ``response_model`` is what the provider said it was."""
+
+    content: str | None
+    model: str
+    finish_reason: str | None
+    usage: Mapping[str, Any] | None
+    attempts: list[AttemptRecord] = field(repr=False)
+    route: Route
+    requested_model: str
+    response_id: str | None = None
+    response_model: str | None = None
+    message: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def provider_request_id(self) -> str | None:
+        return self.attempts[-1].provider_request_id if self.attempts else None
+
+    @property
+    def fell_back(self) -> bool:
+        return bool(self.attempts and self.attempts[-1].fallback_of)
+
+
+def request_body(
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    stream: bool,
+    include_usage: bool,
+    params: Mapping[str, Any],
+) -> bytes:
+    """The JSON body of one request to ``model`` (streams ask for usage when supported)."""
+    doc: dict[str, Any] = {"model": model, "messages": messages, **params}
+    if stream:
+        doc["stream"] = True
+        if include_usage and "stream_options" not in params:
+            doc["stream_options"] = {"include_usage": True}
+    return _dumps(doc).encode("utf-8")
+
+
+def transport_error(exc: httpx.HTTPError, *, got_headers: bool, streaming: bool) -> TransportError:
+    """The one place httpx exceptions become transport-error kinds."""
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return TransportError.CONNECT_TIMEOUT
+    if isinstance(exc, httpx.ConnectError):
+        return TransportError.CONNECT_ERROR
+    if isinstance(exc, httpx.WriteTimeout | httpx.WriteError):
+        return TransportError.WRITE_ERROR
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportError.FIRST_CHUNK_TIMEOUT if streaming else TransportError.READ_TIMEOUT
+    if isinstance(exc, httpx.LocalProtocolError | httpx.DecodingError):
+        return TransportError.PROTOCOL_ERROR
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.NetworkError):
+        return TransportError.RESET
+    return TransportError.CONNECT_ERROR if not got_headers else TransportError.PROTOCOL_ERROR
+
+
+def fail_transport(out: Outcome, exc: httpx.HTTPError, *, streaming: bool) -> None:
+    """Record a transport failure on ``out`` (the status stays what arrived, if anything)."""
+    kind = transport_error(exc, got_headers=out.status is not None, streaming=streaming)
+    out.transport_error = kind
+    out.sent = kind not in (TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT)
+    out.problem = type(exc).__name__
+    if out.status is not None:
+        out.status = None  # a response that broke mid-body is no response
+        out.headers = None
+
+
+def finish_stream(out: Outcome, checker: StreamChecker) -> None:
+    """Copy a finished stream's checked state into the outcome."""
+    out.stream_state = checker.state or StreamState.CUT
+    out.finish_reason = checker.finish_reason
+    out.response_model = checker.model
+    out.response_id = checker.response_id
+    out.usage = checker.usage
+    out.problem = checker.problem if checker.state is not StreamState.COMPLETE else None
+    if checker.state is StreamState.COMPLETE:
+        out.content = "".join(checker.parts)
+        out.parser_outcome = ParserOutcome.OK if out.content else ParserOutcome.EMPTY_CONTENT
+    elif checker.state is StreamState.MALFORMED:
+        out.parser_outcome = ParserOutcome.INVALID_JSON
+    elif checker.state is StreamState.STALLED:
+        out.parser_outcome = ParserOutcome.TIMEOUT
+
+
+def first_chunk_timeout(out: Outcome) -> None:
+    """Headers came but no content event within the first-chunk limit."""
+    out.status = None
+    out.headers = None
+    out.transport_error = TransportError.FIRST_CHUNK_TIMEOUT
+    out.parser_outcome = ParserOutcome.TIMEOUT
+    out.problem = "no content event within the first-chunk limit"
+
+
+def completion(
+    out: Outcome, target: Target, attempts: list[AttemptRecord], requested_model: str
+) -> Completion:
+    return Completion(
+        content=out.content,
+        model=target.model,
+        finish_reason=out.finish_reason,
+        usage=out.usage,
+        attempts=attempts,
+        route=target.route,
+        requested_model=requested_model,
+        response_id=out.response_id,
+        response_model=out.response_model,
+        message=out.message,
+    )

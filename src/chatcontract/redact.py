@@ -216,10 +216,14 @@ class Redactor:
         compiled += [(f"extra_{i}", re.compile(p)) for i, p in enumerate(self.extra_patterns)]
         object.__setattr__(self, "_compiled", tuple(compiled))
 
-    def findings(self, text: str) -> list[tuple[str, int, int]]:
+    def findings(
+        self, text: str, *, skip: frozenset[str] = frozenset()
+    ) -> list[tuple[str, int, int]]:
         """``(detector, start, end)`` for every secret or personal datum found in ``text``."""
         found: list[tuple[str, int, int]] = []
         for name, pattern in self._compiled:
+            if name in skip:
+                continue
             keeps = "keep" in pattern.groupindex
             for m in pattern.finditer(text):
                 if name == "ipv4" and _LOOPBACK.match(m.group()):
@@ -234,8 +238,8 @@ class Redactor:
                 found.append((kind, m.start("value"), m.end("value")))
         return found
 
-    def _redact_once(self, text: str) -> str:
-        spans = sorted((s, e) for _, s, e in self.findings(text) if e > s)
+    def _redact_once(self, text: str, skip: frozenset[str]) -> str:
+        spans = sorted((s, e) for _, s, e in self.findings(text, skip=skip) if e > s)
         if not spans:
             return text
         out: list[str] = []
@@ -249,12 +253,15 @@ class Redactor:
         out.append(text[pos:])
         return "".join(out)
 
-    def redact(self, text: str) -> str:
-        """``text`` with every finding replaced by ``[REDACTED]`` (repeated until stable)."""
+    def redact(self, text: str, *, skip: frozenset[str] = frozenset()) -> str:
+        """``text`` with every finding replaced by ``[REDACTED]`` (repeated until stable).
+
+        ``skip`` names detectors not to run (``ipv4`` for the address of the server we call).
+        """
         if not text:
             return text
         for _ in range(3):
-            cleaned = self._redact_once(text)
+            cleaned = self._redact_once(text, skip)
             if cleaned == text:
                 break
             text = cleaned
@@ -326,7 +333,11 @@ def strip_url_secrets(url: str) -> str:
         query, hash_mark, fragment = tail.partition("#")
         pairs = [_mask_query_pair(piece) for piece in query.split("&")]
         text = f"{head}?{'&'.join(pairs)}{hash_mark}{fragment}"
-    return _ACTIVE[0].redact(text)
+    return _ACTIVE[0].redact(text, skip=_ADDRESS_SKIP)
+
+
+# A server address is where we sent the request, not personal data.
+_ADDRESS_SKIP = frozenset({"ipv4"})
 
 
 def _mask_query_pair(piece: str) -> str:

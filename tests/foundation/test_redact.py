@@ -330,6 +330,7 @@ def test_looks_random(value: str, random: bool) -> None:
         pytest.param("https://api.cometapi.com/v1", "https://api.cometapi.com/v1", id="clean"),
         pytest.param("/v1/chat/completions", "/v1/chat/completions", id="path"),
         pytest.param("api.cometapi.com", "api.cometapi.com", id="host"),
+        pytest.param("10.2.3.4:8443", "10.2.3.4:8443", id="server-ip"),
         pytest.param("user:pw@api.example.com", "api.example.com", id="host-userinfo"),
         pytest.param(f"/v1/keys/{COMET_KEY}", f"/v1/keys/{MASK}", id="key-in-path"),
     ],

@@ -34,14 +34,14 @@ with a freshly minted key and model and runs against it. Exit codes: 0 all cases
 
 
 def _list_cases() -> None:
+    """One tab-separated line per case: name, title, what it needs, its request allowance."""
     for case in default_registry():
         needs = ", ".join(
             x for x, on in (("key", case.needs_key), ("model", case.needs_model)) if on
         )
-        console.print(
-            f"{case.name}\t{case.title}\t(needs: {needs or 'nothing'}; "
-            f"up to {case.max_requests} request(s))",
-            markup=False,
+        typer.echo(
+            f"{case.name}\t{case.title}\tneeds: {needs or 'nothing'}"
+            f"\tmax requests: {case.max_requests}"
         )
 
 

@@ -1,0 +1,98 @@
+"""``chatcontract repro``: reproduce one failure with bounded, individually recorded attempts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatcontract.cli.common import (
+    DEFAULT_API_KEY_ENV,
+    ApiKeyEnvOpt,
+    ApiKeyFileOpt,
+    BaseUrlOpt,
+    ModelOpt,
+    ProfileOpt,
+    console,
+    note,
+)
+from chatcontract.contract import DEFAULT_PROFILE
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Evidence store file (env CHATCONTRACT_STORE; default: user data dir)."
+    ),
+]
+
+HELP = (
+    "Reproduce one failure class with the smallest repeatable request: single attempts, each "
+    "recorded; stops on a non-retryable class, after N identical outcomes, or when the budget is "
+    "spent. With no base URL it targets the embedded simulator (e.g. --model sim-503). "
+    "Exit codes: 0 verdict reached (reproducible, intermittent, request_shape), "
+    "2 usage error, 3 inconclusive."
+)
+
+
+def repro(
+    *,
+    incident: Annotated[str, typer.Option("--incident", help="Incident id, e.g. INC-1.")],
+    failure_class: Annotated[
+        str | None,
+        typer.Option("--class", help="Failure class to reproduce, e.g. server_error."),
+    ] = None,
+    negative: Annotated[
+        str | None, typer.Option("--negative", help="Probe negative case, e.g. missing-auth.")
+    ] = None,
+    attempts: Annotated[int, typer.Option("--attempts", help="Attempt budget (1-50).")] = 5,
+    identical: Annotated[
+        int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")
+    ] = 3,
+    wait_s: Annotated[float, typer.Option("--wait-s", help="First wait between attempts.")] = 0.5,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = DEFAULT_API_KEY_ENV,
+    api_key_file: ApiKeyFileOpt = None,
+    model: ModelOpt = None,
+    profile: ProfileOpt = DEFAULT_PROFILE,
+    store: StoreOpt = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Who ran it (env CHATCONTRACT_OPERATOR, USER).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the note as JSON.")] = False,
+) -> None:
+    """Reproduce a failure and write a reproduction note into the evidence store."""
+    from chatcontract.evidence.commands import run_repro_command as execute
+    from chatcontract.evidence.lint import lint_text
+    from chatcontract.evidence.notes import render_note_markdown
+
+    result = execute(
+        incident=incident,
+        failure_class=failure_class,
+        negative=negative,
+        attempts=attempts,
+        identical=identical,
+        wait_s=wait_s,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        api_key_file=api_key_file,
+        model=model,
+        profile=profile,
+        store=store,
+        operator=operator,
+    )
+    for line in result.notices:
+        note(line)
+    text = render_note_markdown(result.note)
+    for finding in lint_text(text, "<note>"):
+        note(f"lint: {finding.format()}")
+    if as_json:
+        console.print_json(json.dumps(result.note.model_dump(mode="json")))
+    else:
+        console.print(text, markup=False, soft_wrap=True)
+    raise typer.Exit(3 if result.note.verdict == "inconclusive" else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("repro", help=HELP)(repro)

@@ -1,0 +1,88 @@
+"""The glue behind the evidence commands: flags in, store and target opened, results out.
+
+The CLI modules stay thin; this module turns their plain arguments into a plan, opens the
+store and the target, and returns what to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chatcontract.config import resolve_model
+from chatcontract.contract.profile import load_profile
+from chatcontract.errors import UsageError
+from chatcontract.evidence.expect import NEGATIVE_CLASS
+from chatcontract.evidence.notes import ReproNote
+from chatcontract.evidence.repro import ReproPlan, run_repro
+from chatcontract.evidence.store import EvidenceStore, validate_incident_id
+from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
+from chatcontract.evidence.wire import Timeouts
+from chatcontract.record import FailureClass
+
+
+@dataclass
+class ReproResult:
+    note: ReproNote
+    notices: list[str] = field(default_factory=list)
+
+
+def parse_failure_class(value: str | None, negative: str | None) -> FailureClass:
+    """``--class`` as a :class:`FailureClass`; defaults to what the negative case produces."""
+    if value is None:
+        if negative is not None and negative in NEGATIVE_CLASS:
+            return NEGATIVE_CLASS[negative]
+        raise UsageError(
+            "--class is required (e.g. --class server_error) unless --negative is given"
+        )
+    try:
+        return FailureClass(value.strip().lower().replace("-", "_"))
+    except ValueError:
+        names = ", ".join(c.value for c in FailureClass)
+        raise UsageError(f"unknown failure class {value!r}: use one of {names}") from None
+
+
+def run_repro_command(
+    *,
+    incident: str,
+    failure_class: str | None,
+    negative: str | None,
+    attempts: int,
+    identical: int,
+    wait_s: float,
+    base_url: str | None,
+    api_key_env: str,
+    api_key_file: Path | None,
+    model: str | None,
+    profile: str,
+    store: Path | None,
+    operator: str | None,
+    timeouts: Timeouts | None = None,
+) -> ReproResult:
+    """Run ``repro`` end to end and return the note."""
+    validate_incident_id(incident)
+    if not 0 <= wait_s <= 60:
+        raise UsageError("--wait-s must be between 0 and 60")
+    prof = load_profile(profile)
+    plan_class = parse_failure_class(failure_class, negative)
+    notices: list[str] = []
+    with EvidenceStore(store) as ev, open_target(base_url, prof, api_key_env, api_key_file) as tgt:
+        chosen = resolve_model(model, SIM_DEFAULT_MODEL if tgt.embedded else None)
+        if tgt.embedded:
+            notices.append(f"no base URL given: targeting the embedded simulator at {tgt.alias}")
+        plan = ReproPlan(
+            incident_id=incident,
+            failure_class=plan_class,
+            profile=prof,
+            model=chosen,
+            negative=negative,
+            max_attempts=attempts,
+            identical_stop=identical,
+            timeouts=timeouts or Timeouts(),
+            wait_base_s=wait_s,
+            wait_max_s=max(wait_s, 4.0),
+            operator=resolve_operator(operator),
+        )
+        note = run_repro(plan, tgt, ev)
+        notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
+    return ReproResult(note, notices)

@@ -1,0 +1,373 @@
+"""Reproduce one failure with the smallest repeatable request, attempt by attempt.
+
+One request class (the probe's ``happy`` or ``stream`` request, or a negative case), sent as
+single attempts — never retried inside a call — each one classified and stored as its own
+attempt record. It stops as soon as more requests would add load without adding evidence:
+
+- ``non_retryable_class``: the outcome is a class the contract says not to retry (it will not
+  change by asking again);
+- ``identical_outcomes``: the last N outcomes were identical;
+- ``budget_spent``: the attempt budget is used up.
+
+The verdict is ``reproducible`` (every attempt showed the failure), ``intermittent`` (mixed: a
+later success is one attempt's outcome, not proof the failure was harmless), ``request_shape``
+(a request error: the request itself is the problem) or ``inconclusive`` (the failure was not
+seen).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from chatcontract import __version__
+from chatcontract.config import Credential
+from chatcontract.contract.profile import Profile
+from chatcontract.errors import UsageError
+from chatcontract.evidence.expect import (
+    REQUEST_SHAPE_CLASSES,
+    STREAM_CLASSES,
+    expectation_for,
+)
+from chatcontract.evidence.notes import AttemptLine, Environment, ReproNote
+from chatcontract.evidence.store import EvidenceStore
+from chatcontract.evidence.wire import Outcome, Timeouts, send_once
+from chatcontract.probe.builders import BUILDERS, build_request
+from chatcontract.record import AttemptRecord, FailureClass, Result, RetryDecision, utc_now
+from chatcontract.redact import shape_of_body, strip_url_secrets
+from chatcontract.taxonomy import Classification, classify
+
+
+class Verdict(StrEnum):
+    REPRODUCIBLE = "reproducible"
+    INTERMITTENT = "intermittent"
+    REQUEST_SHAPE = "request_shape"
+    INCONCLUSIVE = "inconclusive"
+
+
+class StopReason(StrEnum):
+    NON_RETRYABLE = "non_retryable_class"
+    IDENTICAL = "identical_outcomes"
+    BUDGET = "budget_spent"
+
+
+NEGATIVE_CASES = tuple(k for k in BUILDERS if k not in ("happy", "stream"))
+
+
+@dataclass(frozen=True)
+class ReproPlan:
+    """What to reproduce and how hard to try."""
+
+    incident_id: str
+    failure_class: FailureClass
+    profile: Profile
+    model: str | None = None
+    negative: str | None = None
+    max_attempts: int = 5
+    identical_stop: int = 3
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    wait_base_s: float = 0.5
+    wait_max_s: float = 4.0
+    retry_after_cap_s: float = 10.0
+    operator: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.negative is not None and self.negative not in NEGATIVE_CASES:
+            raise UsageError(
+                f"unknown negative case {self.negative!r}: use one of {', '.join(NEGATIVE_CASES)}"
+            )
+        if not 1 <= self.max_attempts <= 50:
+            raise UsageError("--attempts must be between 1 and 50")
+        if not 2 <= self.identical_stop <= 50:
+            raise UsageError("--stop-after-identical must be between 2 and 50")
+
+    @property
+    def case(self) -> str:
+        if self.negative:
+            return self.negative
+        return "stream" if self.failure_class in STREAM_CLASSES else "happy"
+
+    @property
+    def request_class(self) -> str:
+        if self.negative:
+            return f"negative-{self.negative}"
+        return "chat-stream" if self.case == "stream" else "chat-completion-smoke"
+
+    def retry_policy(self) -> str:
+        return (
+            f"single attempts, no retries inside a call; at most {self.max_attempts} attempts; "
+            f"stop on a non-retryable class or after {self.identical_stop} identical outcomes; "
+            f"wait {self.wait_base_s:g} s doubling up to {self.wait_max_s:g} s between attempts, "
+            f"Retry-After honoured up to {self.retry_after_cap_s:g} s"
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go. ``embedded`` means the built-in simulator (said in the note)."""
+
+    base_url: str
+    alias: str
+    credential: Credential | None
+    embedded: bool = False
+
+
+Sleeper = Callable[[float], None]
+
+
+def _summary(c: Classification, out: Outcome) -> str | None:
+    if c.failure_class is None:
+        return None
+    if out.transport_error is not None and out.status is None:
+        return f"no response: {out.transport_error.value}"
+    if out.stream_state is not None and out.stream_problem:
+        return out.stream_problem
+    obs = c.observation
+    parts = [p for p in (obs.error_type, obs.error_code) if p]
+    head = f"{out.status} {'/'.join(parts)}".strip()
+    message = (obs.error_message or "")[:200]
+    return f'{head}: "{message}"' if message else head
+
+
+def _outcome_key(c: Classification, out: Outcome) -> tuple[str | None, int | None]:
+    return (c.failure_class.value if c.failure_class else None, out.status)
+
+
+def _stop(
+    plan: ReproPlan, c: Classification, keys: list[tuple[str | None, int | None]]
+) -> StopReason | None:
+    if c.failure_class is not None and not c.retryable:
+        return StopReason.NON_RETRYABLE
+    n = plan.identical_stop
+    if len(keys) >= n and len(set(keys[-n:])) == 1:
+        return StopReason.IDENTICAL
+    if len(keys) >= plan.max_attempts:
+        return StopReason.BUDGET
+    return None
+
+
+def _wait_s(plan: ReproPlan, attempt: int, c: Classification) -> float:
+    backoff = min(plan.wait_max_s, plan.wait_base_s * 2.0 ** (attempt - 1))
+    ra = c.observation.retry_after_ms
+    if ra is not None:
+        return max(backoff, min(ra / 1000.0, plan.retry_after_cap_s))
+    return backoff
+
+
+def _result(plan: ReproPlan, c: Classification) -> Result:
+    if c.failure_class is None:
+        return Result.PASS
+    return Result.FAIL if c.failure_class is plan.failure_class else Result.INCONCLUSIVE
+
+
+def verdict_of(expected: FailureClass, classes: list[FailureClass | None]) -> Verdict:
+    """The verdict from the classes observed, attempt by attempt."""
+    shaped = [c for c in classes if c in REQUEST_SHAPE_CLASSES]
+    hits = sum(c is expected for c in classes)
+    if shaped and (expected in REQUEST_SHAPE_CLASSES or hits == 0):
+        return Verdict.REQUEST_SHAPE
+    if classes and hits == len(classes):
+        return Verdict.REPRODUCIBLE
+    if hits:
+        return Verdict.INTERMITTENT
+    return Verdict.INCONCLUSIVE
+
+
+def _request(plan: ReproPlan, target: Target) -> httpx.Request:
+    request = build_request(plan.case, target.base_url, target.credential, plan.model, plan.profile)
+    t = plan.timeouts
+    read = t.stream_idle_s if plan.case == "stream" else t.read_s
+    request.extensions["timeout"] = httpx.Timeout(read, connect=t.connect_s).as_dict()
+    return request
+
+
+def _shape(request: httpx.Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(request.content)
+    except ValueError:
+        return None
+    shaped = shape_of_body(body)
+    return shaped if isinstance(shaped, dict) else None
+
+
+def run_repro(
+    plan: ReproPlan,
+    target: Target,
+    store: EvidenceStore,
+    *,
+    sleep: Sleeper = time.sleep,
+    transport: httpx.BaseTransport | None = None,
+) -> ReproNote:
+    """Send bounded single attempts, store each record, then store and return the note."""
+    store.ensure_incident(plan.incident_id)
+    env = _environment(plan, target)
+    run_id = store.start_run("repro", incident_id=plan.incident_id, meta=env.model_dump())
+    started = utc_now()
+    lines: list[AttemptLine] = []
+    keys: list[tuple[str | None, int | None]] = []
+    classes: list[FailureClass | None] = []
+    stop = StopReason.BUDGET
+    with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
+        for attempt in range(1, plan.max_attempts + 1):
+            request = _request(plan, target)
+            when = utc_now()
+            out = send_once(client, request, plan.timeouts)
+            c = _classify(out, attempt)
+            keys.append(_outcome_key(c, out))
+            classes.append(c.failure_class)
+            reason = _stop(plan, c, keys)
+            wait = 0.0 if reason else _wait_s(plan, attempt, c)
+            record = _record(
+                plan=plan,
+                target=target,
+                run_id=run_id,
+                attempt=attempt,
+                when=when,
+                request=request,
+                out=out,
+                c=c,
+                stop=reason,
+                wait_s=wait,
+            )
+            store.append(record)
+            lines.append(AttemptLine.from_record(record))
+            if reason is not None:
+                stop = reason
+                break
+            sleep(wait)
+    store.finish_run(run_id)
+    return _note(
+        plan=plan,
+        target=target,
+        env=env,
+        run_id=run_id,
+        started=started,
+        lines=lines,
+        classes=classes,
+        stop=stop,
+        store=store,
+    )
+
+
+def _classify(out: Outcome, attempt: int) -> Classification:
+    return classify(
+        out.status,
+        out.headers,
+        out.body,
+        transport_error=out.transport_error if out.status is None else None,
+        stream_state=out.stream_state,
+        content_delivered=out.content_delivered,
+        attempt_number=attempt,
+    )
+
+
+def _record(
+    *,
+    plan: ReproPlan,
+    target: Target,
+    run_id: str,
+    attempt: int,
+    when: datetime,
+    request: httpx.Request,
+    out: Outcome,
+    c: Classification,
+    stop: StopReason | None,
+    wait_s: float,
+) -> AttemptRecord:
+    expectation = expectation_for(plan.profile, plan.failure_class, plan.negative)
+    decision: RetryDecision | None = None
+    if c.failure_class is not None:
+        if not c.retryable:
+            decision = RetryDecision.DO_NOT_RETRY
+        else:
+            decision = RetryDecision.ESCALATE if stop else RetryDecision.RETRY
+    return AttemptRecord(
+        incident_id=plan.incident_id,
+        run_id=run_id,
+        provider_request_id=c.observation.provider_request_id,
+        request_class=plan.request_class,
+        source_reference=expectation.source_url,
+        source_accessed=expectation.accessed,
+        started_at=when,
+        elapsed_ms=round(out.elapsed_ms, 3),
+        first_chunk_ms=None if out.first_chunk_ms is None else round(out.first_chunk_ms, 3),
+        credential_source=target.credential.source if target.credential else None,
+        http_method=request.method,
+        route_template=request.url.path,
+        server_address=strip_url_secrets(target.alias),
+        http_status=out.status,
+        attempt_number=attempt,
+        failure_class=c.failure_class,
+        retry_decision=decision,
+        operator_action=c.operator_action,
+        backoff_ms=round(wait_s * 1000, 3) if decision is RetryDecision.RETRY else None,
+        retry_after_ms=c.observation.retry_after_ms,
+        response_shape=c.observation.shape,
+        model=plan.model,
+        streaming=plan.case == "stream",
+        finish_reason=out.finish_reason or c.observation.finish_reason,
+        error_summary=_summary(c, out),
+        result=_result(plan, c),
+        request_shape=_shape(request),
+    )
+
+
+def _environment(plan: ReproPlan, target: Target) -> Environment:
+    return Environment(
+        tool_version=__version__,
+        profile=plan.profile.name,
+        base_url_alias=target.alias,
+        target="embedded simulator" if target.embedded else "configured base URL",
+        timeouts=plan.timeouts.as_dict(),
+        retry_policy=plan.retry_policy(),
+    )
+
+
+def _note(
+    *,
+    plan: ReproPlan,
+    target: Target,
+    env: Environment,
+    run_id: str,
+    started: datetime,
+    lines: list[AttemptLine],
+    classes: list[FailureClass | None],
+    stop: StopReason,
+    store: EvidenceStore,
+) -> ReproNote:
+    verdict = verdict_of(plan.failure_class, classes)
+    if verdict is Verdict.INCONCLUSIVE:
+        result = Result.PASS if all(c is None for c in classes) else Result.INCONCLUSIVE
+    else:
+        result = Result.FAIL
+    note = ReproNote(
+        incident_id=plan.incident_id,
+        run_id=run_id,
+        request_class=plan.request_class,
+        expected_class=plan.failure_class.value,
+        negative_case=plan.negative,
+        model=plan.model,
+        expectation=expectation_for(plan.profile, plan.failure_class, plan.negative).cited(),
+        source_reference=lines[0].source_reference if lines else None,
+        source_accessed=lines[0].source_accessed if lines else None,
+        started_at=started.isoformat(),
+        finished_at=utc_now().isoformat(),
+        attempts=lines,
+        verdict=verdict.value,
+        stop_reason=stop.value,
+        result=result.value,
+        environment=env,
+        operator=plan.operator,
+        credential_used=target.credential.source if target.credential else None,
+    )
+    store.add_note(
+        "repro", note.model_dump(mode="json"), incident_id=plan.incident_id, run_id=run_id
+    )
+    return note

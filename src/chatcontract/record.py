@@ -8,6 +8,7 @@ record that exists is a record that is safe to store or show.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chatcontract.redact import active_redactor, strip_url_secrets
+from chatcontract.redact import active_redactor, redact_mapping, strip_url_secrets
 
 SCHEMA_VERSION = 1
 
@@ -59,7 +60,7 @@ class OperatorAction(StrEnum):
     REFRESH_CREDENTIALS = "refresh_credentials"
     FIX_REQUEST = "fix_request"
     CHECK_CONFIG_DRIFT = "check_config_drift"
-    FIX_TOKEN_BUDGET = "fix_token_budget"
+    FIX_TOKEN_BUDGET = "fix_token_budget"  # noqa: S105 - an action name, not a password
     APPLICATION_OUTCOME = "application_outcome"
     PAGE_OWNER_BILLING = "page_owner_billing"
     RETRY_BRIEFLY = "retry_briefly"
@@ -91,7 +92,7 @@ class ParserOutcome(StrEnum):
 
 
 class Result(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a result, not a password
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
 
@@ -104,7 +105,24 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-_FREE_TEXT = ("error_summary", "service", "deployment", "source_reference", "request_class")
+# Every text field is redacted when a record is made; ids and model names pass unchanged.
+_FREE_TEXT = (
+    "error_summary",
+    "service",
+    "deployment",
+    "source_reference",
+    "source_accessed",
+    "request_class",
+    "credential_source",
+    "incident_id",
+    "run_id",
+    "request_id",
+    "model",
+    "response_model",
+    "finish_reason",
+    "fallback_of",
+    "circuit_state",
+)
 
 # Exported names for the operator reproduction-note template.
 EXPORT_ALIASES = {"result": "operator_result", "error_summary": "sanitary_error_summary"}
@@ -187,16 +205,12 @@ class AttemptRecord(BaseModel):
     def _maybe_drop_id(cls, value: str | None) -> str | None:
         if value is None or active_redactor().drop_ids:
             return None
-        return value
+        return active_redactor().redact(value)
 
     @field_validator("request_shape")
     @classmethod
     def _redact_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        from chatcontract.redact import redact_mapping
-
-        return redact_mapping(value)
+        return None if value is None else redact_mapping(value)
 
     @property
     def ok(self) -> bool:
@@ -246,4 +260,12 @@ class AttemptRecord(BaseModel):
 
 def record_json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`AttemptRecord` (kept in ``schemas/`` by a test)."""
-    return AttemptRecord.model_json_schema()
+    schema = AttemptRecord.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://chatcontract.dev/schemas/attempt-record.schema.json"
+    return schema
+
+
+def record_json_schema_text() -> str:
+    """The schema as the exact text stored in ``schemas/attempt-record.schema.json``."""
+    return json.dumps(record_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

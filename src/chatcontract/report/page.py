@@ -35,12 +35,12 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .meta span { margin-right: 16px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top;
-  word-break: break-word; }
-th { background: var(--soft); }
+  overflow-wrap: anywhere; }
+th { background: var(--soft); white-space: nowrap; }
 pre { background: var(--soft); border: 1px solid var(--line); padding: 8px; overflow-x: auto;
   white-space: pre-wrap; word-break: break-all; font-size: 12px; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff;
-  font-weight: 600; font-size: 12px; }
+  font-weight: 600; font-size: 12px; white-space: nowrap; }
 .badge-pass, .badge-ok { background: var(--pass); }
 .badge-fail, .badge-error { background: var(--fail); }
 .badge-inconclusive, .badge-warn, .badge-skip { background: var(--inconclusive); }

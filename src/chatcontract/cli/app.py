@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "lint",
     "incidents",
     "review",
+    "drift",
     "profile",
 )
 
@@ -51,7 +52,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """chatcontract: prove what your chat-completions client does when calls go wrong."""

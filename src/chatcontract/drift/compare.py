@@ -63,7 +63,7 @@ def load_capture(path: str | Path) -> Capture:
     text = data.decode("utf-8", errors="replace")
     try:
         doc = json.loads(text)
-        docs, bad, examples = [doc], 0, []
+        docs, bad, examples = [doc], 0, list[str]()
     except ValueError:
         docs, bad, examples = _parse_lines(text)
     objects = [d for d in docs if isinstance(d, dict)]
@@ -141,8 +141,8 @@ class DriftReport:
 def _is_breaking(change: Change, required: list[str]) -> bool:
     if change.kind is ChangeKind.ADDED:
         return False
-    return any(req == change.path or req.startswith(change.path + ".") or req.startswith(change.path + "[]")
-               for req in required)
+    prefixes = (change.path + ".", change.path + "[]")
+    return any(req == change.path or req.startswith(prefixes) for req in required)
 
 
 def compare(current: Capture, profile: Profile, baseline: Capture | None = None) -> DriftReport:

@@ -7,11 +7,14 @@ import json
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from chatcontract.sim import CANONICAL_TEXT, SIM_DEFAULT_KEY, FakeClock, SimServer, serve
 from chatcontract.sim.payloads import WORDS
 
 from .wire import MESSAGES, auth, chat_url, parse_sse, post
+
+SDK_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say the canonical text."}]
 
 
 def _client(sim: SimServer) -> openai.OpenAI:
@@ -25,7 +28,7 @@ def test_canonical_text_is_long_and_joins_back() -> None:
 
 
 def test_sdk_parses_non_streaming_answer(sim: SimServer) -> None:
-    raw = _client(sim).chat.completions.with_raw_response.create(model="sim-ok", messages=MESSAGES)
+    raw = _client(sim).chat.completions.with_raw_response.create(model="sim-ok", messages=SDK_MESSAGES)
     completion = raw.parse()
     assert completion.object == "chat.completion"
     assert completion.id.startswith("chatcmpl-")
@@ -42,7 +45,10 @@ def test_sdk_parses_non_streaming_answer(sim: SimServer) -> None:
 def test_sdk_parses_every_stream_variation(variation: str, seed: int) -> None:
     with serve(seed=seed, stream_variation=variation) as sim:
         stream = _client(sim).chat.completions.create(
-            model="sim-ok", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+            model="sim-ok",
+            messages=SDK_MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
         )
         chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
@@ -51,7 +57,8 @@ def test_sdk_parses_every_stream_variation(variation: str, seed: int) -> None:
     assert not chunks[0].choices[0].delta.content
     assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"]
     assert chunks[-1].choices == []
-    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == len(WORDS)
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == len(WORDS)
 
 
 def test_stream_on_the_wire_has_role_first_words_then_finish_and_done(sim: SimServer) -> None:
@@ -105,8 +112,9 @@ def test_wild_stream_carries_crlf_or_extras() -> None:
         chunks = events.chunks()
         assert events.content() == CANONICAL_TEXT
         assert all(c["system_fingerprint"] is None and "x_sim_extra" in c for c in chunks)
-        assert any(c["choices"] and c["choices"][0]["delta"] == {} and not c["choices"][0]["finish_reason"]
-                   for c in chunks)
+        assert any(
+            c["choices"] and c["choices"][0]["delta"] == {} and not c["choices"][0]["finish_reason"] for c in chunks
+        )
     assert seen_crlf
 
 

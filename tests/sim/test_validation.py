@@ -18,20 +18,57 @@ BIG = "x" * 401_000
     ("body", "status", "code", "param"),
     [
         pytest.param({"messages": MESSAGES}, 400, "missing_required_parameter", "model", id="missing-model"),
-        pytest.param({"model": "sim-ok"}, 400, "missing_required_parameter", "messages", id="missing-messages"),
+        pytest.param(
+            {"model": "sim-ok"},
+            400,
+            "missing_required_parameter",
+            "messages",
+            id="missing-messages",
+        ),
         pytest.param({"model": "sim-ok", "messages": []}, 400, "empty_array", "messages", id="empty-messages"),
-        pytest.param({"model": "sim-ok", "messages": "hi"}, 400, "invalid_value", "messages", id="messages-not-list"),
-        pytest.param({"model": "sim-ok", "messages": [{"role": "wizard", "content": "x"}]}, 400, "invalid_value",
-                     "messages[0].role", id="bad-role"),
-        pytest.param({"model": "sim-ok", "messages": [{"content": "x"}]}, 400, "invalid_value",
-                     "messages[0].role", id="missing-role"),
+        pytest.param(
+            {"model": "sim-ok", "messages": "hi"},
+            400,
+            "invalid_value",
+            "messages",
+            id="messages-not-list",
+        ),
+        pytest.param(
+            {"model": "sim-ok", "messages": [{"role": "wizard", "content": "x"}]},
+            400,
+            "invalid_value",
+            "messages[0].role",
+            id="bad-role",
+        ),
+        pytest.param(
+            {"model": "sim-ok", "messages": [{"content": "x"}]},
+            400,
+            "invalid_value",
+            "messages[0].role",
+            id="missing-role",
+        ),
         pytest.param({"model": 3, "messages": MESSAGES}, 400, "invalid_value", "model", id="model-not-string"),
-        pytest.param({"model": "gpt-nope", "messages": MESSAGES}, 404, "model_not_found", "model",
-                     id="unknown-model"),
-        pytest.param({"model": "sim-503-nope", "messages": MESSAGES}, 404, "model_not_found", "model",
-                     id="unknown-sim-name"),
-        pytest.param({"model": "sim-ok", "messages": [{"role": "user", "content": BIG}]}, 400,
-                     "context_length_exceeded", "messages", id="context-too-long"),
+        pytest.param(
+            {"model": "gpt-nope", "messages": MESSAGES},
+            404,
+            "model_not_found",
+            "model",
+            id="unknown-model",
+        ),
+        pytest.param(
+            {"model": "sim-503-nope", "messages": MESSAGES},
+            404,
+            "model_not_found",
+            "model",
+            id="unknown-sim-name",
+        ),
+        pytest.param(
+            {"model": "sim-ok", "messages": [{"role": "user", "content": BIG}]},
+            400,
+            "context_length_exceeded",
+            "messages",
+            id="context-too-long",
+        ),
     ],
 )
 def test_invalid_requests_get_the_openai_envelope(
@@ -83,8 +120,11 @@ def test_body_over_the_size_limit_gets_413() -> None:
         big = post(sim, messages=[{"role": "user", "content": "y" * 4096}])
         assert big.status_code == 413
         assert big.json()["error"]["code"] == "request_too_large"
-        streamed = httpx.post(chat_url(sim), content=iter([b"{" + b" " * 1500, b" " * 1500 + b"}"]),
-                              headers={**auth(sim), "content-type": "application/json"})
+        streamed = httpx.post(
+            chat_url(sim),
+            content=iter([b"{" + b" " * 1500, b" " * 1500 + b"}"]),
+            headers={**auth(sim), "content-type": "application/json"},
+        )
         assert streamed.status_code == 413
         assert post(sim).status_code == 200
 
@@ -119,8 +159,11 @@ def test_cometapi_style_embeds_the_request_id() -> None:
 )
 def test_wrong_path_styles(style: str, status: int, content_type: str, location: str | None) -> None:
     with serve(wrong_path=style) as sim:
-        response = httpx.post(sim.base_url + "/chat/completion", json={"model": "sim-ok", "messages": MESSAGES},
-                              headers=auth(sim))
+        response = httpx.post(
+            sim.base_url + "/chat/completion",
+            json={"model": "sim-ok", "messages": MESSAGES},
+            headers=auth(sim),
+        )
     assert response.status_code == status
     assert response.headers["content-type"] == content_type
     assert response.headers.get("location") == location

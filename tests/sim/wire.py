@@ -36,8 +36,7 @@ def post(
     payload: dict[str, Any] = {"model": model, "messages": MESSAGES, **body}
     if stream:
         payload["stream"] = True
-    return httpx.post(chat_url(sim), json=payload, headers={**auth(sim), **(headers or {})},
-                      timeout=timeout)
+    return httpx.post(chat_url(sim), json=payload, headers={**auth(sim), **(headers or {})}, timeout=timeout)
 
 
 @dataclass
@@ -75,16 +74,17 @@ class Sse:
         return bad
 
     def content(self) -> str:
-        return "".join(
-            c["choices"][0]["delta"].get("content") or "" for c in self.chunks() if c.get("choices")
-        )
+        return "".join(c["choices"][0]["delta"].get("content") or "" for c in self.chunks() if c.get("choices"))
 
     def content_chunks(self) -> int:
         return sum(1 for c in self.chunks() if c.get("choices") and c["choices"][0]["delta"].get("content"))
 
     def finish_reasons(self) -> list[str]:
-        return [c["choices"][0]["finish_reason"] for c in self.chunks()
-                if c.get("choices") and c["choices"][0].get("finish_reason")]
+        return [
+            c["choices"][0]["finish_reason"]
+            for c in self.chunks()
+            if c.get("choices") and c["choices"][0].get("finish_reason")
+        ]
 
 
 def parse_sse(raw: bytes) -> Sse:
@@ -103,8 +103,14 @@ def parse_sse(raw: bytes) -> Sse:
     return out
 
 
-def raw_exchange(sim: SimServer, model: str, *, stream: bool = False, timeout: float = 5.0,
-                 key: str | None = None) -> tuple[bytes, BaseException | None]:
+def raw_exchange(
+    sim: SimServer,
+    model: str,
+    *,
+    stream: bool = False,
+    timeout: float = 5.0,
+    key: str | None = None,
+) -> tuple[bytes, BaseException | None]:
     """Send one request over a plain socket; return every byte read and the error that ended it."""
     parts = urlsplit(sim.base_url)
     body = json.dumps({"model": model, "messages": MESSAGES, "stream": stream}).encode()

@@ -289,7 +289,7 @@ MODES: dict[str, str] = {
     "unknown-model-served": "unknown model names are served as sim-ok",
     "stream-no-finish-reason": "healthy streams omit the finish_reason chunk",
     "errors-without-envelope": 'error bodies are {"detail": "..."} without the error envelope',
-    "no-choices": "healthy 200 answers lack choices",
+    "no-choices": "healthy non-streaming 200 answers lack choices",
     "bad-key-500": "a missing or invalid key answers 500 instead of 401",
 }
 STREAM_VARIATIONS: dict[str, str] = {

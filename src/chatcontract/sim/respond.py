@@ -121,7 +121,7 @@ async def stream(ex: Exchange, behaviour: Behaviour, req: ChatRequest, attempt: 
         fingerprint=not style.null_fingerprint,
         extra_fields=style.extra_fields,
         usage_null=style.usage_null,
-        with_choices=kind != "no_choices" and "no-choices" not in config.modes,
+        with_choices=kind != "no_choices",
     )
     if kind == "slow":
         await ex.wait(behaviour.delay_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import threading
 import time
@@ -179,10 +180,22 @@ def run_foreground(config: SimConfig, host: str, port: int, on_ready: Any) -> No
     sock = bind(host, port)
     on_ready(base_url_of(sock))
     server = uvicorn_server(simulator.app)
+    previous = signal.signal(signal.SIGTERM, _stop_requested)
     try:
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, StopRequestedError):
+        pass  # uvicorn re-raises the signal it shut down on: that is a normal stop
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
+
+
+class StopRequestedError(Exception):
+    """SIGTERM arrived: stop like Ctrl-C does."""
+
+
+def _stop_requested(signum: int, frame: object) -> None:
+    raise StopRequestedError
 
 
 __all__ = ["SimServer", "bind", "make_config", "run_foreground", "serve"]

@@ -10,11 +10,13 @@ import typer
 
 from chatcontract.cli.common import ProfileOpt, console
 from chatcontract.contract import DEFAULT_PROFILE, load_profile
-from chatcontract.drift import compare, load_capture
+from chatcontract.drift import DriftReport, compare, load_capture
 
 
 def drift(
-    current: Annotated[Path, typer.Argument(help="Capture to check: JSON body, probe fixture, JSON lines or SSE transcript.")],
+    current: Annotated[
+        Path, typer.Argument(help="Capture to check: JSON body, probe fixture, JSON lines or SSE transcript.")
+    ],
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="An earlier capture of the same endpoint to compare against.")
     ] = None,
@@ -35,14 +37,12 @@ def drift(
     raise typer.Exit(1 if report.has_breaking else 0)
 
 
-def _print(report: object) -> None:
-    from chatcontract.drift import DriftReport
-
-    assert isinstance(report, DriftReport)
+def _print(report: DriftReport) -> None:
     cur = report.current
-    console.print(f"capture {cur.path}: {cur.kind}, {cur.documents} document(s), profile {report.profile}", markup=False)
+    say = console.print
+    say(f"capture {cur.path}: {cur.kind}, {cur.documents} document(s), profile {report.profile}", markup=False)
     if cur.bad_lines:
-        console.print(f"  {cur.bad_lines} line(s) were not JSON and were skipped, e.g. {cur.bad_examples[:1]}", markup=False)
+        say(f"  {cur.bad_lines} line(s) were not JSON and were skipped, e.g. {cur.bad_examples[:1]}", markup=False)
     for path in report.missing_required:
         console.print(f"BREAKING  {path}: required by the profile, absent from the capture", markup=False)
     for change in report.changes:

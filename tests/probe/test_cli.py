@@ -108,7 +108,7 @@ def test_failures_show_a_redacted_curl_and_every_report(
     [
         pytest.param(
             ["--base-url", "api.cometapi.com/v1"],
-            "needs a scheme and host",
+            "scheme and host",
             id="url-without-scheme",
         ),
         pytest.param(["--profile", "no-such-profile"], "unknown profile", id="unknown-profile"),

@@ -58,7 +58,7 @@ NEGATIVES_WITH_ENVELOPE = {
         pytest.param(
             "errors-without-envelope", NEGATIVES_WITH_ENVELOPE, id="errors-without-envelope"
         ),
-        pytest.param("no-choices", {"happy", "stream"}, id="no-choices"),
+        pytest.param("no-choices", {"happy"}, id="no-choices"),
         pytest.param("bad-key-500", {"missing-auth", "invalid-key"}, id="bad-key-500"),
     ],
 )

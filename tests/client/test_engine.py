@@ -289,7 +289,7 @@ def test_retry_budget_caps_retries_under_an_outage() -> None:
     retries = sent_total - calls
     assert retries <= 2 + 0.1 * calls + 1
     assert retries >= 2
-    assert any("budget" in (a.error_summary or "") for a in begin(eng).attempts) or eng.budget.refused > 0
+    assert eng.budget.refused > 0
 
 
 def test_retry_budget_floor_refills_with_time() -> None:

@@ -206,3 +206,18 @@ def test_cases_selects_and_list_lists(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run_cli(["--cases", "wrong-path,happy"], capsys)
     assert code == 0
     assert "2 passed, 0 failed, 0 inconclusive" in out
+
+
+def test_store_receives_every_attempt_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chatcontract.evidence.store import open_store
+
+    db = tmp_path / "evidence.db"
+    code, _, _ = run_cli(["--cases", "happy,missing-auth,wrong-path", "--store", str(db)], capsys)
+    assert code == 0
+    with open_store(db) as store:
+        assert store.count_attempts() == 3
+        assert {r.request_class for r in store.attempts()} == {
+            "chat-completion-smoke",
+            "negative-missing-auth",
+            "negative-wrong-path",
+        }

@@ -328,9 +328,7 @@ _FIRST_PERSON_MEASURE = re.compile(
     _I,
 )
 _NUMBER = re.compile(r"\d")
-_QUOTED = re.compile(
-    r"\"[^\"\n]{1,160}\"|“[^”\n]{1,160}”|`[^`\n]{1,160}`|(?<![\w])'[^'\n]{1,120}'(?![\w])"
-)
+_QUOTED = re.compile(r"\"[^\"\n]{1,160}\"|“[^”\n]{1,160}”|`[^`\n]{1,160}`|(?<![\w])'[^'\n]{1,120}'(?![\w])")
 _REASON_PHRASE = re.compile(
     r"\b[1-5]\d\d\s+(?:service\s+unavailable|bad\s+gateway|gateway\s+time-?out|internal\s+server"
     r"\s+error|too\s+many\s+requests|unauthori[sz]ed|forbidden|not\s+found|bad\s+request|"
@@ -342,9 +340,7 @@ _SCOPED = re.compile(
     r"from\s+(?:our|this)|that\s+we|in\s+run|of\s+the\s+\d+)\b",
     _I,
 )
-_CLAUSE_SPLIT = re.compile(
-    r";|\s[–—-]\s|,?\s+\b(?:but|however|although|though|while|whereas|yet)\b", _I
-)
+_CLAUSE_SPLIT = re.compile(r";|\s[–—-]\s|,?\s+\b(?:but|however|although|though|while|whereas|yet)\b", _I)
 
 
 @dataclass(frozen=True)
@@ -404,9 +400,7 @@ def claims_in(sentence: str) -> list[ClaimHit]:
             m = _first_unscoped(pattern, masked, family.name)
             if m is None or _disclaimed(masked, m.start()):
                 continue
-            hits.append(
-                ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer)
-            )
+            hits.append(ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer))
             break
     return hits
 
@@ -428,9 +422,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     pos = 0
     for m in _SENTENCE_END.finditer(text):
         before = text[max(0, m.start() - 5) : m.start()].lower()
-        if before.endswith(("e.g.", "i.e.", "etc.", "vs.", "approx.", "no.")) or re.search(
-            r"\b[a-z]\.$", before
-        ):
+        if before.endswith(("e.g.", "i.e.", "etc.", "vs.", "approx.", "no.")) or re.search(r"\b[a-z]\.$", before):
             continue
         out.append((pos, text[pos : m.start()]))
         pos = m.end()

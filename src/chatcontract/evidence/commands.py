@@ -6,19 +6,27 @@ store and the target, and returns what to show.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chatcontract.config import resolve_model
-from chatcontract.contract.profile import load_profile
+from chatcontract.contract.profile import DEFAULT_PROFILE, load_profile
 from chatcontract.errors import UsageError
 from chatcontract.evidence.expect import NEGATIVE_CLASS
+from chatcontract.evidence.facts import incident_facts
+from chatcontract.evidence.lint import Finding, lint_text
 from chatcontract.evidence.notes import ReproNote
+from chatcontract.evidence.packet import build_packet, load_meta
+from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.repro import ReproPlan, run_repro
 from chatcontract.evidence.store import EvidenceStore, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
 from chatcontract.record import FailureClass
+from chatcontract.redact import active_redactor, configure_redaction, use_redactor
 
 
 @dataclass
@@ -32,9 +40,7 @@ def parse_failure_class(value: str | None, negative: str | None) -> FailureClass
     if value is None:
         if negative is not None and negative in NEGATIVE_CLASS:
             return NEGATIVE_CLASS[negative]
-        raise UsageError(
-            "--class is required (e.g. --class server_error) unless --negative is given"
-        )
+        raise UsageError("--class is required (e.g. --class server_error) unless --negative is given")
     try:
         return FailureClass(value.strip().lower().replace("-", "_"))
     except ValueError:
@@ -86,3 +92,69 @@ def run_repro_command(
         note = run_repro(plan, tgt, ev)
         notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
     return ReproResult(note, notices)
+
+
+@dataclass
+class PacketResult:
+    text: str
+    packet: dict[str, Any]
+    findings: list[Finding]
+    packet_id: str
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.packet["completeness"]["complete"])
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a crash never leaves half a file)."""
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"cannot write {path}: {parent} is a file, not a directory")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def run_packet_command(
+    *,
+    incident: str,
+    meta_path: Path | None,
+    fmt: str,
+    out: Path | None,
+    drop_ids: bool,
+    redact_patterns: list[str],
+    store: Path | None,
+    profile: str | None,
+) -> PacketResult:
+    """Build, redact, render, lint, store and (optionally) write the packet."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    meta = load_meta(meta_path)
+    previous = configure_redaction(extra_patterns=redact_patterns, drop_ids=drop_ids)
+    try:
+        with EvidenceStore(store) as ev:
+            facts = incident_facts(ev, incident)
+            prof = load_profile(profile or facts.profile_name or DEFAULT_PROFILE)
+            packet = build_packet(facts, meta, prof, drop_ids=drop_ids)
+            text = active_redactor().redact(render_packet(packet, fmt))
+            findings = lint_text(text, str(out) if out else "<packet>")
+            packet["lint"] = [f.to_dict() for f in findings]
+            packet_id = ev.add_packet(incident, packet, complete=packet["completeness"]["complete"])
+            if fmt == "json":
+                text = active_redactor().redact(render_packet(packet, fmt))
+    finally:
+        use_redactor(previous)
+    notices = [f"packet {packet_id} stored in {ev.path}"]
+    if out is not None:
+        write_output(out, text)
+        notices.append(f"wrote {out}")
+    return PacketResult(text, packet, findings, packet_id, notices)

@@ -55,9 +55,7 @@ NEGATIVE_CLASS: dict[str, FailureClass] = {
     "wrong-path": _FC.ENDPOINT_MISMATCH,
 }
 STREAM_CLASSES = frozenset({_FC.STREAM_INTERRUPTED, _FC.STREAM_STALLED, _FC.STREAM_ERROR})
-REQUEST_SHAPE_CLASSES = frozenset(
-    {_FC.REQUEST_INVALID, _FC.MODEL_UNKNOWN, _FC.CONTEXT_EXCEEDED, _FC.CONTENT_FILTERED}
-)
+REQUEST_SHAPE_CLASSES = frozenset({_FC.REQUEST_INVALID, _FC.MODEL_UNKNOWN, _FC.CONTEXT_EXCEEDED, _FC.CONTENT_FILTERED})
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,7 @@ class Expectation:
         return f"{text} (source: {self.source_url}, read {self.accessed}, status {self.status})."
 
 
-def expectation_for(
-    profile: Profile, failure_class: FailureClass | None, negative: str | None = None
-) -> Expectation:
+def expectation_for(profile: Profile, failure_class: FailureClass | None, negative: str | None = None) -> Expectation:
     """The assumption that states what should have happened."""
     key = _BY_NEGATIVE.get(negative or "") or _BY_CLASS.get(failure_class or _FC.UNKNOWN)
     key = key or "status_semantics"

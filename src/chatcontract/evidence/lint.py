@@ -134,9 +134,7 @@ def read_lintable(path: Path) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(
-            f"{path}: not UTF-8 text; lint reads Markdown, text, JSON or YAML"
-        ) from None
+        raise UsageError(f"{path}: not UTF-8 text; lint reads Markdown, text, JSON or YAML") from None
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:

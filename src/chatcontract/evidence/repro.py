@@ -80,9 +80,7 @@ class ReproPlan:
 
     def __post_init__(self) -> None:
         if self.negative is not None and self.negative not in NEGATIVE_CASES:
-            raise UsageError(
-                f"unknown negative case {self.negative!r}: use one of {', '.join(NEGATIVE_CASES)}"
-            )
+            raise UsageError(f"unknown negative case {self.negative!r}: use one of {', '.join(NEGATIVE_CASES)}")
         if not 1 <= self.max_attempts <= 50:
             raise UsageError("--attempts must be between 1 and 50")
         if not 2 <= self.identical_stop <= 50:
@@ -140,9 +138,7 @@ def _outcome_key(c: Classification, out: Outcome) -> tuple[str | None, int | Non
     return (c.failure_class.value if c.failure_class else None, out.status)
 
 
-def _stop(
-    plan: ReproPlan, c: Classification, keys: list[tuple[str | None, int | None]]
-) -> StopReason | None:
+def _stop(plan: ReproPlan, c: Classification, keys: list[tuple[str | None, int | None]]) -> StopReason | None:
     if c.failure_class is not None and not c.retryable:
         return StopReason.NON_RETRYABLE
     n = plan.identical_stop
@@ -367,7 +363,5 @@ def _note(
         operator=plan.operator,
         credential_used=target.credential.source if target.credential else None,
     )
-    store.add_note(
-        "repro", note.model_dump(mode="json"), incident_id=plan.incident_id, run_id=run_id
-    )
+    store.add_note("repro", note.model_dump(mode="json"), incident_id=plan.incident_id, run_id=run_id)
     return note

@@ -26,7 +26,7 @@ from platformdirs import user_data_dir
 
 from chatcontract.errors import UsageError
 from chatcontract.record import AttemptRecord, new_id, utc_now
-from chatcontract.redact import redact, redact_mapping
+from chatcontract.redact import active_redactor, is_secret_key, redact
 
 STORE_ENV = "CHATCONTRACT_STORE"
 STORE_FILENAME = "evidence.sqlite3"
@@ -103,9 +103,7 @@ def _prepare_parent(path: Path) -> None:
 class EvidenceStore:
     """One open store. Thread-safe; implements the ``RecordSink`` protocol (append/flush)."""
 
-    def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         self.readonly = readonly
         self._lock = threading.RLock()
@@ -114,15 +112,12 @@ class EvidenceStore:
     # -- opening and migrating -------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         if self.readonly and not self.path.exists():
-            raise UsageError(
-                f"store {self.path} does not exist; run 'chatcontract repro' first or pass --store"
-            )
+            raise UsageError(f"store {self.path} does not exist; run 'chatcontract repro' first or pass --store")
         if not self.readonly:
             _prepare_parent(self.path)
         if self.path.exists() and not self._looks_like_sqlite():
             raise UsageError(
-                f"store {self.path} is not a chatcontract store (not a SQLite database); "
-                "nothing was changed"
+                f"store {self.path} is not a chatcontract store (not a SQLite database); nothing was changed"
             )
         try:
             conn = sqlite3.connect(
@@ -136,10 +131,7 @@ class EvidenceStore:
         try:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._check_ours(conn)
-            if (
-                self.readonly
-                and int(conn.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION
-            ):
+            if self.readonly and int(conn.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
                 raise UsageError(f"store {self.path} has no evidence yet (schema not created)")
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -170,10 +162,7 @@ class EvidenceStore:
             )
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables - _OUR_TABLES:
-            raise UsageError(
-                f"store {self.path} is a SQLite database of another application; "
-                "nothing was changed"
-            )
+            raise UsageError(f"store {self.path} is a SQLite database of another application; nothing was changed")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
@@ -252,23 +241,18 @@ class EvidenceStore:
         self.close()
 
     # -- runs and incidents ------------------------------------------------------------------
-    def start_run(
-        self, kind: str, *, incident_id: str | None = None, meta: dict[str, Any] | None = None
-    ) -> str:
+    def start_run(self, kind: str, *, incident_id: str | None = None, meta: dict[str, Any] | None = None) -> str:
         run_id = new_id()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO runs (id, kind, incident_id, started_at, meta_json)"
-                " VALUES (?,?,?,?,?)",
+                "INSERT INTO runs (id, kind, incident_id, started_at, meta_json) VALUES (?,?,?,?,?)",
                 (run_id, kind, incident_id, utc_now().isoformat(), _dumps(meta or {})),
             )
         return run_id
 
     def finish_run(self, run_id: str) -> None:
         with self._write() as conn:
-            conn.execute(
-                "UPDATE runs SET finished_at=? WHERE id=?", (utc_now().isoformat(), run_id)
-            )
+            conn.execute("UPDATE runs SET finished_at=? WHERE id=?", (utc_now().isoformat(), run_id))
 
     def ensure_incident(self, incident_id: str, *, title: str | None = None) -> StoredIncident:
         """The incident, created on first use (a repro opens it)."""
@@ -283,9 +267,7 @@ class EvidenceStore:
         return found
 
     def incident(self, incident_id: str) -> StoredIncident | None:
-        rows = self._query(
-            "SELECT id, title, created_at, meta_json FROM incidents WHERE id=?", (incident_id,)
-        )
+        rows = self._query("SELECT id, title, created_at, meta_json FROM incidents WHERE id=?", (incident_id,))
         if not rows:
             return None
         r = rows[0]
@@ -299,15 +281,12 @@ class EvidenceStore:
         return found
 
     def incidents(self) -> list[StoredIncident]:
-        rows = self._query(
-            "SELECT id, title, created_at, meta_json FROM incidents ORDER BY created_at, id"
-        )
+        rows = self._query("SELECT id, title, created_at, meta_json FROM incidents ORDER BY created_at, id")
         return [StoredIncident(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
     def runs(self, incident_id: str) -> list[dict[str, Any]]:
         rows = self._query(
-            "SELECT id, kind, started_at, finished_at, meta_json FROM runs"
-            " WHERE incident_id=? ORDER BY started_at",
+            "SELECT id, kind, started_at, finished_at, meta_json FROM runs WHERE incident_id=? ORDER BY started_at",
             (incident_id,),
         )
         return [
@@ -322,9 +301,7 @@ class EvidenceStore:
         ]
 
     # -- attempts ----------------------------------------------------------------------------
-    def attempts(
-        self, *, incident_id: str | None = None, run_id: str | None = None
-    ) -> list[AttemptRecord]:
+    def attempts(self, *, incident_id: str | None = None, run_id: str | None = None) -> list[AttemptRecord]:
         where, params = _where(incident_id=incident_id, run_id=run_id)
         rows = self._query(f"SELECT record_json FROM attempts{where} ORDER BY seq", params)  # noqa: S608 - fixed columns
         return [AttemptRecord.from_json(r[0]) for r in rows]
@@ -349,24 +326,20 @@ class EvidenceStore:
         note_id = new_id()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO notes (id, incident_id, run_id, kind, created_at, body_json)"
-                " VALUES (?,?,?,?,?,?)",
+                "INSERT INTO notes (id, incident_id, run_id, kind, created_at, body_json) VALUES (?,?,?,?,?,?)",
                 (
                     note_id,
                     incident_id,
                     run_id,
                     kind,
                     utc_now().isoformat(),
-                    _dumps(redact_mapping(body)),
+                    _dumps(redact_evidence(body)),
                 ),
             )
         return note_id
 
     def notes(self, incident_id: str, kind: str | None = None) -> list[StoredNote]:
-        sql = (
-            "SELECT id, incident_id, run_id, kind, created_at, body_json FROM notes"
-            " WHERE incident_id=?"
-        )
+        sql = "SELECT id, incident_id, run_id, kind, created_at, body_json FROM notes WHERE incident_id=?"
         params: list[Any] = [incident_id]
         if kind is not None:
             sql += " AND kind=?"
@@ -379,40 +352,55 @@ class EvidenceStore:
         packet_id = new_id()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO packets (id, incident_id, created_at, complete, body_json)"
-                " VALUES (?,?,?,?,?)",
+                "INSERT INTO packets (id, incident_id, created_at, complete, body_json) VALUES (?,?,?,?,?)",
                 (
                     packet_id,
                     incident_id,
                     utc_now().isoformat(),
                     int(complete),
-                    _dumps(redact_mapping(body)),
+                    _dumps(redact_evidence(body)),
                 ),
             )
         return packet_id
 
     def packets(self, incident_id: str) -> list[dict[str, Any]]:
         rows = self._query(
-            "SELECT id, created_at, complete, body_json FROM packets"
-            " WHERE incident_id=? ORDER BY created_at",
+            "SELECT id, created_at, complete, body_json FROM packets WHERE incident_id=? ORDER BY created_at",
             (incident_id,),
         )
-        return [
-            {"id": r[0], "created_at": r[1], "complete": bool(r[2]), "body": json.loads(r[3])}
-            for r in rows
-        ]
+        return [{"id": r[0], "created_at": r[1], "complete": bool(r[2]), "body": json.loads(r[3])} for r in rows]
 
     def integrity_check(self) -> str:
         return str(self._query("PRAGMA integrity_check")[0][0])
+
+
+# Keys that hold a credential's *source name* by construction (``env:COMETAPI_API_KEY``): their
+# values get text redaction, not the name-based mask meant for secrets.
+SOURCE_NAME_KEYS = frozenset({"credential_used", "credential_source"})
+
+
+def redact_evidence(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` redacted again (nested), keeping credential source names readable."""
+    redactor = active_redactor()
+
+    def walk(key: str | None, value: Any) -> Any:
+        if key in SOURCE_NAME_KEYS and isinstance(value, str):
+            return redactor.redact(value)
+        plain = key is None or not is_secret_key(key)
+        if plain and isinstance(value, dict):
+            return {str(k): walk(str(k), v) for k, v in value.items()}
+        if plain and isinstance(value, list):
+            return [walk(None, v) for v in value]
+        return redactor.redact_value(key, value)
+
+    return {str(k): walk(str(k), v) for k, v in data.items()}
 
 
 def validate_incident_id(incident_id: str) -> str:
     """Incident ids are short printable tokens (they appear in file names and commands)."""
     ok = 0 < len(incident_id) <= 80 and all(c.isalnum() or c in "-_.:" for c in incident_id)
     if not ok:
-        raise UsageError(
-            f"invalid incident id {incident_id!r}: use letters, digits and - _ . : (at most 80)"
-        )
+        raise UsageError(f"invalid incident id {incident_id!r}: use letters, digits and - _ . : (at most 80)")
     return incident_id
 
 
@@ -443,8 +431,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def open_store(
-    path: str | os.PathLike[str] | None = None, *, readonly: bool = False
-) -> EvidenceStore:
+def open_store(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> EvidenceStore:
     """Open (creating if needed) the store at ``path`` or the default location."""
     return EvidenceStore(path, readonly=readonly)

@@ -1,0 +1,76 @@
+"""``chatcontract incidents``: list incidents, show one, compare two field by field."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chatcontract.cli.common import console
+from chatcontract.cli.repro import StoreOpt
+
+incidents_app = typer.Typer(
+    help="Incidents in the evidence store: list, show ID, compare ID ID. "
+    "Exit codes: 0 success, 2 usage error (e.g. unknown incident id).",
+    no_args_is_help=True,
+)
+
+
+@incidents_app.command("list")
+def list_incidents(store: StoreOpt = None) -> None:
+    """List incidents with their attempt counts and time window."""
+    from chatcontract.evidence.facts import incident_facts
+    from chatcontract.evidence.store import EvidenceStore
+
+    with EvidenceStore(store) as ev:
+        table = Table("incident", "title", "attempts", "failed", "first observed", "repro verdict")
+        for inc in ev.incidents():
+            f = incident_facts(ev, inc.id).as_fields()
+            table.add_row(
+                inc.id,
+                f["title"],
+                f["attempts stored"],
+                f["failed attempts"],
+                f["first observed (UTC)"],
+                f["repro verdict"],
+            )
+    console.print(table)
+
+
+@incidents_app.command("show")
+def show(
+    incident: Annotated[str, typer.Argument(help="Incident id.")], store: StoreOpt = None
+) -> None:
+    """Show what the store knows about one incident."""
+    from chatcontract.evidence.facts import incident_facts
+    from chatcontract.evidence.store import EvidenceStore
+
+    with EvidenceStore(store) as ev:
+        fields = incident_facts(ev, incident).as_fields()
+    table = Table("field", "value", title=incident)
+    for key, value in fields.items():
+        table.add_row(key, value)
+    console.print(table)
+
+
+@incidents_app.command("compare")
+def compare(
+    first: Annotated[str, typer.Argument(help="First incident id.")],
+    second: Annotated[str, typer.Argument(help="Second incident id.")],
+    store: StoreOpt = None,
+) -> None:
+    """Compare two incidents field by field (same / differs)."""
+    from chatcontract.evidence.facts import compare_facts, incident_facts
+    from chatcontract.evidence.store import EvidenceStore
+
+    with EvidenceStore(store) as ev:
+        rows = compare_facts(incident_facts(ev, first), incident_facts(ev, second))
+    table = Table("field", first, second, "same?")
+    for key, a, b, same in rows:
+        table.add_row(key, a, b, "same" if same else "DIFFERS")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(incidents_app, name="incidents")

@@ -1,0 +1,74 @@
+"""``chatcontract packet``: the escalation packet for one incident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatcontract.cli.common import console, note
+from chatcontract.cli.repro import StoreOpt
+
+HELP = (
+    "Build the escalation packet for an incident from the evidence store: times, endpoint, auth "
+    "shape, sanitized request body, expected behaviour (cited), observed behaviour, request ids, "
+    "category, support route, and a summary to paste to support. --meta adds what only a human "
+    "knows (title, scope, mitigation, escalation_id, owner, support_route, support_url, "
+    "support_accessed). The packet is redacted again and linted before it is shown. "
+    "Exit codes: 0 written, 1 incomplete or lint findings with --strict, 2 usage error."
+)
+
+
+def packet(
+    incident: Annotated[str, typer.Argument(help="Incident id, e.g. INC-1.")],
+    *,
+    meta: Annotated[
+        Path | None, typer.Option("--meta", help="YAML file with the human-known fields.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when incomplete or lint finds anything.")
+    ] = False,
+    drop_ids: Annotated[
+        bool, typer.Option("--drop-ids", help="Remove provider request/trace ids.")
+    ] = False,
+    redact_pattern: Annotated[
+        list[str] | None,
+        typer.Option("--redact-pattern", help="Extra regular expression to mask (repeatable)."),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Profile to cite (default: the repro's).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Build, redact, lint and store the escalation packet."""
+    from chatcontract.evidence.commands import run_packet_command
+
+    result = run_packet_command(
+        incident=incident,
+        meta_path=meta,
+        fmt=fmt,
+        out=out,
+        drop_ids=drop_ids,
+        redact_patterns=list(redact_pattern or []),
+        store=store,
+        profile=profile,
+    )
+    if out is None:
+        console.print(result.text, markup=False, soft_wrap=True, end="")
+    for line in result.notices:
+        note(line)
+    for m in result.packet["completeness"]["missing"]:
+        note(f"missing: {m['field']}: {m['why']}")
+    for finding in result.findings:
+        note(f"lint: {finding.format()}")
+    state = "complete" if result.complete else "incomplete"
+    note(f"packet is {state}; {len(result.findings)} lint finding(s)")
+    failed = not result.complete or bool(result.findings)
+    raise typer.Exit(1 if strict and failed else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("packet", help=HELP)(packet)

@@ -1,0 +1,239 @@
+"""The escalation packet: everything support needs to act, derived from the store.
+
+The store supplies times, endpoint, auth shape, request shape, statuses, error shapes,
+latencies, request ids, category and the expected behaviour (from the cited profile
+assumption). A human supplies, in a ``--meta`` YAML file, only what they know: title, scope,
+mitigation, escalation id, owner, and the support route they used. A completeness check says
+what is missing and why it matters. All wording the packet generates states measurements or
+citations, so it passes ``lint``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chatcontract.contract.profile import Profile
+from chatcontract.errors import UsageError
+from chatcontract.evidence.expect import expectation_for, support_topic
+from chatcontract.evidence.facts import IncidentFacts
+from chatcontract.evidence.store import redact_evidence
+from chatcontract.record import utc_now
+from chatcontract.taxonomy import ACTIONS
+
+SupportRoute = Literal["none", "docs_help_center", "product_support_form"]
+
+
+class PacketMeta(BaseModel):
+    """What only a human knows. Unknown keys and wrong types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    scope: str | None = Field(default=None, min_length=1, max_length=2000)
+    mitigation: str | None = Field(default=None, min_length=1, max_length=2000)
+    escalation_id: str | None = Field(default=None, min_length=1, max_length=200)
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+    support_route: SupportRoute | None = None
+    support_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    support_accessed: str | dt.date | dt.datetime | None = None
+
+
+def load_meta(path: Path | None) -> PacketMeta:
+    """Read and validate a meta YAML file; every problem is one line naming the file and key."""
+    if path is None:
+        return PacketMeta()
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"meta file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read meta file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise UsageError(f"meta file {path}: not valid YAML") from None
+    if doc is None:
+        return PacketMeta()
+    if not isinstance(doc, dict):
+        raise UsageError(f"meta file {path}: expected a mapping of keys to values")
+    unknown = sorted(str(k) for k in doc if k not in PacketMeta.model_fields)
+    if unknown:
+        allowed = ", ".join(PacketMeta.model_fields)
+        raise UsageError(f"meta file {path}: unknown key(s) {', '.join(unknown)} (allowed: {allowed})")
+    try:
+        return PacketMeta.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first.get("loc", ())) or "(top level)"
+        msg = str(first.get("msg", "invalid value")).replace("\n", " ")
+        raise UsageError(f"meta file {path}: key '{key}': {msg}") from None
+
+
+WHY: dict[str, str] = {
+    "title": "support triages by title; without one the request is easy to misfile",
+    "first_observed": "the start time bounds the provider's log search",
+    "last_reproduced": "shows the failure is still happening now; run 'chatcontract repro'",
+    "provider_request_ids": "lets support find the exact requests in their logs",
+    "request_body": "support needs the request shape to replay it",
+    "observed": "without observed statuses there is nothing to escalate",
+    "scope": "tells support how many of your requests and which services are affected",
+    "mitigation": "tells support what you already changed, so they do not chase a moving target",
+    "escalation_id": "links this packet to the ticket, so follow-ups reach the same thread",
+    "owner": "names who answers support's questions",
+    "support_route": "says which support path was used (help centre or support form)",
+    "support_url": "the page of the support route, so others can follow the same path",
+}
+
+
+def _missing(packet: dict[str, Any], drop_ids: bool) -> list[dict[str, str]]:
+    missing: list[dict[str, str]] = []
+    for key, why in WHY.items():
+        value = packet.get(key)
+        if key == "support_route":
+            value = None if packet["support"]["route"] == "none" else "set"
+        elif key == "support_url":
+            value = packet["support"]["url"] if packet["support"]["route"] != "none" else "n/a"
+        elif key == "provider_request_ids" and drop_ids:
+            continue  # dropped on purpose
+        if value in (None, "", [], {}):
+            missing.append({"field": key, "why": why})
+    return missing
+
+
+def _accessed(meta: PacketMeta) -> str | None:
+    value = meta.support_accessed
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _summary(facts: IncidentFacts, packet: dict[str, Any]) -> str:
+    """One paragraph to paste to support; measurements and citations only."""
+    obs = packet["observed"]
+    ep = packet["endpoint"]
+    n_failed = obs["failed_attempts"]
+    statuses = ", ".join(f"{k} ({v}x)" for k, v in obs["statuses"].items()) or "no response"
+    parts = [
+        f"Between {packet['first_observed'] or '(unknown)'} and "
+        f"{facts.last_observed or '(unknown)'}"
+        f" UTC we recorded {n_failed} failed attempt(s) of {obs['attempts']} to {ep['method']} "
+        f"{ep['route_template']} on {ep['server']}: statuses {statuses}.",
+    ]
+    repro = facts.latest_repro
+    if repro:
+        parts.append(
+            f"Our reproduction run {repro.get('run_id')} gave verdict {repro.get('verdict')} "
+            f"and stopped on {str(repro.get('stop_reason', '')).replace('_', ' ')}."
+        )
+    if packet["provider_request_ids"]:
+        parts.append(f"Provider request ids: {', '.join(packet['provider_request_ids'][:5])}.")
+    parts.append(f"Expected behaviour: {packet['expected_behaviour']}")
+    parts.append("Could you check these requests on your side? We make no claim about the cause.")
+    return " ".join(parts)
+
+
+def build_packet(facts: IncidentFacts, meta: PacketMeta, profile: Profile, *, drop_ids: bool = False) -> dict[str, Any]:
+    """The packet as plain data (redacted again, ids dropped if asked), with its completeness."""
+    dominant = facts.dominant_class
+    rep = facts.representative
+    negative = _negative_case(rep.request_class if rep else None)
+    expectation = expectation_for(profile, dominant, negative)
+    auth = profile.assumptions.auth.value
+    creds = sorted(facts.counts("credential_source"))
+    topic = support_topic(dominant)
+    packet: dict[str, Any] = {
+        "incident_id": facts.incident.id,
+        "title": meta.title or facts.incident.title,
+        "generated_at": utc_now().isoformat(),
+        "first_observed": facts.first_observed,
+        "last_reproduced": facts.last_reproduced,
+        "doc_source": {
+            "url": expectation.source_url,
+            "accessed": expectation.accessed,
+            "assumption": expectation.key,
+        },
+        "support": {
+            "route": meta.support_route or "none",
+            "url": meta.support_url,
+            "accessed": _accessed(meta),
+            "topic": topic.value if topic else None,
+        },
+        "endpoint": {
+            "method": rep.http_method if rep else None,
+            "route_template": rep.route_template if rep else None,
+            "server": rep.server_address if rep else None,
+        },
+        "auth_format": (
+            f"{auth.header} header, scheme {auth.scheme}, key redacted "
+            f"(key source: {', '.join(creds) or 'none recorded'})"
+        ),
+        "request_body": rep.request_shape if rep else None,
+        "expected_behaviour": expectation.cited(),
+        "observed": _observed(facts),
+        "provider_request_ids": [] if drop_ids else facts.provider_request_ids,
+        "scope": meta.scope,
+        "mitigation": meta.mitigation,
+        "escalation_id": meta.escalation_id,
+        "owner": meta.owner,
+        "escalation_category": ACTIONS[dominant].escalation_category.value if dominant else None,
+        "repro": _repro(facts),
+    }
+    packet["summary"] = _summary(facts, packet)
+    if drop_ids:
+        packet = _drop_ids(packet, facts.provider_request_ids)
+    packet = redact_evidence(packet)
+    missing = _missing(packet, drop_ids)
+    packet["completeness"] = {"complete": not missing, "missing": missing}
+    return packet
+
+
+def _negative_case(request_class: str | None) -> str | None:
+    if request_class and request_class.startswith("negative-"):
+        return request_class.removeprefix("negative-")
+    return None
+
+
+def _observed(facts: IncidentFacts) -> dict[str, Any]:
+    summaries = [a.error_summary for a in facts.failed if a.error_summary]
+    return {
+        "attempts": len(facts.attempts),
+        "failed_attempts": len(facts.failed),
+        "statuses": facts.counts("http_status"),
+        "failure_classes": facts.counts("failure_class"),
+        "error_shapes": facts.counts("response_shape"),
+        "error_summaries": list(dict.fromkeys(summaries))[:3],
+        "latency_ms": facts.latency_ms(),
+    }
+
+
+def _repro(facts: IncidentFacts) -> dict[str, Any] | None:
+    note = facts.latest_repro
+    if not note:
+        return None
+    keys = ("run_id", "verdict", "stop_reason", "result", "operator", "credential_used")
+    out = {k: note.get(k) for k in keys}
+    out["attempts"] = len(note.get("attempts", []))
+    out["environment"] = note.get("environment")
+    return out
+
+
+def _drop_ids(packet: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    patterns = [re.escape(i) for i in ids if i]
+    patterns.append(r"\(request id:[^)]*\)")
+    rx = re.compile("|".join(patterns))
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return rx.sub("[id dropped]", value)
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
+    scrubbed: dict[str, Any] = scrub(packet)
+    return scrubbed

@@ -134,3 +134,8 @@ def test_rich_table_renders_literal_cells() -> None:
     text = console.export_text()
     assert "[bold]x[/bold]" in text
     assert "pass" in text
+
+
+def test_curl_for_a_stream_does_not_buffer() -> None:
+    cmd = curl_command("POST", "http://h/v1/chat/completions", {"Accept": "text/event-stream"}, b"{}")
+    assert cmd.startswith("curl -sS -i -N -X POST")

@@ -75,8 +75,11 @@ def curl_command(
     a shell command whose stdout is the body (piped into ``--data-binary @-``), for bodies too
     big to show or to pass as one argument.
     """
-    parts = [f"curl -sS -i -X {method.upper()} {shlex.quote(strip_url_secrets(url))}"]
-    for name, value in _header_items(headers):
+    items = _header_items(headers)
+    streaming = any(k.lower() == "accept" and "text/event-stream" in v for k, v in items)
+    flags = "-sS -i -N" if streaming else "-sS -i"  # -N: show events as they arrive
+    parts = [f"curl {flags} -X {method.upper()} {shlex.quote(strip_url_secrets(url))}"]
+    for name, value in items:
         if name.lower() in _SKIP_HEADERS:
             continue
         parts.append(_header_arg(name, value, key_var, auth_value))

@@ -34,15 +34,21 @@ class Credential:
 def resolve_credential(
     api_key_env: str | None = API_KEY_ENV, api_key_file: str | os.PathLike[str] | None = None
 ) -> Credential | None:
-    """The key from ``api_key_file`` if given, else from the environment variable; ``None`` if absent."""
+    """The key from ``api_key_file`` if given, else from the environment variable.
+
+    ``None`` when neither holds one. A named file that is missing, unreadable, empty or holds
+    more than one line is a :class:`UsageError` (the message names the file, never the key).
+    """
     if api_key_file is not None:
         path = Path(api_key_file)
         try:
             key = path.read_text("utf-8").strip()
         except FileNotFoundError:
             raise UsageError(f"API key file {path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read API key file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"API key file {path} is not UTF-8 text") from None
+        except OSError as exc:
+            raise UsageError(f"cannot read API key file {path}: {exc.strerror or exc}") from None
         if not key or "\n" in key:
             raise UsageError(f"API key file {path} must hold exactly one non-empty line")
         return Credential(key=key, source=f"file:{path.name}")
@@ -61,25 +67,45 @@ class BaseUrl:
     def alias(self) -> str:
         """Scheme and host only: safe to show and to store."""
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}"
+        return (
+            f"{parts.scheme}://{parts.hostname or ''}{':' + str(parts.port) if parts.port else ''}"
+        )
 
 
 def normalize_base_url(url: str, profile: Profile) -> BaseUrl:
-    """Validate ``url``; complete a missing version prefix only as the profile says."""
+    """Validate ``url`` and complete it as the profile says.
+
+    A bare host (``https://api.cometapi.com``) gets the profile's version prefix (``/v1``); a URL
+    that names the chat route itself (``.../v1/chat/completions``) loses the route. Either way
+    ``note`` says what was done. Any other path is kept as given (gateways mount APIs anywhere).
+    """
     raw = url.strip()
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"base URL {raw!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
+        raise UsageError(
+            f"base URL {raw!r} needs an http(s) scheme and host, e.g. https://api.cometapi.com/v1"
+        )
     if parts.username or parts.password:
         raise UsageError("base URL must not carry credentials; use --api-key-env or --api-key-file")
     if parts.query or parts.fragment:
         raise UsageError("base URL must not carry a query or fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise UsageError(f"base URL {raw!r} has an invalid port") from None
+    root = f"{parts.scheme}://{parts.netloc}"
     path = parts.path.rstrip("/")
+    route = "/" + profile.chat_route
+    if path.endswith(route):
+        path = path[: -len(route)]
+        fixed = root + path
+        return BaseUrl(fixed, note=f"base URL named the chat route; using {fixed}")
     prefix = profile.assumptions.version_prefix.value.rstrip("/")
-    if prefix and not path.endswith(prefix):
-        fixed = f"{parts.scheme}://{parts.netloc}{path}{prefix}"
-        return BaseUrl(fixed, note=f"base URL had no {prefix} prefix; completed to {fixed} as profile '{profile.name}' says")
-    return BaseUrl(f"{parts.scheme}://{parts.netloc}{path}")
+    if prefix and not path:
+        fixed = f"{root}{prefix}"
+        note = f"base URL had no {prefix} prefix; completed to {fixed} (profile '{profile.name}')"
+        return BaseUrl(fixed, note=note)
+    return BaseUrl(root + path)
 
 
 def resolve_base_url(flag: str | None, profile: Profile) -> BaseUrl | None:

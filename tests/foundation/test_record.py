@@ -115,9 +115,7 @@ def test_minimal_record_round_trips_and_omits_absent_fields() -> None:
 def test_naive_and_offset_times_become_utc() -> None:
     naive = AttemptRecord(started_at=datetime(2026, 11, 22, 4, 8))
     assert naive.started_at.tzinfo is UTC
-    offset = AttemptRecord(
-        started_at=datetime(2026, 11, 22, 6, 8, tzinfo=timezone(timedelta(hours=2)))
-    )
+    offset = AttemptRecord(started_at=datetime(2026, 11, 22, 6, 8, tzinfo=timezone(timedelta(hours=2))))
     assert offset.started_at == datetime(2026, 11, 22, 4, 8, tzinfo=UTC)
 
 
@@ -226,9 +224,7 @@ def test_secret_in_request_shape_never_held() -> None:
 @pytest.mark.parametrize(
     ("address", "expected"),
     [
-        pytest.param(
-            f"https://u:{SECRET}@api.example.com", "https://api.example.com", id="url-userinfo"
-        ),
+        pytest.param(f"https://u:{SECRET}@api.example.com", "https://api.example.com", id="url-userinfo"),
         pytest.param(f"user:{SECRET}@api.example.com", "api.example.com", id="bare-userinfo"),
         pytest.param("api.cometapi.com", "api.cometapi.com", id="clean"),
         pytest.param("127.0.0.1:8080", "127.0.0.1:8080", id="loopback"),

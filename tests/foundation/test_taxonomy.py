@@ -31,9 +31,7 @@ JSON = {"content-type": "application/json"}
 
 def env(message: str, type_: str | None = None, code: str | None = None, **extra: Any) -> str:
     """An OpenAI-style error envelope."""
-    return json.dumps(
-        {"error": {"message": message, "type": type_, "param": None, "code": code, **extra}}
-    )
+    return json.dumps({"error": {"message": message, "type": type_, "param": None, "code": code, **extra}})
 
 
 def comet(message: str, code: str = "") -> str:
@@ -59,9 +57,7 @@ OK_BODY = json.dumps(
         "id": "chatcmpl-1",
         "object": "chat.completion",
         "model": "gpt-4o-mini",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
-        ],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
     }
 )
 FILTERED_BODY = OK_BODY.replace('"stop"', '"content_filter"')
@@ -71,9 +67,7 @@ SSE_OK = (
     'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
 )
 SSE_CUT = 'data: {"choices":[{"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
-SSE_ERROR = (
-    SSE_CUT + 'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
-)
+SSE_ERROR = SSE_CUT + 'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
 SSE_MALFORMED = SSE_CUT + "data: {not json\n\n"
 
 
@@ -298,19 +292,13 @@ def test_every_review_category_has_an_owner() -> None:
     [
         pytest.param(F.ENDPOINT_MISMATCH, "no", "no", A.FIX_CONFIG, id="endpoint"),
         pytest.param(F.AUTH, "no", "no", A.REFRESH_CREDENTIALS, id="auth"),
-        pytest.param(
-            F.QUOTA_EXHAUSTED, "no", "other_credentials", A.PAGE_OWNER_BILLING, id="quota"
-        ),
+        pytest.param(F.QUOTA_EXHAUSTED, "no", "other_credentials", A.PAGE_OWNER_BILLING, id="quota"),
         pytest.param(F.RATE_LIMITED, "yes", "yes", A.RETRY_BRIEFLY, id="rate"),
         pytest.param(F.SERVER_ERROR, "yes", "yes", A.RETRY_THEN_FALLBACK, id="server"),
         pytest.param(F.INVALID_RESPONSE, "once", "yes", A.KEEP_FIXTURE, id="invalid-response"),
-        pytest.param(
-            F.STREAM_INTERRUPTED, "before_content", "yes", A.NEVER_REPORT_SUCCESS, id="stream"
-        ),
+        pytest.param(F.STREAM_INTERRUPTED, "before_content", "yes", A.NEVER_REPORT_SUCCESS, id="stream"),
     ],
 )
-def test_action_rows_match_the_design(
-    cls: FailureClass, retry: str, fallback: str, action: OperatorAction
-) -> None:
+def test_action_rows_match_the_design(cls: FailureClass, retry: str, fallback: str, action: OperatorAction) -> None:
     row = ACTIONS[cls]
     assert (row.retry.value, row.fallback.value, row.operator_action) == (retry, fallback, action)

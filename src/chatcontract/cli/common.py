@@ -16,7 +16,9 @@ err_console = Console(stderr=True, highlight=False)
 
 BaseUrlOpt = Annotated[
     str | None,
-    typer.Option("--base-url", help="Target base URL including the version prefix (env COMETAPI_BASE_URL)."),
+    typer.Option(
+        "--base-url", help="Target base URL including the version prefix (env COMETAPI_BASE_URL)."
+    ),
 ]
 ApiKeyEnvOpt = Annotated[
     str,
@@ -24,15 +26,23 @@ ApiKeyEnvOpt = Annotated[
 ]
 ApiKeyFileOpt = Annotated[
     Path | None,
-    typer.Option("--api-key-file", help="File holding the API key (one line). Keys are never taken on the command line."),
+    typer.Option(
+        "--api-key-file",
+        help="File holding the API key (one line). Keys are never taken on the command line.",
+    ),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name (env COMETAPI_MODEL).")]
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="Contract profile: cometapi, openai, openai-compatible, or a YAML file.")
+    str,
+    typer.Option(
+        "--profile", help="Contract profile: cometapi, openai, openai-compatible, or a YAML file."
+    ),
 ]
 DEFAULT_API_KEY_ENV = API_KEY_ENV
 
-EXIT_CODES_HELP = "Exit codes: 0 success, 1 a check failed or findings, 2 usage or input error, 3 inconclusive."
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success, 1 a check failed or findings, 2 usage or input error, 3 inconclusive."
+)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -131,7 +131,9 @@ class Profile(BaseModel):
 
     def items(self) -> list[tuple[str, Assumption[Any]]]:
         """Every assumption with its key, in file order."""
-        return [(key, getattr(self.assumptions, key)) for key in type(self.assumptions).model_fields]
+        return [
+            (key, getattr(self.assumptions, key)) for key in type(self.assumptions).model_fields
+        ]
 
     def assumption(self, key: str) -> Assumption[Any]:
         if key not in type(self.assumptions).model_fields:
@@ -156,12 +158,48 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(top level)"
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys a mapping at ``loc`` (the parent of an unknown key) accepts."""
+    model: Any = Profile
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(str(part))
+        if field is None:
+            return []
+        model = field.annotation
+    return [k for k in getattr(model, "model_fields", {}) if k != "source_path"]
+
+
+def _expected(error: Any) -> str:
+    """What was expected, in words, for one pydantic error."""
+    kind = error.get("type", "")
+    loc = tuple(error.get("loc", ()))
+    got = f", got {_short(error['input'])}" if "input" in error and kind != "missing" else ""
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        return "is not a known key" + (
+            f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        )
+    if kind.startswith(("date_", "datetime_")):
+        return f"expected a date like 2026-11-22{got}"
+    if kind in {"enum", "literal_error"}:
+        return f"expected {error.get('ctx', {}).get('expected', 'a listed value')}{got}"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "source_url":
+        return f"expected an http(s) URL{got}"
+    return f"{str(error.get('msg', 'invalid value')).replace(chr(10), ' ')}{got}"
+
+
 def _one_line(exc: ValidationError, where: str) -> ProfileError:
     first = exc.errors()[0]
     loc = _format_loc(tuple(first.get("loc", ())))
-    msg = str(first.get("msg", "invalid value")).replace("\n", " ")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return ProfileError(f"invalid profile {where}: key '{loc}': {msg}{more}")
+    return ProfileError(f"invalid profile {where}: key '{loc}' {_expected(first)}{more}")
 
 
 def parse_profile(text: str, where: str) -> Profile:
@@ -172,8 +210,13 @@ def parse_profile(text: str, where: str) -> Profile:
         mark = getattr(exc, "problem_mark", None)
         pos = f" at line {mark.line + 1}" if mark is not None else ""
         raise ProfileError(f"invalid profile {where}: not valid YAML{pos}") from None
+    if doc is None:
+        raise ProfileError(f"invalid profile {where}: the file is empty (expected a mapping)")
     if not isinstance(doc, dict):
-        raise ProfileError(f"invalid profile {where}: expected a mapping at the top level")
+        kind = type(doc).__name__
+        raise ProfileError(
+            f"invalid profile {where}: expected a mapping at the top level, got {kind}"
+        )
     try:
         return Profile.model_validate({**doc, "source_path": where})
     except ValidationError as exc:
@@ -181,20 +224,31 @@ def parse_profile(text: str, where: str) -> Profile:
 
 
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
-    """Load a built-in profile by name (``cometapi``, ``openai``, ``openai-compatible``) or a file."""
+    """Load a built-in profile by name (``cometapi``, ``openai``, ``openai-compatible``) or file.
+
+    Raises :class:`UsageError` for an unknown name and :class:`ProfileError` (one line naming
+    the file, the key and what was expected) for a file that cannot be read or validated.
+    """
     key = str(name_or_path)
     if key in BUILTIN_PROFILES:
-        text = resources.files("chatcontract.contract").joinpath("profiles", f"{key}.yaml").read_text("utf-8")
+        text = (
+            resources.files("chatcontract.contract")
+            .joinpath("profiles", f"{key}.yaml")
+            .read_text("utf-8")
+        )
         return parse_profile(text, f"{key}.yaml")
     path = Path(key)
     if not path.suffix and not path.exists():
         raise UsageError(
-            f"unknown profile {key!r}: use one of {', '.join(BUILTIN_PROFILES)} or a path to a YAML file"
+            f"unknown profile {key!r}: use one of {', '.join(BUILTIN_PROFILES)} "
+            "or a path to a YAML file"
         )
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         raise ProfileError(f"profile file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"invalid profile {path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc.strerror or exc}") from None
     return parse_profile(text, str(path))

@@ -242,7 +242,7 @@ class AsyncClient(ClientBase):
                     limit = min(loop.time() + grace, deadline)
                 elif out.first_chunk_s is not None:
                     limit = min(loop.time() + idle, deadline)
-        except TimeoutError:
+        except (TimeoutError, httpx.TimeoutException):
             if checker.state is None:
                 if checker.first_content:
                     checker.stalled()

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from chatcontract.client.attempt import Outcome, RecordContext, read_answer
-from chatcontract.client.engine import Engine, Send, Wait
+from chatcontract.client.engine import Engine, Send, Stop, Wait
 from chatcontract.client.errors import CallFailed
 from chatcontract.client.otel import emit_record
 from chatcontract.client.policy import Policy
@@ -39,7 +39,7 @@ from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.record import AttemptRecord, utc_now
 from chatcontract.redact import shape_of_messages
 from chatcontract.sinks import RecordSink
-from chatcontract.taxonomy import StreamState, TransportError
+from chatcontract.taxonomy import TransportError
 
 _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 

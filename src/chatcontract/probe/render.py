@@ -51,6 +51,9 @@ def summary_line(run: ProbeRun) -> str:
 def _terminal_detail(result: CaseResult) -> str:
     if result.result is Result.PASS:
         return _observed(result)
+    if result.result is Result.INCONCLUSIVE:
+        seen = "" if result.observed == "not run" else f"; observed {result.observed}"
+        return f"missing: {result.missing}{seen}"
     text = f"expected {result.expected}; observed {_observed(result)}"
     return f"{text}; assumption {_source(result)}" if result.assumption else text
 

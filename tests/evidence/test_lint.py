@@ -29,10 +29,7 @@ def test_corpus_precision_and_recall(capsys: pytest.CaptureFixture[str]) -> None
     precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 0.0
     recall = true_pos / len(bad)
     with capsys.disabled():
-        print(
-            f"\nlint corpus: {len(bad)} bad, {len(ok)} ok;"
-            f" precision {precision:.3f}, recall {recall:.3f}"
-        )
+        print(f"\nlint corpus: {len(bad)} bad, {len(ok)} ok; precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.9
     assert recall >= 0.9
 
@@ -61,9 +58,7 @@ def test_each_family_fires(sentence: str, family: str) -> None:
         pytest.param("Was the provider down between 14:08 and 14:15 UTC?", id="question"),
         pytest.param("We measured p95 latency of 2.1 s over 40 attempts.", id="measurement"),
         pytest.param('The body said "model is deprecated" on 3 of 3 attempts.', id="quoted"),
-        pytest.param(
-            "We saw 20 of 20 requests return 503 Service Unavailable.", id="reason-phrase"
-        ),
+        pytest.param("We saw 20 of 20 requests return 503 Service Unavailable.", id="reason-phrase"),
     ],
 )
 def test_acceptable_forms(sentence: str) -> None:

@@ -32,9 +32,7 @@ for i in range(100000):
 def test_store_is_a_record_sink_and_round_trips(tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path / "s.db")
     assert isinstance(store, RecordSink)
-    rec = AttemptRecord(
-        incident_id="INC-1", http_status=503, failure_class=FailureClass.SERVER_ERROR
-    )
+    rec = AttemptRecord(incident_id="INC-1", http_status=503, failure_class=FailureClass.SERVER_ERROR)
     store.append(rec)
     store.flush()
     assert store.attempts(incident_id="INC-1") == [rec]
@@ -72,14 +70,10 @@ def test_default_path_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
             "not a chatcontract store",
             id="text-file",
         ),
-        pytest.param(
-            b"SQLite format 3\x00" + b"\xff" * 200, "cannot use store", id="corrupt-header"
-        ),
+        pytest.param(b"SQLite format 3\x00" + b"\xff" * 200, "cannot use store", id="corrupt-header"),
     ],
 )
-def test_not_a_database_is_one_line_error_and_untouched(
-    tmp_path: Path, content: bytes, expect: str
-) -> None:
+def test_not_a_database_is_one_line_error_and_untouched(tmp_path: Path, content: bytes, expect: str) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(content)
     with pytest.raises(UsageError, match=expect) as info:
@@ -137,11 +131,7 @@ def _spawn(path: Path, tag: str) -> subprocess.Popen[str]:
 
 def _acks(proc: subprocess.Popen[str]) -> set[str]:
     out, _ = proc.communicate(timeout=30)
-    return {
-        line.split()[1]
-        for line in out.splitlines()
-        if line.startswith("ack ") and len(line.split()) == 2
-    }
+    return {line.split()[1] for line in out.splitlines() if line.startswith("ack ") and len(line.split()) == 2}
 
 
 @pytest.mark.timeout(90)

@@ -39,9 +39,7 @@ def list_incidents(store: StoreOpt = None) -> None:
 
 
 @incidents_app.command("show")
-def show(
-    incident: Annotated[str, typer.Argument(help="Incident id.")], store: StoreOpt = None
-) -> None:
+def show(incident: Annotated[str, typer.Argument(help="Incident id.")], store: StoreOpt = None) -> None:
     """Show what the store knows about one incident."""
     from chatcontract.evidence.facts import incident_facts
     from chatcontract.evidence.store import EvidenceStore

@@ -23,24 +23,16 @@ HELP = (
 def packet(
     incident: Annotated[str, typer.Argument(help="Incident id, e.g. INC-1.")],
     *,
-    meta: Annotated[
-        Path | None, typer.Option("--meta", help="YAML file with the human-known fields.")
-    ] = None,
+    meta: Annotated[Path | None, typer.Option("--meta", help="YAML file with the human-known fields.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when incomplete or lint finds anything.")
-    ] = False,
-    drop_ids: Annotated[
-        bool, typer.Option("--drop-ids", help="Remove provider request/trace ids.")
-    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when incomplete or lint finds anything.")] = False,
+    drop_ids: Annotated[bool, typer.Option("--drop-ids", help="Remove provider request/trace ids.")] = False,
     redact_pattern: Annotated[
         list[str] | None,
         typer.Option("--redact-pattern", help="Extra regular expression to mask (repeatable)."),
     ] = None,
-    profile: Annotated[
-        str | None, typer.Option("--profile", help="Profile to cite (default: the repro's).")
-    ] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Profile to cite (default: the repro's).")] = None,
     store: StoreOpt = None,
 ) -> None:
     """Build, redact, lint and store the escalation packet."""

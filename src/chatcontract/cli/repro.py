@@ -22,9 +22,7 @@ from chatcontract.contract import DEFAULT_PROFILE
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--store", help="Evidence store file (env CHATCONTRACT_STORE; default: user data dir)."
-    ),
+    typer.Option("--store", help="Evidence store file (env CHATCONTRACT_STORE; default: user data dir)."),
 ]
 
 HELP = (
@@ -43,13 +41,9 @@ def repro(
         str | None,
         typer.Option("--class", help="Failure class to reproduce, e.g. server_error."),
     ] = None,
-    negative: Annotated[
-        str | None, typer.Option("--negative", help="Probe negative case, e.g. missing-auth.")
-    ] = None,
+    negative: Annotated[str | None, typer.Option("--negative", help="Probe negative case, e.g. missing-auth.")] = None,
     attempts: Annotated[int, typer.Option("--attempts", help="Attempt budget (1-50).")] = 5,
-    identical: Annotated[
-        int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")
-    ] = 3,
+    identical: Annotated[int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")] = 3,
     wait_s: Annotated[float, typer.Option("--wait-s", help="First wait between attempts.")] = 0.5,
     base_url: BaseUrlOpt = None,
     api_key_env: ApiKeyEnvOpt = DEFAULT_API_KEY_ENV,

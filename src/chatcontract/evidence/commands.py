@@ -22,7 +22,7 @@ from chatcontract.evidence.notes import ReproNote
 from chatcontract.evidence.packet import build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.repro import ReproPlan, run_repro
-from chatcontract.evidence.store import EvidenceStore, validate_incident_id
+from chatcontract.evidence.store import EvidenceStore, redact_evidence, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
 from chatcontract.record import FailureClass
@@ -124,6 +124,13 @@ def write_output(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _render_redacted(packet: dict[str, Any], fmt: str) -> str:
+    """Render; Markdown and HTML text is redacted once more (JSON was redacted as data)."""
+    if fmt == "json":
+        return render_packet(redact_evidence(packet), fmt)
+    return active_redactor().redact(render_packet(packet, fmt))
+
+
 def run_packet_command(
     *,
     incident: str,
@@ -145,12 +152,12 @@ def run_packet_command(
             facts = incident_facts(ev, incident)
             prof = load_profile(profile or facts.profile_name or DEFAULT_PROFILE)
             packet = build_packet(facts, meta, prof, drop_ids=drop_ids)
-            text = active_redactor().redact(render_packet(packet, fmt))
+            text = _render_redacted(packet, fmt)
             findings = lint_text(text, str(out) if out else "<packet>")
             packet["lint"] = [f.to_dict() for f in findings]
             packet_id = ev.add_packet(incident, packet, complete=packet["completeness"]["complete"])
             if fmt == "json":
-                text = active_redactor().redact(render_packet(packet, fmt))
+                text = _render_redacted(packet, fmt)
     finally:
         use_redactor(previous)
     notices = [f"packet {packet_id} stored in {ev.path}"]

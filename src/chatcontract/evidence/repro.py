@@ -253,13 +253,15 @@ def run_repro(
 
 
 def _classify(out: Outcome, attempt: int) -> Classification:
+    """Classify one attempt. A repro delivers no content to a caller, so a cut stream may be
+    tried again (``content_delivered=False``): repeating it is the point."""
     return classify(
         out.status,
         out.headers,
         out.body,
         transport_error=out.transport_error if out.status is None else None,
         stream_state=out.stream_state,
-        content_delivered=out.content_delivered,
+        content_delivered=False,
         attempt_number=attempt,
     )
 

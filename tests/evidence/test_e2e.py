@@ -1,0 +1,87 @@
+"""End to end: repro a 503 incident on the embedded simulator, build a complete packet, lint it,
+and find no trace of a planted canary key in any output file or the store's bytes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+META = """\
+title: Chat completions return 503 for the checkout service
+scope: Requests from the checkout service to model sim-503; other services were not measured.
+mitigation: Checkout traffic was routed to the fallback model at 14:20 UTC.
+escalation_id: CASE-2211
+owner: platform on-call
+support_route: product_support_form
+support_url: https://www.cometapi.com/support/
+support_accessed: 2026-11-22T14:30:00Z
+"""
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chatcontract.cli.app", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+@pytest.mark.timeout(180)
+def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path) -> None:
+    canary = f"CANARY{uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMETAPI_", "CHATCONTRACT_"))}
+    env |= {
+        "COMETAPI_API_KEY": canary,
+        "CHATCONTRACT_STORE": str(tmp_path / "evidence.sqlite3"),
+        "CHATCONTRACT_OPERATOR": "alice",
+    }
+    (tmp_path / "meta.yaml").write_text(META)
+
+    repro = _run(
+        ["repro", "--incident", "INC-1", "--class", "server_error", "--model", "sim-503", "--wait-s", "0.05"],
+        env,
+        tmp_path,
+    )
+    assert repro.returncode == 0, repro.stderr
+    assert "Verdict reproducible" in repro.stdout
+    assert "embedded simulator" in repro.stdout
+    assert "| operator | alice |" in repro.stdout
+    assert "| credential used | env:COMETAPI_API_KEY |" in repro.stdout
+    outputs = [repro.stdout, repro.stderr]
+
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"packet.{fmt}"
+        packet = _run(
+            ["packet", "INC-1", "--meta", "meta.yaml", "--format", fmt, "--out", out.name, "--strict"],
+            env,
+            tmp_path,
+        )
+        assert packet.returncode == 0, packet.stderr
+        assert "packet is complete; 0 lint finding(s)" in packet.stderr
+        outputs += [packet.stdout, packet.stderr]
+
+    html = (tmp_path / "packet.html").read_text()
+    assert "<style>" in html
+    assert "<script" not in html
+    assert "<link" not in html
+    assert "503" in (tmp_path / "packet.md").read_text()
+
+    lint = _run(["lint", "packet.md", "packet.json", "packet.html"], env, tmp_path)
+    assert lint.returncode == 0, lint.stdout
+    outputs += [lint.stdout, lint.stderr]
+
+    files = sorted(p for p in tmp_path.iterdir() if p.is_file())
+    assert any(p.name.startswith("evidence.sqlite3") for p in files)
+    for path in files:
+        assert canary.encode() not in path.read_bytes(), f"canary key found in {path.name}"
+    for text in outputs:
+        assert canary not in text

@@ -1,0 +1,83 @@
+"""``chatcontract review``: turn gateway and application logs into incident findings.
+
+Exit codes: 0 report written, no mismatch finding; 1 report written with at least one
+mismatch finding (client bug, documentation drift, deployment drift or an open vendor/account
+question); 2 bad input (a file that is not a log, an unknown reader, a bad mapping or time).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatcontract.cli.common import ProfileOpt, console, note
+from chatcontract.errors import UsageError
+
+FORMATS = ("md", "html", "json")
+
+
+def _parse_time(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{flag} {value!r}: expected an ISO 8601 time such as 2026-11-22T14:05:00Z") from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def review(
+    logs: Annotated[list[Path], typer.Argument(help="Log files (gzip is detected by its magic bytes).")],
+    since: Annotated[str | None, typer.Option("--since", help="Only attempts at or after this UTC time (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only attempts before this UTC time (ISO 8601).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Field mapping (YAML) for generic JSON lines.")] = None,
+    profile: ProfileOpt = "cometapi",
+    deadline: Annotated[float | None, typer.Option("--deadline", help="The callers' deadline in seconds, to find retries after it.")] = None,
+    window: Annotated[float, typer.Option("--group-window", help="Seconds between attempts that still belong to one logical request (heuristic grouping).")] = 60.0,
+) -> None:
+    """Review logs: failures by class and owner, incident window, route drift, retry audit,
+    streams, usage, fallbacks and the contract assumptions the logs support or contradict.
+
+    Exit codes: 0 no mismatch finding, 1 mismatch findings reported, 2 bad input.
+    """
+    from chatcontract.report.review_md import render_json, render_markdown
+    from chatcontract.review import ReviewOptions, run_review
+
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if deadline is not None and deadline <= 0:
+        raise UsageError("--deadline must be a positive number of seconds")
+    options = ReviewOptions(paths=tuple(logs), reader=reader, map_file=map_file, profile=profile,
+                            since=_parse_time(since, "--since"), until=_parse_time(until, "--until"),
+                            deadline_ms=deadline * 1000.0 if deadline is not None else None,
+                            group_window_s=window)
+    result = run_review(options)
+    if fmt == "html":
+        from chatcontract.report.review_html import render_html
+
+        text = render_html(result)
+    else:
+        text = render_markdown(result) if fmt == "md" else render_json(result)
+    if out is None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+    else:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / f"review.{fmt}"
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        note(f"wrote {target}")
+    if result.bad_input.total:
+        note(f"{result.bad_input.total} bad input lines (counted by reason in the report)")
+    raise typer.Exit(1 if result.has_mismatches else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)

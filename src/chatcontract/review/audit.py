@@ -1,0 +1,109 @@
+"""The retry audit: what the callers' retries did during the incident.
+
+Over logical requests with more than one attempt (table ``seq``): classes the action table
+says never to retry that were retried anyway, attempts per logical request (amplification),
+retries with no spacing or identical spacing (no jitter), Retry-After ignored, and retries
+after the deadline. Spacing is measured from the end of the previous attempt (start plus
+latency) to the start of the retry.
+"""
+
+from __future__ import annotations
+
+from chatcontract.review import queries as q
+from chatcontract.review.context import Ctx, num, pct, when
+from chatcontract.review.model import Finding, Label
+
+NO_SPACING_MS = 100.0  # a retry sooner than this after the previous attempt ended has no backoff
+JITTER_SPREAD_MS = 10.0  # retries whose spacing varies less than this (over >= 3) have no jitter
+JITTER_MIN_RETRIES = 3
+_OWNER = "platform team (retry policy)"
+
+
+def non_retryable_retried(ctx: Ctx) -> list[Finding]:
+    out = []
+    for cls, requests, retries, lo, hi, first, recovered in ctx.rows(q.NEVER_RETRIED):
+        each = f"{num(lo)}x each" if lo == hi else f"{num(lo)}-{num(hi)}x (mean {num(round(retries / requests, 2))})"
+        statement = (f"{cls} failures were retried although the class is never retried: {retries} retries over "
+                     f"{requests} logical requests, {each}, from {when(first)}; {recovered} of those requests "
+                     f"later succeeded.")
+        out.append(Finding(f"retry.non_retryable:{cls}", "Non-retryable failures retried", statement,
+                           {"class": cls, "retries": retries, "requests": requests, "min_each": lo, "max_each": hi,
+                            "first_retry": when(first), "recovered": recovered}, Label.CLIENT_BUG, _OWNER))
+    return out
+
+
+def amplification(ctx: Ctx) -> list[Finding]:
+    rows = ctx.rows(q.AMPLIFICATION)
+    failing_req = sum(c for n, f, c in rows if f)
+    failing_att = sum(n * c for n, f, c in rows if f)
+    most = max((n for n, _, _ in rows), default=0)
+    ratio = ctx.attempts / ctx.requests if ctx.requests else 0.0
+    fratio = failing_att / failing_req if failing_req else 0.0
+    statement = (f"{ctx.attempts} attempts served {ctx.requests} logical requests ({ratio:.2f} attempts each); "
+                 f"logical requests with a failure made {failing_att} attempts for {failing_req} requests "
+                 f"({fratio:.2f} each); the most attempts for one request was {most}.")
+    table = [{"attempts_per_request": n, "had_failure": bool(f), "requests": c} for n, f, c in rows]
+    return [Finding("retry.amplification", "Attempts per logical request", statement,
+                    {"attempts": ctx.attempts, "requests": ctx.requests, "ratio": round(ratio, 4),
+                     "failing_requests": failing_req, "failing_attempts": failing_att,
+                     "failing_ratio": round(fratio, 4), "max_attempts": most}, table=table)]
+
+
+def spacing(ctx: Ctx) -> list[Finding]:
+    retries = int(ctx.one(q.RETRY_COUNT)[0] or 0)
+    out = []
+    rows = ctx.rows(q.NO_SPACING, NO_SPACING_MS)
+    immediate = sum(n for *_, n in rows)
+    if immediate:
+        who = "; ".join(f"{s or '?'} / {d or '?'}: {n}" for s, d, n in rows[:5])
+        out.append(Finding("retry.no_spacing", "Retries with no spacing",
+                           f"{immediate} of {retries} retries ({pct(immediate, retries)}) started less than "
+                           f"{num(NO_SPACING_MS)} ms after the previous attempt ended ({who}).",
+                           {"retries": retries, "no_spacing": immediate}, Label.CLIENT_BUG, _OWNER))
+    groups = ctx.rows(q.JITTERLESS, JITTER_MIN_RETRIES, JITTER_SPREAD_MS)
+    if groups:
+        total = sum(g[3] for g in groups)
+        parts = "; ".join(f"{s or '?'} / {d or '?'} retry {k - 1}: {n} retries at {num(round(lo))} ms"
+                          for s, d, k, n, lo, _ in groups[:6])
+        table = [{"service": s, "deployment": d, "retry": k - 1, "retries": n, "min_gap_ms": lo, "max_gap_ms": hi}
+                 for s, d, k, n, lo, hi in groups]
+        out.append(Finding("retry.no_jitter", "Retries with identical spacing (no jitter)",
+                           f"{total} retries had identical spacing (spread <= {num(JITTER_SPREAD_MS)} ms): {parts}.",
+                           {"retries": total, "groups": len(groups)}, Label.CLIENT_BUG, _OWNER, table))
+    return out
+
+
+def retry_after(ctx: Ctx) -> list[Finding]:
+    rows = ctx.rows(q.RETRY_AFTER)
+    with_ra = sum(r[2] for r in rows)
+    ignored = sum(r[3] for r in rows)
+    if not with_ra:
+        return []
+    who = "; ".join(f"{s or '?'} / {d or '?'}: {i} of {n}" for s, d, n, i in rows if i)
+    statement = (f"{ignored} of {with_ra} retries after a response with Retry-After ({pct(ignored, with_ra)}) "
+                 f"came sooner than it asked" + (f" ({who})." if who else "."))
+    return [Finding("retry.retry_after_ignored", "Retry-After ignored", statement,
+                    {"retries_after_retry_after": with_ra, "ignored": ignored},
+                    Label.CLIENT_BUG if ignored else None, _OWNER if ignored else None)]
+
+
+def after_deadline(ctx: Ctx) -> list[Finding]:
+    deadline = ctx.options.deadline_ms
+    limit = deadline if deadline is not None else 1e18
+    n, requests, longest = ctx.one(q.AFTER_DEADLINE, limit)
+    basis = f"a deadline of {num(deadline / 1000)} s" if deadline is not None else "a deadline_exceeded attempt"
+    if not n:
+        text = f"No retry started after {basis}."
+        if deadline is None:
+            text += " (Pass --deadline SECONDS to check retries against the callers' deadline.)"
+        return [Finding("retry.after_deadline", "Retries after the deadline", text, {"retries": 0})]
+    statement = (f"{n} retries over {requests} logical requests started after {basis} "
+                 f"(the latest {num(round(longest / 1000, 1))} s after the first attempt).")
+    return [Finding("retry.after_deadline", "Retries after the deadline", statement,
+                    {"retries": n, "requests": requests, "latest_ms": longest}, Label.CLIENT_BUG, _OWNER)]
+
+
+def retry_audit(ctx: Ctx) -> list[Finding]:
+    """Every retry-audit finding, in report order."""
+    return [*non_retryable_retried(ctx), *amplification(ctx), *spacing(ctx), *retry_after(ctx),
+            *after_deadline(ctx)]

@@ -1,0 +1,64 @@
+"""What every finding builder shares: the connection, the profile, options and number formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import duckdb
+
+from chatcontract.contract import Profile
+from chatcontract.review.model import ReviewOptions
+
+
+@dataclass
+class Ctx:
+    con: duckdb.DuckDBPyConnection
+    profile: Profile
+    options: ReviewOptions
+    attempts: int
+    failures: int
+    requests: int
+    has_deployment: bool
+    has_host: bool
+    has_path: bool
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def one(self, sql: str, *params: Any) -> tuple[Any, ...]:
+        row = self.con.execute(sql, list(params)).fetchone()
+        return tuple(row) if row else ()
+
+    @property
+    def chat_path(self) -> str:
+        return self.profile.route_template(self.profile.base_url)
+
+    @property
+    def models_path(self) -> str:
+        return self.profile.route_template(self.profile.base_url, self.profile.assumptions.models_route.value)
+
+    @property
+    def expected_host(self) -> str:
+        return urlsplit(self.profile.base_url).hostname or ""
+
+
+def pct(n: int | float, d: int | float) -> str:
+    """``n`` of ``d`` as a percentage with one decimal (``0.0%`` when ``d`` is 0)."""
+    return f"{(100.0 * n / d) if d else 0.0:.1f}%"
+
+
+def when(ts: datetime | None) -> str:
+    """A UTC timestamp to the second, as findings print it."""
+    return "unknown" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def minute(ts: datetime | None) -> str:
+    return "unknown" if ts is None else ts.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def num(value: float) -> str:
+    """A count or a ratio without trailing zeros (``2``, ``2.5``)."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}".rstrip("0")

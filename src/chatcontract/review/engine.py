@@ -1,0 +1,81 @@
+"""The review pipeline: logs -> ``raw`` -> classified ``attempts`` -> findings -> result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chatcontract.contract import load_profile
+from chatcontract.errors import UsageError
+from chatcontract.review import audit, findings
+from chatcontract.review import queries as q
+from chatcontract.review.assumptions import assumption_table, exemplars
+from chatcontract.review.classify import build_classes
+from chatcontract.review.context import Ctx
+from chatcontract.review.mapping import load_map
+from chatcontract.review.model import ReviewOptions, ReviewResult
+from chatcontract.review.table import connect, load
+
+
+def _iso(ts: datetime | None) -> str | None:
+    if ts is None:
+        return None
+    ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    return ts.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _context(con: Any, options: ReviewOptions) -> Ctx:
+    profile = load_profile(options.profile)
+    t = con.execute(q.TOTALS).fetchone()
+    return Ctx(con=con, profile=profile, options=options, attempts=int(t[0]), failures=int(t[1] or 0),
+               requests=int(t[2]), has_deployment=bool(t[5]), has_host=bool(t[6]), has_path=bool(t[8]))
+
+
+def run_review(options: ReviewOptions) -> ReviewResult:
+    """Read ``options.paths`` and review them against the profile.
+
+    Raises :class:`UsageError` for input that is not a log or holds no attempt in the window.
+    """
+    fmap = load_map(options.map_file) if options.map_file is not None else None
+    con = connect()
+    try:
+        sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap)
+        con.execute(q.keyed_view(_iso(options.since), _iso(options.until)))
+        build_classes(con)
+        heuristic = bool(con.execute(q.COUNT_UNKEYED).fetchone()[0])
+        con.execute(q.create_attempts(options.group_window_s * 1000.0, heuristic))
+        con.execute(q.CREATE_LOGICAL)
+        con.execute(q.CREATE_SEQ)
+        ctx = _context(con, options)
+        if ctx.attempts == 0:
+            window = " in the --since/--until window" if options.since or options.until else ""
+            raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")
+        return _result(ctx, sources, bad)
+    finally:
+        con.close()
+
+
+def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
+    minutes = findings.timeline(ctx)
+    window = findings.incident_window(ctx, minutes)
+    peak = None
+    failing = [m for m in minutes if m["failures"]]
+    if failing:
+        peak = max(failing, key=lambda m: (m["failures"], -m["minute"].timestamp()))["minute"]
+    found = [
+        *findings.failures_by_class(ctx), *findings.failures_by_category(ctx), *window,
+        *findings.route_drift(ctx), *findings.host_drift(ctx), *findings.models(ctx),
+        *audit.retry_audit(ctx), *findings.streaming(ctx), *findings.usage(ctx),
+        *findings.fallbacks(ctx), *findings.deployment_note(ctx),
+    ]
+    latency = [dict(zip(("outcome", "count", "p50_ms", "p95_ms", "p99_ms", "max_ms"), r, strict=True))
+               for r in ctx.rows(q.LATENCY)]
+    bad.counts = {k: v for k, v in bad.counts.items() if v}
+    timeline = [{**m, "minute": m["minute"].strftime("%Y-%m-%d %H:%M")} for m in minutes]
+    totals = {"attempts": ctx.attempts, "failures": ctx.failures, "logical_requests": ctx.requests,
+              "bad_lines": bad.total}
+    return ReviewResult(
+        profile=ctx.profile.name, sources=sources, findings=found, bad_input=bad, timeline=timeline,
+        latency=latency, assumptions=assumption_table(ctx), exemplars=exemplars(ctx, peak),
+        grouping=findings.grouping_summary(ctx), totals=totals,
+    )

@@ -1,0 +1,417 @@
+"""Every SQL statement the review runs, in one place.
+
+The statements are plain SQL over one table of attempt records (``raw`` -> ``attempts``) so the
+same review can move to a distributed engine (Spark SQL) later. DuckDB-specific pieces are
+confined to loading (``read_json``) and three small functions: ``make_timestamp`` (epoch
+micros to TIMESTAMP), ``epoch_ms`` and ``date_trunc``; each has a Spark equivalent
+(``timestamp_micros``, ``unix_millis``, ``date_trunc``).
+"""
+
+from __future__ import annotations
+
+from chatcontract.review.mapping import CANONICAL, FieldMap, FieldSpec
+
+# canonical field -> column of the ``raw`` table and its SQL type
+COLUMNS: dict[str, tuple[str, str]] = {
+    "time": ("started_at", "TIMESTAMP"),
+    "latency": ("latency_ms", "DOUBLE"),
+    "first_chunk": ("first_chunk_ms", "DOUBLE"),
+    "failure_class": ("source_class", "VARCHAR"),
+    "retry_after": ("retry_after_ms", "DOUBLE"),
+    "status": ("status", "INTEGER"),
+    "streaming": ("streaming", "BOOLEAN"),
+    "source_line": ("source_line", "BIGINT"),
+}
+_KIND_TYPE = {"int": "BIGINT", "str": "VARCHAR", "ms": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def column(field: str) -> tuple[str, str]:
+    """``(column name, SQL type)`` of a canonical field in the ``raw`` table."""
+    return COLUMNS.get(field, (field, _KIND_TYPE.get(CANONICAL[field], "VARCHAR")))
+
+
+def create_raw() -> str:
+    cols = [f"{column(f)[0]} {column(f)[1]}" for f in CANONICAL]
+    cols += ["source_file VARCHAR", "bad_reason VARCHAR"]
+    return "CREATE TABLE raw (" + ", ".join(cols) + ")"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _value(spec: FieldSpec) -> str:
+    """The VARCHAR (or TIMESTAMPTZ) source value of a field."""
+    top = _ident(spec.path[0])
+    if len(spec.path) == 1:
+        return top
+    return f"json_extract_string({top}, {_quote('$.' + '.'.join(spec.path[1:]))})"
+
+
+_EPOCH = {"epoch_s": 1_000_000.0, "epoch_ms": 1000.0, "epoch_us": 1.0, "epoch_ns": 0.001}
+
+
+def _epoch(v: str, factor: str) -> str:
+    micros = f"TRY_CAST({v} AS DOUBLE) * {factor}"
+    return f"CASE WHEN {micros} BETWEEN 0 AND 4102444800000000 THEN make_timestamp(CAST({micros} AS BIGINT)) END"
+
+
+def _time_expr(spec: FieldSpec, v: str, typed_source: bool) -> str:
+    if typed_source:
+        return f"CAST({v} AS TIMESTAMP)"
+    iso = f"CAST(TRY_CAST({v} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if spec.time_format == "iso":
+        return iso
+    if spec.time_format in _EPOCH:
+        return _epoch(v, str(_EPOCH[spec.time_format]))
+    d = f"TRY_CAST({v} AS DOUBLE)"
+    by_size = (
+        f"CASE WHEN {d} < 1e11 THEN 1000000.0 WHEN {d} < 1e14 THEN 1000.0 "
+        f"WHEN {d} < 1e17 THEN 1.0 ELSE 0.001 END"
+    )
+    return f"CASE WHEN {d} IS NULL THEN {iso} ELSE {_epoch(v, by_size)} END"
+
+
+def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
+    """The first, unchecked cast of one field's source value."""
+    kind = CANONICAL[field]
+    if kind == "time":
+        return _time_expr(spec, v, typed_time)
+    if kind == "ms":
+        return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
+    cast = {"status": "INTEGER", "int": "BIGINT", "bool": "BOOLEAN"}.get(kind)
+    return f"TRY_CAST({v} AS {cast})" if cast else v
+
+
+_REASON = {"int": "not a non-negative integer", "ms": "not a non-negative number", "bool": "not a boolean",
+           "status": "not an HTTP status code"}
+
+
+def _checked(field: str, c: str) -> tuple[str, str | None]:
+    """``(final expression, condition meaning 'present but invalid')`` over the cast ``c``."""
+    kind = CANONICAL[field]
+    ok = {"status": f"{c} BETWEEN 100 AND 999", "int": f"{c} >= 0", "ms": f"{c} >= 0 AND {c} < 1e12",
+          "bool": f"{c} IS NOT NULL"}.get(kind)
+    if ok is None:
+        return c, None
+    return f"CASE WHEN {ok} THEN {c} END", f"NOT COALESCE({ok}, FALSE)"
+
+
+_STRICT_TYPE = {"status": "INTEGER", "int": "BIGINT", "ms": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def source_columns(fmap: FieldMap, strict: bool = False) -> dict[str, str]:
+    """The ``columns`` argument of ``read_json``: top-level keys and their read types.
+
+    Lenient reads take every checked field as VARCHAR and cast it in SQL, so a wrongly typed
+    value is seen and counted; strict reads let DuckDB type the values (faster) and fail on
+    the first bad line, after which the caller reads the file again leniently.
+    """
+    cols: dict[str, str] = {}
+    for field, spec in fmap.fields.items():
+        top = spec.path[0]
+        if len(spec.path) > 1:
+            cols[top] = "JSON"
+        elif field == "time" and spec.time_format == "iso":
+            cols.setdefault(top, "TIMESTAMPTZ")
+        elif strict:
+            cols.setdefault(top, _STRICT_TYPE.get(CANONICAL[field], "VARCHAR"))
+        else:
+            cols.setdefault(top, "VARCHAR")
+    return cols
+
+
+def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> str:
+    """``INSERT INTO raw`` from a JSON-lines file (parameters: path, columns, source name).
+
+    Every non-blank line becomes one row (DuckDB turns a line it cannot parse into a row of
+    NULLs), so nothing is dropped: such rows get the reason ``unparsed``; rows whose fields
+    have the wrong type get a reason naming the field. Casts happen once, in the inner query.
+    """
+    cols = source_columns(fmap, strict)
+    inner: list[str] = []
+    outer: list[str] = []
+    checks: list[str] = []
+    for field in CANONICAL:
+        name, sql_type = column(field)
+        spec = fmap.fields.get(field)
+        if spec is None:
+            outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
+            continue
+        v = _value(spec)
+        typed_time = field == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
+        inner.append(f"{_cast(field, spec, v, typed_time)} AS c_{name}")
+        final, invalid = _checked(field, f"c_{name}")
+        outer.append(f"{final} AS {name}")
+        if invalid is not None:
+            inner.append(f"({v} IS NOT NULL) AS p_{name}")
+            checks.append(f"WHEN p_{name} AND {invalid} THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
+    tops = " AND ".join(f"{_ident(c)} IS NULL" for c in cols)
+    inner.append(f"({tops}) AS unparsed")
+    inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
+    reason = (
+        "CASE WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
+        "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
+    )
+    return (
+        f"INSERT INTO raw SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
+        f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
+        f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size=268435456, "
+        f"compression={_quote(compression)})) s"
+    )
+
+
+BAD_COUNTS = (
+    "SELECT source_file, bad_reason, count(*) AS n FROM raw WHERE bad_reason IS NOT NULL "
+    "GROUP BY source_file, bad_reason ORDER BY source_file, n DESC"
+)
+BAD_EXAMPLES = (
+    "SELECT source_file, source_line, bad_reason, started_at, status, path, model FROM raw "
+    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' LIMIT 5"
+)
+ROWS_PER_SOURCE = "SELECT source_file, count(*) FROM raw GROUP BY source_file"
+
+
+# --- the reviewed table -------------------------------------------------------------------
+
+def keyed_view(since: str | None, until: str | None) -> str:
+    """Good rows inside the time window, with how each stream ended (``stream_eff``).
+
+    ``since``/``until`` are ISO timestamps made by the engine from parsed datetimes.
+    """
+    where = ["bad_reason IS NULL"]
+    if since:
+        where.append(f"started_at >= TIMESTAMP {_quote(since)}")
+    if until:
+        where.append(f"started_at < TIMESTAMP {_quote(until)}")
+    return (
+        "CREATE VIEW keyed AS SELECT *, CASE WHEN stream_state IS NOT NULL THEN stream_state "
+        "WHEN streaming AND status BETWEEN 200 AND 299 AND source_class IS NULL THEN "
+        "CASE WHEN finish_reason IS NULL THEN 'cut' ELSE 'complete' END END AS stream_eff "
+        f"FROM raw WHERE {' AND '.join(where)}"
+    )
+
+
+DISTINCT_KEYS = (
+    "SELECT DISTINCT status, error_type, error_code, source_class, transport_error, response_shape, "
+    "stream_eff FROM keyed"
+)
+CREATE_CLASSES = (
+    "CREATE TABLE classes (k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
+    "k_source_class VARCHAR, k_transport VARCHAR, k_shape VARCHAR, k_stream VARCHAR, "
+    "failure_class VARCHAR, review_category VARCHAR, owner VARCHAR, escalation VARCHAR, "
+    "retry_rule VARCHAR, never_retry BOOLEAN)"
+)
+INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+COUNT_UNKEYED = "SELECT count(*) FROM keyed WHERE request_id IS NULL AND idempotency_key IS NULL"
+
+_JOINED = (
+    "SELECT k.*, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, c.never_retry "
+    "FROM keyed k JOIN classes c ON COALESCE(k.status, -1) = c.k_status "
+    "AND COALESCE(k.error_type, '') = c.k_error_type AND COALESCE(k.error_code, '') = c.k_error_code "
+    "AND COALESCE(k.source_class, '') = c.k_source_class AND COALESCE(k.transport_error, '') = c.k_transport "
+    "AND COALESCE(k.response_shape, '') = c.k_shape AND COALESCE(k.stream_eff, '') = c.k_stream"
+)
+_OUT = (
+    "started_at, method, host, path, status, latency_ms, first_chunk_ms, model, response_model, "
+    "error_type, error_code, source_class, transport_error, request_id, provider_request_id, "
+    "streaming, stream_eff AS stream_state, finish_reason, prompt_tokens, completion_tokens, "
+    "total_tokens, service, deployment, retry_after_ms, fallback_of, response_shape, error_summary, "
+    "source_file, source_line, failure_class, review_category, owner, escalation, retry_rule, "
+    "never_retry, failure_class IS NOT NULL AS failed, "
+    "COALESCE(attempt, retry_count + 1, resend_count + 1) AS attempt_no, "
+    "CASE WHEN request_id IS NOT NULL THEN 'request id' WHEN idempotency_key IS NOT NULL "
+    "THEN 'idempotency key' WHEN retry_count IS NOT NULL THEN 'x-stainless-retry-count' "
+    "WHEN resend_count IS NOT NULL THEN 'http.request.resend_count' WHEN attempt IS NOT NULL "
+    "THEN 'attempt number' ELSE 'heuristic' END AS group_method"
+)
+_ID_KEY = "COALESCE(request_id, 'idem:' || idempotency_key)"
+_PART = (
+    "concat_ws('|', COALESCE(service, ''), COALESCE(deployment, ''), COALESCE(client, ''), "
+    "COALESCE(host, ''), COALESCE(method, ''), COALESCE(path, ''), COALESCE(model, ''), "
+    "COALESCE(body_shape, ''))"
+)
+
+
+def create_attempts(window_ms: float, heuristic: bool) -> str:
+    """``attempts``: classified rows with their logical request key.
+
+    Logical requests: the request id, else the idempotency key; else, within one client (same
+    service, deployment, client, host, route, model and body shape), a retry counter
+    (x-stainless-retry-count, http.request.resend_count, attempt number) that restarts at 0 —
+    or, with no counter, the heuristic: a new request starts after a success or after a gap
+    longer than ``window_ms``.
+    """
+    if not heuristic:
+        return f"CREATE TABLE attempts AS SELECT {_OUT}, {_ID_KEY} AS logical_key FROM ({_JOINED}) j"
+    counter = "COALESCE(retry_count, resend_count, attempt - 1)"
+    new_group = (
+        "CASE WHEN counter IS NOT NULL THEN (counter = 0 OR prev_counter IS NULL OR counter <= prev_counter) "
+        f"ELSE (prev_end IS NULL OR prev_ok OR epoch_ms(started_at) - prev_end > {float(window_ms)}) END"
+    )
+    return (
+        f"CREATE TABLE attempts AS WITH j AS ({_JOINED}), "
+        f"w AS (SELECT j.*, {_PART} AS part, {counter} AS counter FROM j "
+        "WHERE request_id IS NULL AND idempotency_key IS NULL), "
+        "l AS (SELECT w.*, LAG(counter) OVER p AS prev_counter, "
+        "LAG(epoch_ms(started_at) + COALESCE(latency_ms, 0)) OVER p AS prev_end, "
+        "LAG(failure_class IS NULL) OVER p AS prev_ok FROM w "
+        "WINDOW p AS (PARTITION BY part ORDER BY started_at, counter)), "
+        f"g AS (SELECT l.*, SUM(CASE WHEN {new_group} THEN 1 ELSE 0 END) OVER "
+        "(PARTITION BY part ORDER BY started_at, counter ROWS UNBOUNDED PRECEDING) AS grp FROM l) "
+        f"SELECT {_OUT}, {_ID_KEY} AS logical_key FROM j "
+        "WHERE request_id IS NOT NULL OR idempotency_key IS NOT NULL "
+        f"UNION ALL SELECT {_OUT}, 'h:' || part || '#' || CAST(grp AS VARCHAR) AS logical_key FROM g"
+    )
+
+
+CREATE_LOGICAL = (
+    "CREATE TABLE logical AS SELECT logical_key, COUNT(*) AS n, "
+    "MAX(CASE WHEN failed THEN 1 ELSE 0 END) AS f FROM attempts GROUP BY logical_key"
+)
+# Attempts of logical requests with more than one attempt, in order, with what came before.
+CREATE_SEQ = (
+    "CREATE TABLE seq AS SELECT a.*, ROW_NUMBER() OVER w AS seq_no, "
+    "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
+    "LAG(status) OVER w AS prev_status, LAG(retry_after_ms) OVER w AS prev_retry_after_ms, "
+    "LAG(model) OVER w AS prev_model, "
+    "epoch_ms(started_at) - LAG(epoch_ms(started_at) + COALESCE(latency_ms, 0)) OVER w AS gap_ms, "
+    "epoch_ms(started_at) - FIRST_VALUE(epoch_ms(started_at)) OVER w AS since_first_ms "
+    "FROM attempts a WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1) "
+    "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)"
+)
+
+
+# --- findings ---------------------------------------------------------------------------------
+# (quantile_cont is DuckDB's name for Spark's percentile; everything else is plain SQL.)
+
+_FAILED = "CASE WHEN failed THEN 1 ELSE 0 END"
+_NO_USAGE = "prompt_tokens IS NULL AND completion_tokens IS NULL AND total_tokens IS NULL"
+_CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE finish_reason IS NULL END"
+
+TOTALS = (
+    f"SELECT COUNT(*), SUM({_FAILED}), (SELECT COUNT(*) FROM logical), MIN(started_at), MAX(started_at), "
+    "COUNT(deployment), COUNT(host), COUNT(service), COUNT(path), COUNT(model) FROM attempts"
+)
+GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
+BY_CLASS = (
+    "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
+    "MIN(started_at), MAX(started_at) FROM attempts WHERE failed "
+    "GROUP BY failure_class, review_category, owner ORDER BY n DESC, failure_class"
+)
+CLASS_STATUSES = (
+    "SELECT failure_class, status, COUNT(*) AS n FROM attempts WHERE failed "
+    "GROUP BY failure_class, status ORDER BY failure_class, n DESC"
+)
+BY_CATEGORY = (
+    "SELECT review_category, owner, COUNT(*) AS n FROM attempts WHERE failed "
+    "GROUP BY review_category, owner ORDER BY n DESC, review_category"
+)
+TIMELINE = (
+    f"SELECT date_trunc('minute', started_at) AS minute, COUNT(*), SUM({_FAILED}), "
+    "SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN status BETWEEN 300 AND 399 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN status BETWEEN 400 AND 499 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END), SUM(CASE WHEN status IS NULL THEN 1 ELSE 0 END), "
+    "quantile_cont(latency_ms, 0.5), quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99) "
+    "FROM attempts GROUP BY minute ORDER BY minute"
+)
+LATENCY = (
+    "SELECT CASE WHEN failed THEN 'failed' ELSE 'ok' END AS outcome, COUNT(latency_ms), "
+    "quantile_cont(latency_ms, 0.5), quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), "
+    "MAX(latency_ms) FROM attempts GROUP BY outcome ORDER BY outcome"
+)
+PATHS = (
+    f"SELECT path, COUNT(*) AS n, SUM({_FAILED}), COUNT(DISTINCT deployment), MIN(deployment), "
+    "MIN(started_at) FROM attempts GROUP BY path ORDER BY n DESC, path"
+)
+PATH_DETAIL = (
+    "SELECT deployment, status, COUNT(*) AS n FROM attempts WHERE path = ? "
+    "GROUP BY deployment, status ORDER BY n DESC"
+)
+HOSTS = (
+    f"SELECT host, COUNT(*) AS n, SUM({_FAILED}), COUNT(DISTINCT deployment), MIN(deployment) "
+    "FROM attempts GROUP BY host ORDER BY n DESC, host"
+)
+MODELS = (
+    f"SELECT model, COUNT(*) AS n, SUM({_FAILED}) FROM attempts GROUP BY model ORDER BY n DESC, model LIMIT 50"
+)
+MODEL_SWAPS = (
+    "SELECT model, response_model, COUNT(*) AS n FROM attempts WHERE NOT failed AND model IS NOT NULL "
+    "AND response_model IS NOT NULL AND response_model NOT LIKE model || '%' "
+    "GROUP BY model, response_model ORDER BY n DESC"
+)
+FALLBACKS = (
+    "SELECT prev_model, model, COUNT(DISTINCT logical_key) AS n, "
+    "SUM(CASE WHEN NOT failed THEN 1 ELSE 0 END) FROM seq WHERE seq_no > 1 AND prev_model IS NOT NULL "
+    "AND model IS NOT NULL AND model <> prev_model GROUP BY prev_model, model ORDER BY n DESC"
+)
+FALLBACK_OF = "SELECT COUNT(*) FROM attempts WHERE fallback_of IS NOT NULL"
+NEVER_RETRIED = (
+    "SELECT prev_class, COUNT(*), SUM(c), MIN(c), MAX(c), MIN(first_retry), SUM(recovered) FROM ("
+    "SELECT prev_class, logical_key, COUNT(*) AS c, MIN(started_at) AS first_retry, "
+    "MAX(CASE WHEN NOT failed THEN 1 ELSE 0 END) AS recovered FROM seq "
+    "WHERE seq_no > 1 AND prev_never_retry GROUP BY prev_class, logical_key) r "
+    "GROUP BY prev_class ORDER BY 3 DESC, prev_class"
+)
+AMPLIFICATION = "SELECT n, f, COUNT(*) FROM logical GROUP BY n, f ORDER BY n, f"
+RETRY_COUNT = "SELECT COUNT(*) FROM seq WHERE seq_no > 1"
+NO_SPACING = (
+    "SELECT service, deployment, COUNT(*) AS n FROM seq WHERE seq_no > 1 AND gap_ms < ? "
+    "GROUP BY service, deployment ORDER BY n DESC"
+)
+JITTERLESS = (
+    "SELECT service, deployment, seq_no, COUNT(*), MIN(gap_ms), MAX(gap_ms) FROM seq "
+    "WHERE seq_no > 1 AND gap_ms IS NOT NULL GROUP BY service, deployment, seq_no "
+    "HAVING COUNT(*) >= ? AND MAX(gap_ms) - MIN(gap_ms) <= ? ORDER BY service, deployment, seq_no"
+)
+RETRY_AFTER = (
+    "SELECT service, deployment, COUNT(*), SUM(CASE WHEN gap_ms < prev_retry_after_ms THEN 1 ELSE 0 END) "
+    "FROM seq WHERE seq_no > 1 AND prev_retry_after_ms IS NOT NULL GROUP BY service, deployment "
+    "ORDER BY 4 DESC"
+)
+AFTER_DEADLINE = (
+    "SELECT COUNT(*), COUNT(DISTINCT logical_key), MAX(since_first_ms) FROM seq WHERE seq_no > 1 "
+    "AND (since_first_ms > ? OR prev_class = 'deadline_exceeded')"
+)
+STREAMS = (
+    f"SELECT COUNT(*), SUM(CASE WHEN {_CUT} THEN 1 ELSE 0 END), "
+    f"SUM(CASE WHEN {_CUT} AND source_class IS NULL AND error_type IS NULL AND error_code IS NULL "
+    "THEN 1 ELSE 0 END) FROM attempts WHERE streaming AND status BETWEEN 200 AND 299"
+)
+STREAM_DEPLOYMENTS = (
+    "SELECT deployment, COUNT(*) AS n FROM attempts WHERE streaming AND status BETWEEN 200 AND 299 "
+    f"AND {_CUT} GROUP BY deployment ORDER BY n DESC"
+)
+USAGE = (
+    f"SELECT COALESCE(streaming, FALSE) AS s, COUNT(*), SUM(CASE WHEN {_NO_USAGE} THEN 1 ELSE 0 END) "
+    "FROM attempts WHERE status BETWEEN 200 AND 299 AND NOT failed GROUP BY s ORDER BY s"
+)
+ANY_USAGE = f"SELECT COUNT(*) FROM attempts WHERE NOT ({_NO_USAGE})"
+RETRY_AFTER_PRESENT = "SELECT COUNT(*), COUNT(retry_after_ms) FROM attempts WHERE status = 429"
+ERROR_TYPES = (
+    "SELECT error_type, COUNT(*) AS n FROM attempts WHERE error_type IS NOT NULL AND status >= 400 "
+    "GROUP BY error_type ORDER BY n DESC"
+)
+STATUS_CLASSES = (
+    "SELECT status, failure_class, COUNT(*) AS n FROM attempts WHERE status IS NOT NULL "
+    "GROUP BY status, failure_class ORDER BY status, n DESC"
+)
+CLASS_COUNT = "SELECT COUNT(*) FROM attempts WHERE failure_class = ?"
+OK_AT = "SELECT COUNT(*) FROM attempts WHERE path = ? AND status BETWEEN 200 AND 299 AND NOT failed"
+OK_HOST = "SELECT COUNT(*) FROM attempts WHERE host = ? AND status BETWEEN 200 AND 299 AND NOT failed"
+PROVIDER_IDS = "SELECT COUNT(provider_request_id) FROM attempts"
+STREAM_OK = (
+    "SELECT COUNT(*), SUM(CASE WHEN NOT (" + _NO_USAGE + ") THEN 1 ELSE 0 END) FROM attempts "
+    "WHERE streaming AND status BETWEEN 200 AND 299 AND NOT failed"
+)
+EXEMPLAR = (
+    "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "
+    "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
+    "deployment, source_file, source_line, group_method FROM attempts WHERE failed = ? "
+    "ORDER BY CASE WHEN started_at >= ? THEN 0 ELSE 1 END, started_at LIMIT 1"
+)

@@ -1,0 +1,160 @@
+"""Access logs: nginx ``combined`` (plus ``$request_time`` and key=value extras) and Envoy's
+default format. One line, one attempt; a line that does not match is counted, never dropped.
+
+nginx: ``$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
+"$http_referer" "$http_user_agent" $request_time`` followed by optional ``key=value`` pairs
+(``rt``/``request_time`` seconds, ``request_id``, ``host``, ``model``, ``service``,
+``deployment``, ``retry`` (x-stainless-retry-count), ``idempotency_key``).
+
+Envoy: ``[%START_TIME%] "%METHOD% %PATH% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS%
+%BYTES_RECEIVED% %BYTES_SENT% %DURATION% %UPSTREAM_SERVICE_TIME% "%X-FORWARDED-FOR%"
+"%USER-AGENT%" "%X-REQUEST-ID%" "%AUTHORITY%" "%UPSTREAM_HOST%"``. Envoy's request id is per
+attempt, so it is kept as the provider request id and attempts are grouped by the heuristic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from chatcontract.review.readers.base import PythonRead, ReadContext, iter_lines
+
+NGINX = re.compile(
+    rb'^(?P<addr>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+)(?: [^"]*)?" '
+    rb'(?P<status>\d{3}) (?:\d+|-) "(?P<ref>[^"]*)" "(?P<ua>[^"]*)"(?P<rest>.*)$'
+)
+ENVOY = re.compile(
+    rb'^\[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+) [^"]*" (?P<status>\d+) (?P<flags>\S+) '
+    rb'(?:\d+|-) (?:\d+|-) (?P<duration>\d+|-) (?:\d+|-) "[^"]*" "(?P<ua>[^"]*)" "(?P<rid>[^"]*)" '
+    rb'"(?P<authority>[^"]*)" "[^"]*"'
+)
+_KV = re.compile(r'(\w+)=("[^"]*"|\S+)')
+_FLOAT = re.compile(r"^\d+(?:\.\d+)?$")
+_KEYS = {"request_id": "request_id", "req_id": "request_id", "host": "host", "model": "model",
+         "service": "service", "deployment": "deployment", "idempotency_key": "idempotency_key"}
+
+
+def _client(addr: bytes, ua: bytes) -> str:
+    return hashlib.sha1(addr + b"|" + ua).hexdigest()[:16]  # noqa: S324 - a grouping key, not a secret
+
+
+def _extras(rest: str, row: dict[str, Any]) -> None:
+    tokens = rest.split()
+    if tokens and _FLOAT.match(tokens[0]):
+        row["latency"] = float(tokens[0]) * 1000.0
+    for key, raw in _KV.findall(rest):
+        value = raw.strip('"')
+        if key in ("rt", "request_time") and _FLOAT.match(value):
+            row["latency"] = float(value) * 1000.0
+        elif key == "retry" and value.isdigit():
+            row["retry_count"] = int(value)
+        elif key in _KEYS and value not in ("", "-"):
+            row[_KEYS[key]] = value
+
+
+def nginx_row(line: bytes) -> dict[str, Any] | None:
+    m = NGINX.match(line)
+    if m is None:
+        return None
+    try:
+        when = datetime.strptime(m["time"].decode("ascii"), "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    status = int(m["status"])
+    row: dict[str, Any] = {
+        "time": when.isoformat(),
+        "method": m["method"].decode("ascii"),
+        "path": m["target"].decode("utf-8", "replace").split("?", 1)[0],
+        "status": status if 100 <= status <= 999 else None,
+        "client": _client(m["addr"], m["ua"]),
+    }
+    if status == 499:  # nginx: the client closed the connection before the answer
+        row.update(status=None, transport_error="read_timeout", error_type="client_closed_request")
+    _extras(m["rest"].decode("utf-8", "replace"), row)
+    return row
+
+
+_FLAG_ERRORS = {"UF": "connect_error", "UH": "connect_error", "URX": "connect_error", "UO": "connect_error",
+                "UC": "reset", "UT": "read_timeout", "SI": "first_chunk_timeout", "DC": "reset"}
+
+
+def envoy_row(line: bytes) -> dict[str, Any] | None:
+    m = ENVOY.match(line)
+    if m is None:
+        return None
+    try:
+        when = datetime.fromisoformat(m["time"].decode("ascii").replace("Z", "+00:00"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    status = int(m["status"])
+    flags = m["flags"].decode("ascii", "replace").split(",")
+    row: dict[str, Any] = {
+        "time": (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
+        "method": m["method"].decode("ascii"),
+        "path": m["target"].decode("utf-8", "replace").split("?", 1)[0],
+        "status": status if 100 <= status <= 999 else None,
+        "latency": float(m["duration"]) if m["duration"] != b"-" else None,
+        "host": m["authority"].decode("utf-8", "replace") or None,
+        "provider_request_id": m["rid"].decode("utf-8", "replace") or None,
+        "client": _client(b"", m["ua"]),
+    }
+    errors = [_FLAG_ERRORS[f] for f in flags if f in _FLAG_ERRORS]
+    if errors and row["status"] is None:
+        row["transport_error"] = errors[0]
+    if flags != ["-"]:
+        row["error_code"] = ",".join(flags)
+    return row
+
+
+class _LineReader:
+    name = ""
+    description = ""
+    pattern: re.Pattern[bytes] = NGINX
+
+    def parse(self, line: bytes) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def sniff(self, head: bytes) -> int:
+        lines = [ln for ln in head.split(b"\n")[:20] if ln.strip()]
+        if len(head) >= 65536 and len(lines) > 1:
+            lines = lines[:-1]
+        hits = sum(1 for ln in lines if self.pattern.match(ln.rstrip(b"\r")))
+        return 70 if lines and hits * 2 >= len(lines) else 0
+
+    def rows(self, path: Path, ctx: ReadContext, out: PythonRead) -> Iterator[dict[str, Any]]:
+        for number, line in iter_lines(path):
+            if not line.strip():
+                continue
+            out.lines += 1
+            row = self.parse(line)
+            if row is None:
+                out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
+                continue
+            row["source_line"] = number
+            yield row
+
+
+class NginxReader(_LineReader):
+    """nginx combined access logs with request time."""
+
+    name = "nginx"
+    description = "nginx combined access log + $request_time (and key=value extras)"
+    pattern = NGINX
+
+    def parse(self, line: bytes) -> dict[str, Any] | None:
+        return nginx_row(line)
+
+
+class EnvoyReader(_LineReader):
+    """Envoy default-format access logs."""
+
+    name = "envoy"
+    description = "Envoy default access-log format"
+    pattern = ENVOY
+
+    def parse(self, line: bytes) -> dict[str, Any] | None:
+        return envoy_row(line)

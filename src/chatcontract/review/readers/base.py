@@ -1,0 +1,143 @@
+"""What a reader is, how input is opened (gzip by magic bytes), and the canonical row sink.
+
+A reader either hands DuckDB a JSON-lines file and a field mapping (the fast path: DuckDB
+parses the file itself), or yields canonical rows from Python, which :class:`RowSink` batches
+into a temporary JSON-lines file that DuckDB then reads through the identity mapping.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from chatcontract.review.mapping import FieldMap
+from chatcontract.review.model import BadInput
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 65536
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it starts with the gzip magic bytes."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` (decompressed) bytes, for sniffing."""
+    try:
+        with open_binary(path) as fh:
+            return fh.read(size)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return b""
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` for every line, streamed (files larger than memory work)."""
+    with open_binary(path) as raw:
+        stream = io.BufferedReader(raw, buffer_size=1 << 20) if not isinstance(raw, io.BufferedReader) else raw
+        for number, line in enumerate(stream, start=1):
+            yield number, line.rstrip(b"\r\n")
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs besides the path."""
+
+    field_map: FieldMap | None = None
+
+
+@dataclass
+class PythonRead:
+    """The outcome of a Python reader: bad input and lines skipped on purpose."""
+
+    bad: BadInput = field(default_factory=BadInput)
+    skipped: dict[str, int] = field(default_factory=dict)
+    lines: int = 0
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+
+class Reader(Protocol):
+    """A log format. ``sniff`` scores the first bytes (0 = not this format)."""
+
+    name: str
+    description: str
+
+    def sniff(self, head: bytes) -> int: ...
+
+
+class SqlReader(Reader, Protocol):
+    """A reader DuckDB runs itself: JSON lines plus a field mapping."""
+
+    def field_map(self, ctx: ReadContext) -> FieldMap: ...
+
+
+class RowReader(Reader, Protocol):
+    """A reader that yields canonical rows from Python."""
+
+    def rows(self, path: Path, ctx: ReadContext, out: PythonRead) -> Iterator[dict[str, Any]]: ...
+
+
+class RowSink:
+    """Canonical rows -> a temporary JSON-lines file (one write per batch)."""
+
+    def __init__(self, directory: str | None = None, batch: int = 5000) -> None:
+        fd, name = tempfile.mkstemp(prefix="chatcontract-review-", suffix=".jsonl", dir=directory)
+        os.close(fd)
+        self.path = Path(name)
+        self._fh = self.path.open("w", encoding="utf-8")
+        self._buf: list[str] = []
+        self._batch = batch
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._buf.append(json.dumps(row, separators=(",", ":"), default=str))
+        self.count += 1
+        if len(self._buf) >= self._batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buf:
+            self._fh.write("\n".join(self._buf) + "\n")
+            self._buf.clear()
+
+    def close(self) -> Path:
+        self._flush()
+        self._fh.close()
+        return self.path
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def first_json_objects(head: bytes, limit: int = 20) -> list[dict[str, Any]]:
+    """The JSON objects among the first complete lines of ``head`` (for sniffing JSON lines)."""
+    found: list[dict[str, Any]] = []
+    lines = head.split(b"\n")
+    if len(head) >= HEAD_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut by the head size
+    for line in lines[:limit]:
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(doc, dict):
+            found.append(doc)
+    return found

@@ -1,0 +1,149 @@
+"""OpenTelemetry spans exported as JSON (OTLP/JSON), one document or JSON lines of documents.
+
+A span with HTTP attributes (``http.request.method``, ``http.response.status_code``) or GenAI
+attributes (``gen_ai.*``) is one attempt. Retries of one logical call are the spans under one
+parent with ``http.request.resend_count`` (absent on the first attempt, as the semantic
+conventions say). Resource attributes (``service.name``, ``k8s.deployment.name``) name the
+caller; they are expected before the spans, as exporters write them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
+from chatcontract.review.readers.streamjson import TruncatedDocument, objects_at
+
+_RESOURCE = "resourceSpans.item.resource"
+_SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
+_DEPLOYMENT_KEYS = ("k8s.deployment.name", "deployment.name", "deployment.environment.name", "deployment.environment")
+
+
+def attribute_value(value: Any) -> Any:
+    """The Python value of an OTLP ``AnyValue``."""
+    if not isinstance(value, dict):
+        return None
+    for key in ("stringValue", "boolValue", "intValue", "doubleValue"):
+        if key in value:
+            raw = value[key]
+            return int(raw) if key == "intValue" and isinstance(raw, str) and raw.lstrip("-").isdigit() else raw
+    array = value.get("arrayValue")
+    if isinstance(array, dict):
+        return [attribute_value(v) for v in array.get("values", []) or []]
+    return None
+
+
+def attributes(items: Any) -> dict[str, Any]:
+    if not isinstance(items, list):
+        return {}
+    return {str(a["key"]): attribute_value(a.get("value")) for a in items if isinstance(a, dict) and "key" in a}
+
+
+def _nanos_iso(value: Any) -> tuple[str | None, int | None]:
+    try:
+        ns = int(value)
+    except (TypeError, ValueError):
+        return None, None
+    if not 0 < ns < 4_102_444_800 * 10**9:
+        return None, None
+    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat(), ns
+
+
+def _first(attrs: dict[str, Any], *keys: str) -> Any:
+    return next((attrs[k] for k in keys if attrs.get(k) is not None), None)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _path_host(attrs: dict[str, Any]) -> tuple[str | None, str | None]:
+    path = _first(attrs, "url.template", "url.path", "http.route", "http.target")
+    host = _first(attrs, "server.address", "net.peer.name")
+    full = _first(attrs, "url.full", "http.url")
+    if isinstance(full, str) and (path is None or host is None):
+        parts = urlsplit(full)
+        path = path or parts.path
+        host = host or parts.hostname
+    if isinstance(path, str):
+        path = path.split("?", 1)[0]
+    return (path if isinstance(path, str) else None), (host if isinstance(host, str) else None)
+
+
+def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The canonical row of one span, or ``None`` when it is not an HTTP/GenAI attempt."""
+    attrs = attributes(span.get("attributes"))
+    is_http = any(k in attrs for k in ("http.request.method", "http.method", "http.response.status_code"))
+    if not is_http and not any(k.startswith("gen_ai.") for k in attrs):
+        return None
+    start_iso, start_ns = _nanos_iso(span.get("startTimeUnixNano"))
+    _, end_ns = _nanos_iso(span.get("endTimeUnixNano"))
+    path, host = _path_host(attrs)
+    reasons = _first(attrs, "gen_ai.response.finish_reasons")
+    status = span.get("status") if isinstance(span.get("status"), dict) else {}
+    inp = _int(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"))
+    out = _int(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"))
+    parent = f"{span.get('traceId', '')}:{span.get('parentSpanId', '')}"
+    resend = _int(attrs.get("http.request.resend_count"))
+    error_type = attrs.get("error.type")
+    if error_type is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
+        error_type = "span_error"
+    return {
+        "time": start_iso,
+        "latency": (end_ns - start_ns) / 1e6 if start_ns and end_ns and end_ns >= start_ns else None,
+        "method": _first(attrs, "http.request.method", "http.method"),
+        "path": path,
+        "host": host,
+        "status": _int(_first(attrs, "http.response.status_code", "http.status_code")),
+        "resend_count": resend if resend is not None or not is_http else 0,
+        "error_type": str(error_type) if error_type is not None else None,
+        "model": _first(attrs, "gen_ai.request.model"),
+        "response_model": _first(attrs, "gen_ai.response.model"),
+        "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else None,
+        "streaming": _first(attrs, "gen_ai.request.stream", "llm.is_streaming"),
+        "prompt_tokens": inp,
+        "completion_tokens": out,
+        "total_tokens": inp + out if inp is not None and out is not None else None,
+        "provider_request_id": _first(attrs, "gen_ai.response.id"),
+        "service": resource.get("service.name"),
+        "deployment": _first(resource, *_DEPLOYMENT_KEYS),
+        "client": hashlib.sha1(parent.encode()).hexdigest()[:16],  # noqa: S324 - a grouping key
+    }
+
+
+class OtlpReader:
+    """OTLP/JSON trace exports (``resourceSpans``/``scopeSpans``/``spans``)."""
+
+    name = "otlp"
+    description = "OpenTelemetry spans as OTLP/JSON (HTTP and GenAI attributes)"
+
+    def sniff(self, head: bytes) -> int:
+        start = head.lstrip()[:1]
+        return 80 if start == b"{" and b'"resourceSpans"' in head else 0
+
+    def rows(self, path: Path, ctx: ReadContext, out: PythonRead) -> Iterator[dict[str, Any]]:
+        resource: dict[str, Any] = {}
+        index = 0
+        with open_binary(path) as fh:
+            try:
+                for prefix, obj in objects_at(fh, frozenset({_RESOURCE, _SPAN})):
+                    if prefix == _RESOURCE:
+                        resource = attributes(obj.get("attributes")) if isinstance(obj, dict) else {}
+                        continue
+                    index += 1
+                    out.lines += 1
+                    row = span_row(obj, resource) if isinstance(obj, dict) else None
+                    if row is None:
+                        out.skip("span without HTTP or GenAI attributes")
+                    elif row["time"] is None:
+                        out.bad.add("span without a valid startTimeUnixNano", path.name, index, str(obj)[:300])
+                    else:
+                        row["source_line"] = index
+                        yield row
+            except TruncatedDocument as exc:
+                out.bad.add("document truncated or invalid JSON", path.name, index + 1, str(exc))

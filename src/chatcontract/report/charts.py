@@ -21,13 +21,35 @@ DEFAULT_COLOR = "#0969da"
 RESULT_COLORS = {"pass": "#1a7f37", "fail": "#cf222e", "inconclusive": "#9a6700"}
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend, imported on first use."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     return plt
+
+
+
+def figure_svg(fig: Any) -> str:
+    """A finished figure as an inline ``<svg>`` element; the figure is closed."""
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    finally:
+        pyplot().close(fig)
+    return _strip_prolog(buf.getvalue())
+
+
+def figure_png_data_uri(fig: Any) -> str:
+    """A finished figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png")
+    finally:
+        pyplot().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _bar_figure(
@@ -38,7 +60,7 @@ def _bar_figure(
     unit: str,
     colors: Sequence[str] | None,
 ) -> Any:
-    plt = _pyplot()
+    plt = pyplot()
     height = max(2.0, 0.35 * len(labels) + 1.2)
     fig, ax = plt.subplots(figsize=(8.0, height), dpi=100)
     ys = list(range(len(labels)))
@@ -67,13 +89,7 @@ def bar_chart_svg(
     colors: Sequence[str] | None = None,
 ) -> str:
     """A horizontal bar chart as an inline ``<svg>`` element (no XML prolog, no DOCTYPE)."""
-    fig = _bar_figure(labels, values, title=title, unit=unit, colors=colors)
-    buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    finally:
-        _pyplot().close(fig)
-    return _strip_prolog(buf.getvalue())
+    return figure_svg(_bar_figure(labels, values, title=title, unit=unit, colors=colors))
 
 
 def bar_chart_png_data_uri(
@@ -85,13 +101,7 @@ def bar_chart_png_data_uri(
     colors: Sequence[str] | None = None,
 ) -> str:
     """The same bar chart as a ``data:image/png;base64,...`` URI (for an ``<img src>``)."""
-    fig = _bar_figure(labels, values, title=title, unit=unit, colors=colors)
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png")
-    finally:
-        _pyplot().close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return figure_png_data_uri(_bar_figure(labels, values, title=title, unit=unit, colors=colors))
 
 
 def _strip_prolog(svg: str) -> str:

@@ -332,6 +332,8 @@ def otlp_span(a: Attempt, trace: str, span: int) -> dict[str, Any]:
                              "gen_ai.operation.name": "chat", "gen_ai.request.model": a.model}
     if a.status is not None:
         attrs["http.response.status_code"] = a.status
+    if a.streaming:
+        attrs["gen_ai.request.stream"] = True
     if a.number > 1:
         attrs["http.request.resend_count"] = a.number - 1
     if effective_class(a) and a.failure_class:

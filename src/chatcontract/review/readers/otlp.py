@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatcontract.record import FailureClass
 from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocument, objects_at
 
 _RESOURCE = "resourceSpans.item.resource"
 _SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
+_CLASSES = frozenset(c.value for c in FailureClass)
 _DEPLOYMENT_KEYS = ("k8s.deployment.name", "deployment.name", "deployment.environment.name", "deployment.environment")
 
 
@@ -102,6 +104,8 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
         "status": _int(_first(attrs, "http.response.status_code", "http.status_code")),
         "resend_count": resend if resend is not None or not is_http else 0,
         "error_type": str(error_type) if error_type is not None else None,
+        # chatcontract exports its class as error.type: keep it as the recorded class
+        "failure_class": error_type if error_type in _CLASSES else None,
         "model": _first(attrs, "gen_ai.request.model"),
         "response_model": _first(attrs, "gen_ai.response.model"),
         "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else None,

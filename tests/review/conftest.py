@@ -1,0 +1,38 @@
+"""Generated incident logs (bench/gen_logs.py) with their ground truth, shared by the review tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _gen_logs() -> ModuleType:
+    if "gen_logs" in sys.modules:
+        return sys.modules["gen_logs"]
+    spec = importlib.util.spec_from_file_location("gen_logs", ROOT / "bench" / "gen_logs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_logs"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def gen_logs() -> ModuleType:
+    return _gen_logs()
+
+
+@pytest.fixture(scope="session")
+def incident(tmp_path_factory: pytest.TempPathFactory, gen_logs: ModuleType) -> tuple[Path, dict[str, Any]]:
+    """The generated incident (seed 7, 3000 logical requests) and its truth."""
+    out = tmp_path_factory.mktemp("incident")
+    gen_logs.write_all(out, seed=7, requests=3000)
+    return out, json.loads((out / "truth.json").read_text())

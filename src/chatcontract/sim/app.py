@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatcontract.sim import errors as errs
 from chatcontract.sim.config import SimConfig
-from chatcontract.sim.exchange import Exchange, transport_of
+from chatcontract.sim.exchange import Exchange
 from chatcontract.sim.faults import (
     FAULTS,
     HEALTHY_MODEL,
@@ -28,10 +28,7 @@ from chatcontract.sim.validate import ChatRequest, Rejection, check_auth, parse_
 
 Selector = Callable[[int, float], Behaviour]
 CHAT_PATH = "/v1/chat/completions"
-HTML_PAGE = (
-    b"<!doctype html><html><head><title>Not Found</title></head>"
-    b"<body><h1>Not Found</h1></body></html>"
-)
+HTML_PAGE = b"<!doctype html><html><head><title>Not Found</title></head><body><h1>Not Found</h1></body></html>"
 
 
 def _ok(attempt: int, since: float) -> Behaviour:
@@ -66,7 +63,15 @@ class Simulator:
                 Route("/_sim/reset", _Asgi(self.admin_reset)),
             ]
         routes.append(Route("/{path:path}", _Asgi(self.elsewhere)))
-        self.app = Starlette(routes=routes)
+        self.starlette = Starlette(routes=routes)
+        self.app: ASGIApp = self
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry: the chat route directly (the hot path), everything else via Starlette."""
+        if scope["type"] == "http" and scope["path"] == CHAT_PATH:
+            await self.chat(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
 
     def selector(self, name: str) -> Selector | None:
         """How ``name`` (a model or ``x-sim-fault`` value) behaves per attempt; None: unknown."""
@@ -91,9 +96,7 @@ class Simulator:
             names += list(self.config.scenario.models)
         return names + [spec.example.split("|")[0] for spec in FAULTS]
 
-    async def _reject(
-        self, ex: Exchange, rejection: Rejection, path: str, stream: bool = False
-    ) -> None:
+    async def _reject(self, ex: Exchange, rejection: Rejection, path: str, stream: bool = False) -> None:
         self.state.record(
             rejection.model,
             0,
@@ -107,7 +110,7 @@ class Simulator:
     async def chat(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /v1/chat/completions``: validate, pick the behaviour, perform it."""
         request_id, completion_id = self.state.new_ids()
-        ex = Exchange(self.state, receive, send, request_id, completion_id, transport_of(receive))
+        ex = Exchange(self.state, receive, send, request_id, completion_id)
         try:
             await self._chat(scope, ex)
         except ClientGoneError:
@@ -222,10 +225,7 @@ class Simulator:
         if scope["method"] != "GET":
             await self.elsewhere(scope, receive, send)
             return
-        data = [
-            {"id": n, "object": "model", "created": 0, "owned_by": "chatcontract-sim"}
-            for n in self.model_names()
-        ]
+        data = [{"id": n, "object": "model", "created": 0, "owned_by": "chatcontract-sim"} for n in self.model_names()]
         await ex.respond(200, dumps({"object": "list", "data": data}))
 
     async def admin_attempts(self, scope: Scope, receive: Receive, send: Send) -> None:

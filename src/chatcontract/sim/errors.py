@@ -69,9 +69,7 @@ def too_large(limit: int) -> SimError:
 
 
 def missing_param(name: str) -> SimError:
-    return SimError(
-        400, f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
-    )
+    return SimError(400, f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter")
 
 
 def invalid_param(name: str, why: str) -> SimError:
@@ -110,9 +108,7 @@ def content_policy() -> SimError:
 
 
 def unknown_fault(name: str) -> SimError:
-    return SimError(
-        400, f"Unknown x-sim-fault '{name}'.", param="x-sim-fault", code="unknown_fault"
-    )
+    return SimError(400, f"Unknown x-sim-fault '{name}'.", param="x-sim-fault", code="unknown_fault")
 
 
 def for_status(status: int, code: str | None = None) -> SimError:
@@ -130,9 +126,7 @@ def for_status(status: int, code: str | None = None) -> SimError:
         504: ("server_error", "Gateway timeout."),
         524: ("server_error", "A timeout occurred while waiting for the origin."),
     }
-    kind, message = kinds.get(
-        status, ("server_error" if status >= 500 else "invalid_request_error", f"HTTP {status}.")
-    )
+    kind, message = kinds.get(status, ("server_error" if status >= 500 else "invalid_request_error", f"HTTP {status}."))
     if code == "insufficient_quota":
         kind, message = (
             "insufficient_quota",

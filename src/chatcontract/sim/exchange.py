@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import socket
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import Receive, Send
@@ -35,17 +34,29 @@ def transport_of(receive: Receive) -> asyncio.Transport | None:
     return None
 
 
-@dataclass
 class Exchange:
-    """The state of one chat request while the simulator answers it."""
+    """The state of one chat request while the simulator answers it (a plain slotted class:
+    it is built on every request, so it stays cheap)."""
 
-    state: SimState
-    receive: Receive
-    send: Send
-    request_id: str
-    completion_id: str
-    transport: asyncio.Transport | None = None
-    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    __slots__ = ("_looked_up", "_transport", "completion_id", "extra_headers", "receive", "request_id", "send", "state")
+
+    def __init__(self, state: SimState, receive: Receive, send: Send, request_id: str, completion_id: str) -> None:
+        self.state = state
+        self.receive = receive
+        self.send = send
+        self.request_id = request_id
+        self.completion_id = completion_id
+        self.extra_headers: list[tuple[bytes, bytes]] = []
+        self._transport: asyncio.Transport | None = None
+        self._looked_up = False
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        """The connection's transport, looked up on first use (only faults need it)."""
+        if not self._looked_up:
+            self._transport = transport_of(self.receive)
+            self._looked_up = True
+        return self._transport
 
     def headers(self, content_type: bytes = JSON) -> list[tuple[bytes, bytes]]:
         """Response headers: content type, ``x-request-id`` (openai style) and extras."""
@@ -94,9 +105,7 @@ class Exchange:
         """Await ``main`` unless the client leaves or the server stops; True if it finished."""
         watcher = asyncio.ensure_future(self._disconnected())
         stop = asyncio.ensure_future(self.state.stopping().wait())
-        done, pending = await asyncio.wait(
-            {main, watcher, stop}, return_when=asyncio.FIRST_COMPLETED
-        )
+        done, pending = await asyncio.wait({main, watcher, stop}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         return main in done

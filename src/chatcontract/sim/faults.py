@@ -246,9 +246,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         '200 healthy shape with finish_reason "content_filter"',
         _always("content_filter_finish"),
     ),
-    _spec(
-        "sim-non-json", "sim-non-json", "200 text/plain body that is not JSON", _always("non_json")
-    ),
+    _spec("sim-non-json", "sim-non-json", "200 text/plain body that is not JSON", _always("non_json")),
     _spec("sim-no-choices", "sim-no-choices", "200 JSON without choices", _always("no_choices")),
     _spec(
         "sim-flap-N",

@@ -65,6 +65,19 @@ _MESSAGE_TAIL = b',"refusal":null,"annotations":[]},"logprobs":null,"finish_reas
 _CANONICAL_JSON = dumps(CANONICAL_TEXT)
 
 
+@lru_cache(maxsize=1024)
+def _json_model(model: str) -> bytes:
+    return dumps(model)
+
+
+@lru_cache(maxsize=8)
+def _choices(finish_reason: str) -> bytes:
+    return _MESSAGE_HEAD + _CANONICAL_JSON + _MESSAGE_TAIL + dumps(finish_reason) + b"}]"
+
+
+_TAIL = b',"usage":%s,"service_tier":"default","system_fingerprint":"' + FINGERPRINT.encode() + b'"}'
+
+
 def completion(
     cid: str,
     created: int,
@@ -74,22 +87,14 @@ def completion(
     finish_reason: str = "stop",
     with_choices: bool = True,
 ) -> bytes:
-    """A non-streaming ``chat.completion`` body carrying CANONICAL_TEXT."""
+    """A non-streaming ``chat.completion`` body carrying CANONICAL_TEXT (the hot path)."""
     head = b'{"id":"%s","object":"chat.completion","created":%d,"model":%s' % (
         cid.encode(),
         created,
-        dumps(model),
+        _json_model(model),
     )
-    choices = (
-        _MESSAGE_HEAD + _CANONICAL_JSON + _MESSAGE_TAIL + dumps(finish_reason) + b"}]"
-        if with_choices
-        else b""
-    )
-    tail = b',"usage":%s,"service_tier":"default","system_fingerprint":"%s"}' % (
-        usage_json(prompt_tokens, COMPLETION_TOKENS),
-        FINGERPRINT.encode(),
-    )
-    return head + choices + tail
+    choices = _choices(finish_reason) if with_choices else b""
+    return head + choices + _TAIL % usage_json(prompt_tokens, COMPLETION_TOKENS)
 
 
 class ChunkMaker:
@@ -152,9 +157,4 @@ class ChunkMaker:
 
     def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
         """The usage chunk sent after the finish chunk when ``include_usage`` is set."""
-        return (
-            self._head
-            + b',"choices":[],"usage":'
-            + usage_json(prompt_tokens, completion_tokens)
-            + b"}"
-        )
+        return self._head + b',"choices":[],"usage":' + usage_json(prompt_tokens, completion_tokens) + b"}"

@@ -17,9 +17,7 @@ from chatcontract.sim.payloads import (
 from chatcontract.sim.stream import SseWriter, draw_style
 from chatcontract.sim.validate import ChatRequest
 
-NON_JSON_BODY = (
-    b"upstream connect error or disconnect/reset before headers. reset reason: overflow\n"
-)
+NON_JSON_BODY = b"upstream connect error or disconnect/reset before headers. reset reason: overflow\n"
 SSE = b"text/event-stream; charset=utf-8"
 CHUNKS_BEFORE_TROUBLE = 3
 LONG_BUFFER = 64 * 1024
@@ -108,12 +106,8 @@ async def stream(ex: Exchange, behaviour: Behaviour, req: ChatRequest, attempt: 
     headers = [(b"cache-control", b"no-cache")]
     if kind in ("cut", "stall", "stream_error", "no_done"):
         headers.append((b"connection", b"close"))
-    await ex.send(
-        {"type": "http.response.start", "status": 200, "headers": ex.headers(SSE) + headers}
-    )
-    writer = SseWriter(
-        ex.send, style, buffer_limit=LONG_BUFFER if kind == "long" else 0, is_closing=ex.is_closing
-    )
+    await ex.send({"type": "http.response.start", "status": 200, "headers": ex.headers(SSE) + headers})
+    writer = SseWriter(ex.send, style, buffer_limit=LONG_BUFFER if kind == "long" else 0, is_closing=ex.is_closing)
     maker = ChunkMaker(
         ex.completion_id,
         int(config.clock.wall()),
@@ -172,14 +166,10 @@ async def _finish(
         await writer.event(body)
     elif kind != "cut":
         if "stream-no-finish-reason" not in ex.state.config.modes:
-            await writer.event(
-                maker.finish("content_filter" if kind == "content_filter_finish" else "stop")
-            )
+            await writer.event(maker.finish("content_filter" if kind == "content_filter_finish" else "stop"))
         if req.include_usage:
             tokens = count if kind == "long" else COMPLETION_TOKENS
-            await writer.event(
-                maker.usage(estimate_tokens(req.prompt_chars) + 3 * req.messages, tokens)
-            )
+            await writer.event(maker.usage(estimate_tokens(req.prompt_chars) + 3 * req.messages, tokens))
         if kind != "no_done":
             await writer.done()
     await writer.flush()

@@ -79,9 +79,7 @@ def _fault_step(name: Any, source: str, where: str) -> Step:
 def _mapping_step(item: dict[Any, Any], source: str, where: str) -> Step:
     unknown = set(map(str, item)) - _ITEM_KEYS
     if unknown:
-        raise _bad(
-            source, where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_ITEM_KEYS)}"
-        )
+        raise _bad(source, where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_ITEM_KEYS)}")
     if ("fault" in item) == ("status" in item):
         raise _bad(source, where, "give exactly one of 'fault' or 'status'")
     if "fault" in item:

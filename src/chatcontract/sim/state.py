@@ -11,6 +11,7 @@ import itertools
 import os
 import random
 import threading
+from collections import deque
 from typing import Any
 
 from chatcontract.sim.clock import iso_utc
@@ -25,9 +26,8 @@ class SimState:
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self._lock = threading.Lock()
-        self._attempts: list[dict[str, Any]] = []
+        self._attempts: deque[tuple[Any, ...]] = deque(maxlen=MAX_ATTEMPTS_KEPT)
         self._counters: dict[str, int] = {}
-        self._dropped = 0
         self.reset_at = config.clock.monotonic()
         seed = config.seed if config.seed is not None else int.from_bytes(os.urandom(4), "big")
         self._seed = seed
@@ -58,43 +58,22 @@ class SimState:
         """A RNG seeded from the sim seed and ``parts`` (model, attempt): order-independent."""
         return random.Random(f"{self._seed}:" + ":".join(map(str, parts)))
 
-    def record(
-        self,
-        model: str,
-        attempt: int,
-        behaviour: str,
-        *,
-        stream: bool,
-        path: str,
-        status: int | None,
-    ) -> None:
-        """Append one attempt to the log (bounded; the oldest are counted then dropped)."""
-        entry = {
-            "time": iso_utc(self.config.clock.wall()),
-            "model": model,
-            "attempt": attempt,
-            "behaviour": behaviour,
-            "stream": stream,
-            "path": path,
-            "status": status,
-        }
-        with self._lock:
-            self._attempts.append(entry)
-            if len(self._attempts) > MAX_ATTEMPTS_KEPT:
-                del self._attempts[0]
-                self._dropped += 1
+    def record(self, model: str, attempt: int, behaviour: str, *, stream: bool, path: str, status: int | None) -> None:
+        """Append one attempt to the log (bounded: beyond the limit the oldest are dropped)."""
+        self._attempts.append((self.config.clock.wall(), model, attempt, behaviour, stream, path, status))
 
     def attempts(self) -> list[dict[str, Any]]:
-        """A copy of the attempt log."""
+        """A copy of the attempt log as dicts (timestamps formatted here, not per request)."""
         with self._lock:
-            return [dict(a) for a in self._attempts]
+            rows = self._attempts.copy()
+        keys = ("model", "attempt", "behaviour", "stream", "path", "status")
+        return [{"time": iso_utc(row[0]), **dict(zip(keys, row[1:], strict=True))} for row in rows]
 
     def reset(self) -> None:
         """Clear attempts and counters; restart flap timers."""
         with self._lock:
             self._attempts.clear()
             self._counters.clear()
-            self._dropped = 0
             self.reset_at = self.config.clock.monotonic()
 
     def stopping(self) -> asyncio.Event:

@@ -39,9 +39,7 @@ def draw_style(variation: str, rng: random.Random) -> StreamStyle:
     if variation == "plain":
         return StreamStyle(usage_null=False)
     if variation == "faithful":
-        return StreamStyle(
-            keepalive_before=frozenset({1}), split_multibyte=True, split_seed=rng.randrange(1 << 30)
-        )
+        return StreamStyle(keepalive_before=frozenset({1}), split_multibyte=True, split_seed=rng.randrange(1 << 30))
     events = range(2, 60)
     return StreamStyle(
         eol=rng.choice((b"\n", b"\r\n")),
@@ -70,9 +68,7 @@ class SseWriter:
     long benchmark streams batch to keep the simulator cheap.
     """
 
-    def __init__(
-        self, send: Send, style: StreamStyle, *, buffer_limit: int = 0, is_closing: object = None
-    ) -> None:
+    def __init__(self, send: Send, style: StreamStyle, *, buffer_limit: int = 0, is_closing: object = None) -> None:
         self._send = send
         self._style = style
         self._limit = buffer_limit

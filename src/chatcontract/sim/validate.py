@@ -16,15 +16,17 @@ from chatcontract.sim.config import SimConfig
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 
-@dataclass(frozen=True)
 class ChatRequest:
-    """What the simulator needs from a valid request."""
+    """What the simulator needs from a valid request (slotted: built on every request)."""
 
-    model: str
-    stream: bool
-    include_usage: bool
-    prompt_chars: int
-    messages: int
+    __slots__ = ("include_usage", "messages", "model", "prompt_chars", "stream")
+
+    def __init__(self, model: str, stream: bool, include_usage: bool, prompt_chars: int, messages: int) -> None:
+        self.model = model
+        self.stream = stream
+        self.include_usage = include_usage
+        self.prompt_chars = prompt_chars
+        self.messages = messages
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,7 @@ def _content_chars(content: Any) -> int:
         return len(content)
     if isinstance(content, list):
         return sum(
-            len(p.get("text", ""))
-            for p in content
-            if isinstance(p, dict) and isinstance(p.get("text", ""), str)
+            len(p.get("text", "")) for p in content if isinstance(p, dict) and isinstance(p.get("text", ""), str)
         )
     return 0
 
@@ -81,16 +81,12 @@ def _check_messages(messages: Any, config: SimConfig) -> Rejection | int:
     bad_role_ok = "bad-role-accepted" in config.modes
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
-            return Rejection(
-                "invalid_messages", errs.invalid_param(f"messages[{i}]", "expected an object.")
-            )
+            return Rejection("invalid_messages", errs.invalid_param(f"messages[{i}]", "expected an object."))
         if message.get("role") not in ROLES and not bad_role_ok:
             role = message.get("role")
             return Rejection(
                 "bad_role",
-                errs.invalid_param(
-                    f"messages[{i}].role", f"{role!r} is not one of {sorted(ROLES)}."
-                ),
+                errs.invalid_param(f"messages[{i}].role", f"{role!r} is not one of {sorted(ROLES)}."),
             )
         chars += _content_chars(message.get("content"))
     return chars
@@ -99,8 +95,8 @@ def _check_messages(messages: Any, config: SimConfig) -> Rejection | int:
 def parse_body(body: bytes, config: SimConfig) -> ChatRequest | Rejection:
     """Checks 2-4 of the validation order: JSON object, model, messages, context size."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = json.loads(body.decode())  # str skips json's encoding sniffing
+    except ValueError:  # includes UnicodeDecodeError
         return Rejection("invalid_json", errs.not_json())
     if not isinstance(data, dict):
         return Rejection("invalid_json", errs.not_json())
@@ -108,20 +104,14 @@ def parse_body(body: bytes, config: SimConfig) -> ChatRequest | Rejection:
     if model is None:
         return Rejection("missing_model", errs.missing_param("model"))
     if not isinstance(model, str) or not model:
-        return Rejection(
-            "invalid_model", errs.invalid_param("model", "expected a non-empty string.")
-        )
+        return Rejection("invalid_model", errs.invalid_param("model", "expected a non-empty string."))
     if "messages" not in data:
         return Rejection("missing_messages", errs.missing_param("messages"), model)
     chars = _check_messages(data["messages"], config)
     if isinstance(chars, Rejection):
         return Rejection(chars.kind, chars.error, model)
     if chars > config.context_chars:
-        return Rejection(
-            "context_length_exceeded", errs.context_exceeded(config.context_chars), model
-        )
+        return Rejection("context_length_exceeded", errs.context_exceeded(config.context_chars), model)
     options = data.get("stream_options")
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    return ChatRequest(
-        model, data.get("stream") is True, include_usage, chars, len(data["messages"])
-    )
+    return ChatRequest(model, data.get("stream") is True, include_usage, chars, len(data["messages"]))

@@ -128,7 +128,7 @@ def _spec(name: str, value: Any, where: str) -> FieldSpec:
 
 def parse_map(doc: Any, where: str) -> FieldMap:
     """Validate a mapping document (a dict, optionally under ``fields:``)."""
-    if isinstance(doc, dict) and isinstance(doc.get("fields"), dict):
+    if isinstance(doc, dict) and "fields" in doc:
         doc = doc["fields"]
     if not isinstance(doc, dict) or not doc:
         raise UsageError(f"mapping {where}: expected a mapping of field names under 'fields:'")

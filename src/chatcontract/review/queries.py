@@ -116,7 +116,7 @@ def source_columns(fmap: FieldMap, strict: bool = False) -> dict[str, str]:
         top = spec.path[0]
         if len(spec.path) > 1:
             cols[top] = "JSON"
-        elif field == "time" and spec.time_format == "iso":
+        elif field == "time" and spec.time_format == "iso" and strict:
             cols.setdefault(top, "TIMESTAMPTZ")
         elif strict:
             cols.setdefault(top, _STRICT_TYPE.get(CANONICAL[field], "VARCHAR"))

@@ -61,6 +61,7 @@ def test_readme_command_runs_the_suite_on_the_embedded_simulator(tmp_path: Path)
         + "".join(p.read_text() for p in out_dir.rglob("*") if p.is_file())
     )
     assert REAL_LOOKING_KEY not in everything
+    assert "ignoring COMETAPI_API_KEY: the embedded simulator only accepts the key minted for it" in proc.stderr
     assert "sk-chatcontract-embedded-" not in everything  # the minted key is never written either
     doc = json.loads((out_dir / "results.json").read_text())
     assert doc["profile"] == "cometapi"

@@ -9,6 +9,7 @@ then inconclusive).
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,7 +72,17 @@ def open_target(given: ProbeInput) -> Iterator[Target]:
     with serve(api_key=key, models=(model,), error_style=profile.error_style) as sim:
         credential = Credential(key=key, source="embedded-simulator:minted")
         label = f"embedded simulator {sim.base_url}"
-        yield Target(sim.base_url, profile, credential, model, label=label, embedded=True)
+        yield Target(sim.base_url, profile, credential, model, label=label, embedded=True, note=_ignored(given))
+
+
+def _ignored(given: ProbeInput) -> str | None:
+    """Say so when a configured key is not used (the embedded simulator has its own)."""
+    sources = [f"--api-key-file {given.api_key_file}"] if given.api_key_file is not None else []
+    if given.api_key_env and os.environ.get(given.api_key_env, "").strip():
+        sources.append(given.api_key_env)
+    if not sources:
+        return None
+    return f"ignoring {' and '.join(sources)}: the embedded simulator only accepts the key minted for it"
 
 
 @contextmanager

@@ -395,3 +395,25 @@ def test_planted_secret_never_survives_surrounding_text(secret: str, before: str
     named = f"api_key={secret}" if secret == OPAQUE else secret  # opaque values need a name
     text = f"{before} {named} {after}"
     assert secret not in redact(text)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), JSON_VALUES, max_size=5))
+def test_redact_mapping_is_idempotent_and_total(doc: dict[str, Any]) -> None:
+    once = redact_mapping(doc)
+    assert redact_mapping(once) == once
+    json.dumps(once)  # still JSON
+
+
+def test_memo_is_per_redactor() -> None:
+    text = "tenant acme-corp-7731"
+    assert redact(text) == text  # remembered by the default redactor
+    configure_redaction(extra_patterns=[r"acme-corp-\d+"])
+    assert redact(text) == f"tenant {MASK}"

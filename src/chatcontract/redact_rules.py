@@ -1,0 +1,170 @@
+"""Redaction rules: which text is a secret, which name holds one, which value looks generated.
+
+Data and pure predicates only; :mod:`chatcontract.redact` runs them. Known formats are
+``(name, pattern)`` pairs; names are judged by their segments (``X-Api-Key`` -> x, api, key);
+values by length, character mix, word-likeness and entropy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MASK = "[REDACTED]"
+
+# Known formats, most specific first. Each is (name, pattern); the whole match is masked
+# unless the pattern has a group named "keep", whose text stays in front of the mask.
+KNOWN_FORMATS: tuple[tuple[str, str], ...] = (
+    (
+        "private_key",
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)",
+    ),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    # A scheme word followed by a credential; plain words ("basic authentication") are not one.
+    (
+        "bearer",
+        r"(?P<keep>\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)\s+)(?![a-z]+\b)(?![A-Z][a-z]+\b)"
+        r"[A-Za-z0-9._~+/=-]{8,}",
+    ),
+    ("token_scheme", r"(?P<keep>\b[Tt]oken\s+)(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
+    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{16,}"),
+    ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"),
+    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
+    ("slack_token", r"\bxox[abprse]-[A-Za-z0-9-]{10,}"),
+    ("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+"),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("stripe_key", r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{16,}"),
+    ("hf_token", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@:]+(?::[^\s/@]*)?@"),
+    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+    (
+        "ipv4",
+        r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?!\.?\d|\w)",
+    ),
+    (
+        "phone",
+        r"(?<![\w+.-])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)|\d{1,4})(?:[\s.-]?\d{2,4}){2,4}"
+        r"|\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\d{3}(?P<sep>[\s.-])\d{3}(?P=sep)\d{4})(?!\w|[.-]\d)",
+    ),
+)
+LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|0\.0\.0\.0)$")
+
+# ``name: value`` / ``name=value`` / ``"name": "value"`` in free text (also JSON-in-JSON).
+ASSIGNMENT = re.compile(
+    r"""(?P<keep>(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})"""
+    r"""(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?:(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+)?)"""
+    r"""(?!//)(?P<value>[^\s"'\\,;&<>{}\[\]()]+)"""
+)
+# A cookie header holds many ``name=value`` pairs: everything up to the end of the line goes.
+COOKIE = re.compile(
+    r"""(?i)(?P<keep>(?<![A-Za-z0-9_-])(?:set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?)"""
+    r"""(?P<value>[^\r\n"'\\]+)"""
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Identifiers that look random but are not secrets: request/response ids, UUIDs, model names.
+_ALLOWED_NAMES = re.compile(
+    r"(?i)^(x-request-id|request[-_]?id|provider_request_id|trace[-_]?id|span[-_]?id|"
+    r"id|run[-_]?id|response[-_]?id|chatcmpl|model|response_model|system_fingerprint|"
+    r"object|incident[-_]?id|traceparent|tracestate|x-trace-id|cf-ray|etag|fingerprint|"
+    r"x-oneapi-request-id|x-amzn-requestid|apim-request-id|openai-organization)$"
+)
+# Last name segments that mark an identifier or a digest: high-entropy values under them pass.
+_IDENTIFIER_TAILS = _words(
+    "id ids model fingerprint etag digest sha sha1 sha256 hash checksum version commit ray traceparent requestid"
+)
+_SECRET_SEGMENTS = _words(
+    "secret secrets password passwd pwd passphrase cookie cookies credential credentials "
+    "authorization auth signature sig bearer session sessionid sid apikey accesskey "
+    "secretkey privatekey jwt otp xsrf csrf dsn"
+)
+_KEY_QUALIFIERS = _words(
+    "api access secret private signing client auth encryption master subscription account service admin license app x"
+)
+# A secret-looking name whose last segment says it names a property, not the secret itself.
+_PROPERTY_TAILS = _words(
+    "type types count limit limits budget usage length len estimate scheme header method "
+    "mode url uri endpoint enabled required expires expiry ttl name env file path source "
+    "format kind prefix status error tokens"
+)
+_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_ID_PREFIX = re.compile(r"^(?:chatcmpl|req|resp|run|msg|call|evt|trace|span|cmpl|fp|file|batch)[-_]", re.I)
+_HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{32,}$")
+_WORD_SPLIT = re.compile(r"[-_./+]")
+# Whitespace, URL or header punctuation, or an inner ``=``: text with structure, not one token.
+_STRUCTURED = re.compile(r"[\s:?&@,;#]|=(?!=*$)")
+
+
+def shannon_bits(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _wordy(value: str) -> bool:
+    """True for values made of words and short numbers (``claude-3-5-sonnet-20241022``)."""
+    for part in _WORD_SPLIT.split(value):
+        if len(part) <= 3 or (part.isalpha() and len(part) <= 15) or (part.isdigit() and len(part) <= 8):
+            continue
+        return False
+    return True
+
+
+def looks_random(value: str) -> bool:
+    """A 20+ character token with the character mix and entropy of a generated secret.
+
+    UUIDs, prefixed ids (``req_``, ``chatcmpl-``) and word-like values (model names, versions,
+    paths) are not random; a long hex string is.
+    """
+    value = value.strip(".")
+    if len(value) < 20 or _STRUCTURED.search(value) or _UUID.match(value) or _ID_PREFIX.match(value):
+        return False
+    if _HEX.match(value):
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    if not (has_digit and has_alpha) or _wordy(value):
+        return False
+    return shannon_bits(value) >= 3.5
+
+
+def _segments(name: str) -> list[str]:
+    return [s.lower() for s in _SEGMENT.findall(name)]
+
+
+def is_identifier_name(name: str) -> bool:
+    """True when ``name`` names an identifier (request id, model, digest) that may look random."""
+    base = name.strip().strip("\"'")
+    if _ALLOWED_NAMES.match(base):
+        return True
+    segs = [s for s in _segments(base) if not s.isdigit()]
+    return bool(segs) and segs[-1] in _IDENTIFIER_TAILS
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a mapping key, header, query or assignment name holds secrets by its name alone.
+
+    ``Authorization``, ``X-Api-Key``, ``aws_secret_access_key``, ``csrftoken``, ``Cookie`` are;
+    ``max_tokens``, ``token_type``, ``api_key_env``, ``author`` and ``request_id`` are not.
+    """
+    base = name.strip().strip("\"'")
+    if not base or _ALLOWED_NAMES.match(base):
+        return False
+    segs = _segments(base)
+    if not segs or segs[-1] in _PROPERTY_TAILS:
+        return False
+    if segs == ["key"] or any(s in _SECRET_SEGMENTS for s in segs):
+        return True
+    if any(s == "token" or (s.endswith("token") and len(s) > 5) for s in segs):
+        return True
+    return any(s == "key" and i > 0 and segs[i - 1] in _KEY_QUALIFIERS for i, s in enumerate(segs))

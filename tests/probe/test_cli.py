@@ -134,6 +134,14 @@ def test_bad_input_is_one_line_and_exit_2(
     assert "Traceback" not in err
 
 
+def test_out_that_is_a_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, out, err = run_cli(["--out", str(target)], capsys)
+    assert (code, out) == (2, "")
+    assert "exists and is not a directory" in err
+
+
 def test_invalid_profile_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\ntitle: x\nassumptions: {}\n")

@@ -24,7 +24,7 @@ from chatcontract.probe.registry import default_registry
 from chatcontract.probe.render import summary_line, terminal_table, write_outputs
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.probe.runner import Target, run_probe
-from chatcontract.probe.session import ProbeInput, open_target, select_cases, store_sink
+from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases, store_sink
 
 HELP = """Run the contract probe suite: happy path, streaming, and every documented refusal.
 
@@ -134,6 +134,7 @@ def probe(
         _list_cases()
         return
     select_cases(default_registry(), cases)  # bad names are input errors, before anything starts
+    check_out_dir(out)
     given = ProbeInput(
         base_url=base_url,
         profile=profile,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chatcontract.config import Credential, resolve_base_url, resolve_credential, resolve_model
 from chatcontract.contract.profile import load_profile
+from chatcontract.errors import UsageError
 from chatcontract.probe.registry import Case, Registry
 from chatcontract.probe.runner import Target
 from chatcontract.sinks import RecordSink
@@ -44,6 +45,12 @@ def parse_case_names(text: str | None) -> list[str] | None:
 def select_cases(registry: Registry, text: str | None) -> list[Case]:
     """The cases ``--cases`` names (a :class:`UsageError` for an unknown one)."""
     return registry.select(parse_case_names(text))
+
+
+def check_out_dir(path: Path | None) -> None:
+    """Refuse an ``--out`` that cannot be a directory before any request is sent."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} exists and is not a directory")
 
 
 def _minted() -> tuple[str, str]:

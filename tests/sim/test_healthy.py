@@ -172,3 +172,18 @@ def test_admin_routes_are_off_by_default() -> None:
         response = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts")
         assert response.status_code == 404
         assert json.loads(response.content)["error"]["code"] == "unknown_url"
+
+
+def test_async_variant_serves_the_async_sdk() -> None:
+    import asyncio
+
+    from chatcontract.sim import aserve
+
+    async def run() -> str | None:
+        async with aserve(api_key="sk-async-1") as sim:
+            client = openai.AsyncOpenAI(base_url=sim.base_url, api_key=sim.api_key, max_retries=0)
+            completion = await client.chat.completions.create(model="sim-ok", messages=SDK_MESSAGES)
+            await client.close()
+            return completion.choices[0].message.content
+
+    assert asyncio.run(run()) == CANONICAL_TEXT

@@ -13,7 +13,7 @@ from chatcontract.sim.config import SIM_DEFAULT_KEY, SIM_KEY_ENV, SimConfig
 from chatcontract.sim.faults import FAULTS, MODES, STREAM_VARIATIONS, Behaviour, resolve_fault
 from chatcontract.sim.payloads import CANONICAL_TEXT
 from chatcontract.sim.scenario import Scenario, load_scenario, parse_scenario
-from chatcontract.sim.server import SimServer, make_config, serve
+from chatcontract.sim.server import SimServer, aserve, make_config, serve
 
 __all__ = [
     "CANONICAL_TEXT",
@@ -30,6 +30,7 @@ __all__ = [
     "SimConfig",
     "SimServer",
     "Simulator",
+    "aserve",
     "load_scenario",
     "make_config",
     "parse_scenario",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -174,6 +175,19 @@ def serve(**kwargs: Any) -> Iterator[SimServer]:
         yield sim
 
 
+@contextlib.asynccontextmanager
+async def aserve(**kwargs: Any) -> AsyncIterator[SimServer]:
+    """``serve`` for async code: same server thread, started and stopped off the event loop."""
+    host = kwargs.pop("host", "127.0.0.1")
+    port = kwargs.pop("port", 0)
+    sim = SimServer(make_config(**kwargs), host, port)
+    await asyncio.to_thread(sim.start)
+    try:
+        yield sim
+    finally:
+        await asyncio.to_thread(sim.stop)
+
+
 def run_foreground(config: SimConfig, host: str, port: int, on_ready: Any) -> None:
     """Serve in this thread until interrupted; ``on_ready(base_url)`` runs once bound."""
     simulator = Simulator(config)
@@ -198,4 +212,4 @@ def _stop_requested(signum: int, frame: object) -> None:
     raise StopRequestedError
 
 
-__all__ = ["SimServer", "bind", "make_config", "run_foreground", "serve"]
+__all__ = ["SimServer", "aserve", "bind", "make_config", "run_foreground", "serve"]

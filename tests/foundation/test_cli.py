@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import chatcontract.cli.app as app_module
 from chatcontract import __version__
 from chatcontract.cli.app import main
+from chatcontract.errors import ChatContractError, UsageError
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -125,3 +127,35 @@ def test_console_script_in_a_subprocess() -> None:
     assert bad.returncode == 2
     assert_one_line_error(bad.stderr)
     assert bad.stdout == ""
+
+
+SECRET = "sk-" + "Zq8r4Lk2Vb9Nw3Xt7Yp1Mh6Jd5Gf0Cs2Ae4Ru8Io1Pw3Ty5Ub7Ev9Hn2Km4Qx6Sz8"
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "expected"),
+    [
+        pytest.param(
+            RuntimeError(f"boom with {SECRET}\nsecond line"),
+            1,
+            "internal error: RuntimeError: boom with [REDACTED]",
+            id="bug",
+        ),
+        pytest.param(ChatContractError("the store is locked"), 1, "the store is locked", id="chatcontract-error"),
+        pytest.param(UsageError("bad --flag value"), 2, "bad --flag value", id="usage-error"),
+        pytest.param(KeyboardInterrupt(), 130, "interrupted", id="interrupt"),
+    ],
+)
+def test_errors_from_commands_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], exc: BaseException, code: int, expected: str
+) -> None:
+    def explode(**_: object) -> None:
+        raise exc
+
+    monkeypatch.setattr(app_module, "app", explode)
+    got, out, err = run(["anything"], capsys)
+    assert got == code
+    assert_one_line_error(err)
+    assert expected in err
+    assert SECRET not in err
+    assert out == ""

@@ -76,6 +76,9 @@ def _contexts(secret: str) -> dict[str, str]:
         "json-body": json.dumps(body),
         "json-in-json": json.dumps({"detail": json.dumps(body)}),
         "url-path": f"https://api.example.com/v1/echo/{secret}/done",
+        "url-query": f"https://api.example.com/v1/search?q={secret}&page=2",
+        "header": f"X-Debug-Note: {secret}",
+        "yaml": f"notes:\n  - {secret}\n",
         "log-line": f"2026-11-22T04:08:12Z WARN upstream said {secret!r}",
     }
 

@@ -18,7 +18,7 @@ profile_app = typer.Typer(
 
 
 def _value_text(value: Any) -> str:
-    """A value as short text: lists as ``a, b``, mappings as ``k: v; k: v``."""
+    """A value as short text: lists as ``[a, b]``, mappings as ``k: v; k: v``."""
     if hasattr(value, "model_dump"):
         value = value.model_dump()
     if isinstance(value, dict):
@@ -73,7 +73,7 @@ def _table(profile: Profile) -> Table:
 
 @profile_app.command("list")
 def list_profiles() -> None:
-    """List the built-in profiles."""
+    """List the built-in profiles: name, title, base URL. Exit code 0."""
     for name in BUILTIN_PROFILES:
         p = load_profile(name)
         console.print(f"{name:<18} {p.title:<26} {p.base_url}", markup=False)

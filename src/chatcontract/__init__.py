@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from chatcontract.client import (
+    AsyncClient,
+    CallFailed,
+    Client,
+    Completion,
+    Policy,
+    ResilientTransport,
+    Route,
+)
 from chatcontract.errors import ChatContractError, ProfileError, UsageError
 from chatcontract.record import (
     AttemptRecord,
@@ -27,22 +36,29 @@ from chatcontract.taxonomy import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncClient",
     "AttemptRecord",
+    "CallFailed",
     "ChatContractError",
     "ClassAction",
     "Classification",
+    "Client",
+    "Completion",
     "FailureClass",
     "JsonlSink",
     "MemorySink",
     "Observation",
     "OperatorAction",
     "ParserOutcome",
+    "Policy",
     "ProfileError",
     "RecordSink",
     "Redactor",
+    "ResilientTransport",
     "ResponseShape",
     "Result",
     "RetryDecision",
+    "Route",
     "StreamState",
     "TransportError",
     "UsageError",

@@ -18,10 +18,12 @@ from chatcontract.client.engine import CallRun, Send, Wait
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import (
     Completion,
+    RequestMaker,
     completion,
     fail_transport,
     finish_stream,
     first_chunk_timeout,
+    header_dict,
     request_body,
 )
 from chatcontract.record import utc_now
@@ -38,13 +40,15 @@ class AsyncClient(ClientBase):
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self._http = http_client or httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                self.policy.first_chunk_timeout_s, connect=self.policy.connect_timeout_s
-            ),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
         self._own_http = http_client is None
+        if http_client is None:  # our own pool: straight to the transport, as Client does
+            transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+            self._http = httpx.AsyncClient(transport=transport)
+            self._send: Callable[[httpx.Request], Awaitable[httpx.Response]] = transport.handle_async_request
+        else:
+            self._http = http_client
+            self._send = lambda request: http_client.send(request, stream=True)
+        self._maker = RequestMaker(self._http.headers)
         self._sleep = sleep
 
     async def aclose(self) -> None:
@@ -79,9 +83,7 @@ class AsyncClient(ClientBase):
             request_class=request_class,
         )
         result = AsyncChatStream()
-        async for _ in self._drive(
-            run, model, messages, stream=stream, live=False, params=params, result=result
-        ):
+        async for _ in self._drive(run, model, messages, stream=stream, live=False, params=params, result=result):
             pass
         assert result.completion is not None
         return result.completion
@@ -107,9 +109,7 @@ class AsyncClient(ClientBase):
             request_class=request_class,
         )
         result = AsyncChatStream()
-        result.bind(
-            self._drive(run, model, messages, stream=True, live=True, params=params, result=result)
-        )
+        result.bind(self._drive(run, model, messages, stream=True, live=True, params=params, result=result))
         return result
 
     async def _drive(
@@ -155,50 +155,40 @@ class AsyncClient(ClientBase):
                 result.completion = completion(step.outcome, step.target, run.attempts, model)
                 return
 
-    @staticmethod
-    def _timeout(step: Send) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=step.connect_s,
-            read=step.first_chunk_s,
-            write=step.first_chunk_s,
-            pool=step.connect_s,
-        )
+    def _request(self, step: Send, body: bytes) -> httpx.Request:
+        timeouts = {
+            "connect": step.connect_s,
+            "read": step.first_chunk_s,
+            "write": step.first_chunk_s,
+            "pool": step.connect_s,
+        }
+        return self._maker.build(step.target, body, timeouts)
 
     async def _attempt(self, step: Send, body: bytes, out: Outcome) -> None:
+        response: httpx.Response | None = None
         try:
-            response = await self._http.post(
-                step.target.url,
-                content=body,
-                headers=step.target.headers,
-                timeout=self._timeout(step),
-            )
+            response = await self._send(self._request(step, body))
+            out.status = response.status_code
+            out.headers = header_dict(response)
+            out.body = await response.aread()
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
             return
-        out.status = response.status_code
-        out.headers = response.headers
-        out.body = response.content
+        finally:
+            if response is not None:
+                await response.aclose()
         if 200 <= out.status < 300:
             read_answer(out)
 
-    async def _stream_attempt(
-        self, step: Send, body: bytes, live: bool, out: Outcome
-    ) -> AsyncIterator[str]:
-        request = self._http.build_request(
-            "POST",
-            step.target.url,
-            content=body,
-            headers=step.target.headers,
-            timeout=self._timeout(step),
-        )
+    async def _stream_attempt(self, step: Send, body: bytes, live: bool, out: Outcome) -> AsyncIterator[str]:
         try:
-            response = await self._http.send(request, stream=True)
+            response = await self._send(self._request(step, body))
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return
         try:
             out.status = response.status_code
-            out.headers = response.headers
+            out.headers = header_dict(response)
             if not 200 <= out.status < 300:
                 out.body = await response.aread()
             else:
@@ -209,9 +199,7 @@ class AsyncClient(ClientBase):
         finally:
             await response.aclose()
 
-    async def _read_stream(
-        self, response: httpx.Response, step: Send, out: Outcome, live: bool
-    ) -> AsyncIterator[str]:
+    async def _read_stream(self, response: httpx.Response, step: Send, out: Outcome, live: bool) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         offset = loop.time() - self._clock()  # engine clock -> loop clock
         deadline = step.deadline_at + offset

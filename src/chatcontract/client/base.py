@@ -16,7 +16,6 @@ from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.errors import UsageError
 from chatcontract.record import AttemptRecord
-from chatcontract.redact import shape_of_messages
 from chatcontract.sinks import RecordSink
 
 
@@ -40,9 +39,7 @@ class ClientBase:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not base_url or "://" not in base_url:
-            raise UsageError(
-                f"base_url {base_url!r} needs a scheme and host, e.g. https://api.cometapi.com/v1"
-            )
+            raise UsageError(f"base_url {base_url!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.policy = policy or Policy()
@@ -106,7 +103,7 @@ class ClientBase:
             request_id=uuid.uuid4().hex,
             request_class=request_class or ("chat-stream" if streaming else "chat-completion"),
             streaming=streaming,
-            request_shape={"messages": shape_of_messages(messages)} if messages else None,
+            messages=messages,
             **self._ctx,
         )
         return self.engine.begin(

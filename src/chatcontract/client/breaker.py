@@ -40,9 +40,7 @@ class CircuitState(StrEnum):
 class CircuitBreaker:
     """The breaker of one route. Thread-safe; time comes from ``clock``."""
 
-    def __init__(
-        self, *, failure_threshold: int, reprobe_s: float, half_open_probes: int, clock: Clock
-    ) -> None:
+    def __init__(self, *, failure_threshold: int, reprobe_s: float, half_open_probes: int, clock: Clock) -> None:
         self._threshold = failure_threshold
         self._reprobe_s = reprobe_s
         self._probes = half_open_probes

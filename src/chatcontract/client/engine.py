@@ -23,7 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chatcontract.client.attempt import Outcome, RecordContext, build_record, local_record
+from chatcontract.client.attempt import (
+    Outcome,
+    RecordContext,
+    build_record,
+    local_record,
+    success_record,
+)
 from chatcontract.client.breaker import CircuitBreaker, CircuitState
 from chatcontract.client.budget import RetryBudget
 from chatcontract.client.errors import CallFailed
@@ -35,9 +41,7 @@ from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, Transpo
 Clock = Callable[[], float]
 RecordHook = Callable[[AttemptRecord], None]
 
-_ESCALATE = frozenset(
-    {FailureClass.AUTH, FailureClass.QUOTA_EXHAUSTED, FailureClass.ENDPOINT_MISMATCH}
-)
+_ESCALATE = frozenset({FailureClass.AUTH, FailureClass.QUOTA_EXHAUSTED, FailureClass.ENDPOINT_MISMATCH})
 _NOT_SENT = frozenset({TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT})
 
 
@@ -216,12 +220,20 @@ class CallRun:
         fc = cls.failure_class
         self.engine.breaker(target.breaker_key).record(fc, self._granted)
         if fc is None:
-            self._add(self._record(target, outcome, cls, decision=None, wait=None))
+            self._add(
+                success_record(
+                    self.ctx,
+                    target,
+                    outcome,
+                    cls,
+                    attempt_number=len(self.attempts) + 1,
+                    fallback_of=self._fallback_of if target.index else None,
+                    circuit_state=self._granted.value,
+                )
+            )
             self._stop = Stop(outcome, target, None)
             return
-        decision, wait, note = self._retry_decision(
-            fc, cls.retryable, outcome, cls.observation.retry_after_ms
-        )
+        decision, wait, note = self._retry_decision(fc, cls.retryable, outcome, cls.observation.retry_after_ms)
         self._add(self._record(target, outcome, cls, decision=decision, wait=wait, note=note))
         if wait is not None:
             self._wait = wait
@@ -240,9 +252,7 @@ class CallRun:
         """The caller stopped reading before the attempt ended: release its breaker permit."""
         if self._stop is None:
             self.engine.breaker(self.targets[self._route].breaker_key).release(self._granted)
-            self._stop = Stop(
-                None, None, self._error(FailureClass.UNKNOWN, "abandoned by the caller", True)
-            )
+            self._stop = Stop(None, None, self._error(FailureClass.UNKNOWN, "abandoned by the caller", True))
 
     # -- decisions -----------------------------------------------------------------------
 
@@ -260,9 +270,7 @@ class CallRun:
         if self._route_attempts >= self.engine.policy.max_attempts_per_route:
             return no, None, f"{self._route_attempts} attempts on this route"
         remaining = self.deadline_at - self.engine.clock()
-        wait = retry_wait_s(
-            self.engine.policy, self._route_attempts, retry_after_ms, remaining, self.engine.rng
-        )
+        wait = retry_wait_s(self.engine.policy, self._route_attempts, retry_after_ms, remaining, self.engine.rng)
         if wait is None:
             what = "Retry-After" if retry_after_ms is not None else "backoff"
             return no, None, f"{what} does not fit the remaining deadline ({remaining:.2f} s)"

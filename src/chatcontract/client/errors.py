@@ -31,9 +31,7 @@ class CallFailed(ChatContractError):  # noqa: N818 - the public name is fixed by
         )
         where = " after content was delivered (partial)" if partial else ""
         count = len(self.attempts)
-        super().__init__(
-            f"call failed{where}: {failure_class.value}: {summary} ({count} attempt records)"
-        )
+        super().__init__(f"call failed{where}: {failure_class.value}: {summary} ({count} attempt records)")
 
     @property
     def last(self) -> AttemptRecord | None:

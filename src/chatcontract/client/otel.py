@@ -17,9 +17,7 @@ _instruments: dict[str, Any] = {}
 
 
 def _tracing() -> bool:
-    return not isinstance(
-        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
-    )
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
 
 
 def _metering() -> bool:
@@ -50,9 +48,7 @@ def emit_record(record: AttemptRecord) -> None:
         if not _instruments:
             meter = metrics.get_meter(_SCOPE)
             _instruments["http"] = meter.create_histogram("http.client.request.duration", unit="s")
-            _instruments["genai"] = meter.create_histogram(
-                "gen_ai.client.operation.duration", unit="s"
-            )
+            _instruments["genai"] = meter.create_histogram("gen_ai.client.operation.duration", unit="s")
         small = {k: v for k, v in attrs.items() if k in _METRIC_KEYS}
         _instruments["http"].record(duration_s, small)
         _instruments["genai"].record(duration_s, small)

@@ -86,11 +86,7 @@ def retry_wait_s(
     A server-given Retry-After wins over the jittered backoff; either way the wait plus a
     minimal attempt must fit in ``remaining_s``.
     """
-    wait = (
-        retry_after_ms / 1000.0
-        if retry_after_ms is not None
-        else full_jitter_s(policy, retry_number, rng)
-    )
+    wait = retry_after_ms / 1000.0 if retry_after_ms is not None else full_jitter_s(policy, retry_number, rng)
     if wait >= remaining_s:
         return None
     return wait

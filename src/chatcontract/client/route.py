@@ -86,7 +86,6 @@ def resolve_target(
         api_key=key,
         route_template=profile.route_template(base),
         server_address=parts.hostname or "",
-        credential_source=route.credential_source
-        or (credential_source if route.api_key is None else None),
+        credential_source=route.credential_source or (credential_source if route.api_key is None else None),
         max_request_chars=max_request_chars if index == 0 else route.max_request_chars,
     )

@@ -119,9 +119,7 @@ class StreamChecker:
             return
         if "error" in doc:
             self.error_body = payload
-            self._fail(
-                StreamState.ERROR_EVENT, f"error object in the stream at event {self.chunks}"
-            )
+            self._fail(StreamState.ERROR_EVENT, f"error object in the stream at event {self.chunks}")
             return
         self._check_chunk(doc)
 

@@ -21,8 +21,10 @@ from chatcontract.client.sync_stream import arm, checked_stream
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import (
     Completion,
+    RequestMaker,
     completion,
     fail_transport,
+    header_dict,
     request_body,
 )
 from chatcontract.record import utc_now
@@ -41,15 +43,19 @@ class Client(ClientBase):
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self._http = http_client or httpx.Client(
-            timeout=httpx.Timeout(
-                self.policy.first_chunk_timeout_s, connect=self.policy.connect_timeout_s
-            ),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        )
         self._own_http = http_client is None
+        if http_client is None:
+            # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,
+            # no auth flow: a chat call needs none of them, and they cost per call).
+            transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+            self._http = httpx.Client(transport=transport)
+            self._send: Callable[[httpx.Request], httpx.Response] = transport.handle_request
+        else:
+            self._http = http_client
+            self._send = lambda request: http_client.send(request, stream=True)
         self._sleep = sleep
         self._watchdog = Watchdog(self._clock)
+        self._maker = RequestMaker(self._http.headers)
 
     def close(self) -> None:
         self._watchdog.close()
@@ -156,58 +162,52 @@ class Client(ClientBase):
                 assert step.target is not None
                 return completion(step.outcome, step.target, run.attempts, model)
 
-    def _timeout(self, step: Send) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=step.connect_s,
-            read=step.first_chunk_s,
-            write=step.first_chunk_s,
-            pool=step.connect_s,
-        )
+    def _request(self, step: Send, body: bytes) -> httpx.Request:
+        timeouts = {
+            "connect": step.connect_s,
+            "read": step.first_chunk_s,
+            "write": step.first_chunk_s,
+            "pool": step.connect_s,
+        }
+        return self._maker.build(step.target, body, timeouts)
 
     def _attempt(self, step: Send, body: bytes) -> Outcome:
         """One non-streaming attempt."""
         out = Outcome(started=self._clock(), wall=utc_now())
+        response: httpx.Response | None = None
         try:
-            response = self._http.post(
-                step.target.url,
-                content=body,
-                headers=step.target.headers,
-                timeout=self._timeout(step),
-            )
+            response = self._send(self._request(step, body))
+            out.status = response.status_code
+            out.headers = header_dict(response)
+            out.body = response.read()
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
         else:
-            out.status = response.status_code
-            out.headers = response.headers
-            out.body = response.content
             if 200 <= out.status < 300:
                 read_answer(out)
+        finally:
+            if response is not None:
+                response.close()
         out.elapsed_s = self._clock() - out.started
         return out
 
     def _stream_attempt(self, step: Send, body: bytes, live: bool) -> Attempt:
         """One streaming attempt; yields deltas as they arrive when ``live``."""
         out = Outcome(started=self._clock(), wall=utc_now())
-        request = self._http.build_request(
-            "POST",
-            step.target.url,
-            content=body,
-            headers=step.target.headers,
-            timeout=self._timeout(step),
-        )
+        request = self._request(step, body)
         try:
-            response = self._http.send(request, stream=True)
+            response = self._send(request)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             out.elapsed_s = self._clock() - out.started
             return out
         try:
             out.status = response.status_code
-            out.headers = response.headers
+            out.headers = header_dict(response)
             if not 200 <= out.status < 300:
                 out.body = response.read()
             else:
-                yield from self._read_stream(response, step, out, live)
+                yield from self._read_stream(request, response, step, out, live)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
@@ -216,12 +216,12 @@ class Client(ClientBase):
         return out
 
     def _read_stream(
-        self, response: httpx.Response, step: Send, out: Outcome, live: bool
+        self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
     ) -> Iterator[str]:
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
         guard = arm(
             self._watchdog,
-            response.request.extensions.get("timeout"),
+            request.extensions.get("timeout"),
             response.extensions.get("network_stream"),
             out,
             first_chunk_s=step.first_chunk_s,

@@ -34,10 +34,9 @@ from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import arm, checked_stream
 from chatcontract.client.watchdog import Watchdog
-from chatcontract.client.wire import fail_transport, finish_stream
+from chatcontract.client.wire import fail_transport, finish_stream, header_dict
 from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.record import AttemptRecord, utc_now
-from chatcontract.redact import shape_of_messages
 from chatcontract.sinks import RecordSink
 from chatcontract.taxonomy import TransportError
 
@@ -149,9 +148,7 @@ class ResilientTransport(httpx.BaseTransport):
 class _Call:
     """One chat-completions request through the engine."""
 
-    def __init__(
-        self, owner: ResilientTransport, request: httpx.Request, doc: dict[str, Any], body: bytes
-    ) -> None:
+    def __init__(self, owner: ResilientTransport, request: httpx.Request, doc: dict[str, Any], body: bytes) -> None:
         self.owner = owner
         self.request = request
         self.doc = doc
@@ -161,15 +158,13 @@ class _Call:
         self.want_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         raw_messages = doc.get("messages")
         messages: list[dict[str, Any]] = (
-            [m for m in raw_messages if isinstance(m, dict)]
-            if isinstance(raw_messages, list)
-            else []
+            [m for m in raw_messages if isinstance(m, dict)] if isinstance(raw_messages, list) else []
         )
         ctx = RecordContext(
             request_id=uuid.uuid4().hex,
             request_class="chat-stream" if self.stream else "chat-completion",
             streaming=self.stream,
-            request_shape={"messages": shape_of_messages(messages)} if messages else None,
+            messages=messages,
             **owner._ctx,
         )
         self.run_ = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
@@ -212,9 +207,7 @@ class _Call:
             auth = self.owner.profile.assumptions.auth.value
             headers[auth.header] = f"{auth.scheme} {target.route.api_key}".strip()
         body = (
-            self.body
-            if target.model == self.doc["model"]
-            else json.dumps({**self.doc, "model": target.model}).encode()
+            self.body if target.model == self.doc["model"] else json.dumps({**self.doc, "model": target.model}).encode()
         )
         headers["content-length"] = str(len(body))
         if self.stream:
@@ -226,9 +219,7 @@ class _Call:
             "pool": step.connect_s,
         }
         extensions = {**self.request.extensions, "timeout": timeouts}
-        return httpx.Request(
-            "POST", target.url, headers=headers, content=body, extensions=extensions
-        )
+        return httpx.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
 
     def _send(self, step: Send) -> httpx.Response | None:
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
@@ -243,7 +234,7 @@ class _Call:
             self.last_exc = exc
             self._report(out)
             return None
-        out.status, out.headers = response.status_code, response.headers
+        out.status, out.headers = response.status_code, header_dict(response)
         if not self.stream or not 200 <= response.status_code < 300:
             try:
                 out.body = response.read()
@@ -300,9 +291,7 @@ class _Call:
                     response.status_code,
                     headers=headers,
                     stream=tail,
-                    extensions={
-                        k: v for k, v in response.extensions.items() if k != "network_stream"
-                    },
+                    extensions={k: v for k, v in response.extensions.items() if k != "network_stream"},
                 )
         response.close()
         if out.transport_error is TransportError.FIRST_CHUNK_TIMEOUT:
@@ -367,6 +356,4 @@ def _rebuilt(response: httpx.Response, body: bytes | None) -> httpx.Response:
     """A buffered copy of ``response`` whose body is already decoded."""
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
     extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
-    return httpx.Response(
-        response.status_code, headers=headers, content=body or b"", extensions=extensions
-    )
+    return httpx.Response(response.status_code, headers=headers, content=body or b"", extensions=extensions)

@@ -68,9 +68,7 @@ class Watchdog:
             guard.at = at
             heapq.heappush(self._heap, (at, guard.token, guard))
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="chatcontract-watchdog", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="chatcontract-watchdog", daemon=True)
                 self._thread.start()
             self._cond.notify()
 

@@ -44,6 +44,33 @@ class Completion:
         return bool(self.attempts and self.attempts[-1].fallback_of)
 
 
+class RequestMaker:
+    """Builds each attempt's ``httpx.Request`` from parts prepared once per route.
+
+    The URL is parsed and the client's default headers merged with the route's once, so an
+    attempt costs one ``Request`` and one timeout dict (httpcore reads per-attempt limits from
+    the request's ``timeout`` extension).
+    """
+
+    def __init__(self, client_headers: httpx.Headers) -> None:
+        self._base = client_headers
+        self._prepared: dict[int, tuple[Target, httpx.URL, httpx.Headers]] = {}
+
+    def build(self, target: Target, body: bytes, timeouts: dict[str, float]) -> httpx.Request:
+        prepared = self._prepared.get(id(target))
+        if prepared is None or prepared[0] is not target:
+            headers = httpx.Headers(self._base)
+            headers.update(target.headers)
+            prepared = (target, httpx.URL(target.url), headers)
+            self._prepared[id(target)] = prepared
+        return httpx.Request("POST", prepared[1], headers=prepared[2], content=body, extensions={"timeout": timeouts})
+
+
+def header_dict(response: httpx.Response) -> dict[str, str]:
+    """Response headers as a plain dict with lower-case names (one pass, no re-decoding)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers.raw}
+
+
 def request_body(
     model: str,
     messages: Sequence[Mapping[str, Any]],
@@ -115,9 +142,7 @@ def first_chunk_timeout(out: Outcome) -> None:
     out.problem = "no content event within the first-chunk limit"
 
 
-def completion(
-    out: Outcome, target: Target, attempts: list[AttemptRecord], requested_model: str
-) -> Completion:
+def completion(out: Outcome, target: Target, attempts: list[AttemptRecord], requested_model: str) -> Completion:
     return Completion(
         content=out.content,
         model=target.model,

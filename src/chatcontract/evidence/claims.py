@@ -21,254 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_I = re.IGNORECASE
-_PROVIDER = (
-    r"(?:the\s+)?(?:provider|upstream|vendor|cometapi|comet\s?api|openai|anthropic|azure|"
-    r"gateway|platform|service|backend|their\s+(?:servers?|side|end|infrastructure|systems?|"
-    r"api|platform|service|backend)|they|the\s+api)"
-)
-_MODEL_NAME = (
-    r"(?:models?|gpt-?[\w.-]*|claude[\w.-]*|gemini[\w.-]*|llama[\w.-]*|mistral[\w.-]*|"
-    r"deepseek[\w.-]*|qwen[\w.-]*|o[134](?:-mini)?)"
-)
-_GAP = r"(?:[^.;!?]|\.(?=\w))"
-_BE = r"(?:is|are|was|were|has\s+been|have\s+been|had\s+been|got|gets|became|is\s+now|was\s+now)"
-
-
-@dataclass(frozen=True)
-class Family:
-    """One kind of unsupported claim."""
-
-    name: str
-    patterns: tuple[re.Pattern[str], ...]
-    safer: str
-    measurable: bool = False  # our own measurement can support it
-
-
-def _p(*patterns: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, _I) for p in patterns)
-
-
-FAMILIES: tuple[Family, ...] = (
-    Family(
-        "pricing",
-        _p(
-            r"[$€£]\s?\d",
-            r"\b\d[\d,.]*\s?(?:usd|dollars?|cents?|eur|euros?)\b",
-            r"\bpric(?:e|es|ed|ing)\b",
-            r"\bcosts?\b(?!\s+(?:centre|center))",
-            r"\bcheap(?:er|est)?\b|\bexpensive\b|\bmark-?up\b|\bdiscount(?:ed|s)?\b",
-            r"\bper\s+(?:1k|1m|1,000|1,000,000|thousand|million)\s+tokens\b",
-            r"\bfree\s+tier\b|\bfees?\b",
-        ),
-        "Drop the price; if it matters, cite the provider's pricing page with its URL and "
-        "access date, or write 'we did not verify pricing'.",
-    ),
-    Family(
-        "billing",
-        _p(
-            r"\bbill(?:ed|ing|s)?\b",
-            r"\binvoic(?:e|es|ed|ing)\b",
-            r"(?<!in\s)\bcharg(?:e|es|ed|ing)\b(?!\s+of\b)",
-            r"\bovercharg\w*|\brefund\w*",
-            r"\bcredits?\b.{0,30}\b(?:deducted|consumed|burn(?:ed|t)|drained|used\s+up)\b",
-        ),
-        "Say what the error said (status and code) and ask the account owner to check billing; "
-        "do not state what was charged.",
-    ),
-    Family(
-        "quota",
-        _p(
-            r"(?<![\w-])quotas?(?![\w-])",
-            r"\b(?:credit\s+)?balance\b",
-            r"\bout\s+of\s+credits?\b|\bran\s+out\s+of\b",
-            r"\b(?:spend(?:ing)?|usage|monthly|daily)\s+(?:limit|cap|allowance)s?\b",
-            r"\ballowance\b",
-            r"\bcredits?\b[^.;!?]{0,20}\b(?:exhausted|depleted|gone|used\s+up|ran\s+out)\b",
-        ),
-        "Quote the observed status and error code (e.g. 429 insufficient_quota) and ask the "
-        "account owner to check the quota.",
-    ),
-    Family(
-        "rate_limit",
-        _p(
-            r"\b\d[\d,.]*\s*k?\s*(?:rpm|tpm|rpd|rps|qps)\b",
-            r"\b\d[\d,.]*\s*k?\s*(?:requests?|calls?|tokens?|queries)\s*(?:per|/|a|an|each)\s*"
-            r"(?:second|sec|minute|min|hour|day)\b",
-            r"\brate[- ]?limit(?:s|ed|ing)?\b.{0,40}\d",
-            r"\b(?:limited|capped|throttled)\s+(?:at|to)\s+\d[\d,.]*\s*k?\s*(?:requests?|calls?|tokens?|"
-            r"rpm|tpm|rps|qps|per)",
-            r"\b(?:hit|hitting|exceeded|exceeding|reached|over|under|within|below)\s+"
-            r"(?:the|their|our|its|a|any)?\s*(?:rate[- ]?limits?|throttl\w*)",
-            r"\bthrottl(?:ed|es|ing)\s+(?:us|our)\b",
-            rf"\brate[- ]?limits?\s+{_BE}\s+"
-            r"(?:lowered|raised|reduced|increased|changed|tightened|cut)",
-            r"\b(?:is|are|was|were|started|began|keeps?)\s+(?:rate[- ]?limiting|throttling)\b",
-        ),
-        "Report the 429s you observed (count, window, Retry-After) instead of a limit figure; "
-        "cite the provider's documented limit if there is one.",
-        measurable=True,
-    ),
-    Family(
-        "uptime_sla",
-        _p(
-            r"\buptime\b|\bSLAs?\b|\bfive\s+nines\b",
-            r"\b\d{2,3}(?:\.\d+)?\s?%\s*(?:availability|available|uptime|of\s+the\s+time|reliab\w*)",
-            r"\bguarantee[sd]?\b",
-            r"\b(?:always|never|rarely)\s+(?:up|down|available|fails?|failed|goes\s+down|went\s+down|"
-            r"has\s+(?:outages|downtime|issues))\b",
-            r"\bhighly\s+available\b|\bnever\s+had\s+(?:an?\s+)?(?:outage|downtime)",
-        ),
-        "Do not state uptime; give the window you measured ('12 of 20 requests returned 503 "
-        "between 14:08 and 14:15 UTC').",
-    ),
-    Family(
-        "model_availability",
-        _p(
-            rf"\b{_MODEL_NAME}\b{_GAP}{{0,40}}\b{_BE}\s+(?:not\s+|no\s+longer\s+|currently\s+|still\s+|"
-            r"now\s+)?(?:available|unavailable|supported|unsupported|offered|served|listed|"
-            r"accessible|enabled|disabled|removed|pulled|gone|withdrawn)\b",
-            rf"\b(?:supports?|offers?|serves?|hosts?|provides?|lists?|carr(?:y|ies)|removed|pulled)\s+"
-            rf"(?:the\s+)?{_MODEL_NAME}\b(?!\s+(?:field|parameter|name))",
-            rf"\b{_MODEL_NAME}\b{_GAP}{{0,30}}\b(?:isn't|aren't|wasn't|weren't)\s+(?:available|offered|served|supported)",
-            r"\b(?:available|offered)\s+(?:in|to)\s+(?:all|every|our)\s+(?:regions?|accounts?|tiers?|plans?)",
-        ),
-        "Say what the request returned for that model (status, error code, attempt count); do not "
-        "state which models the provider offers unless a cited source does.",
-        measurable=True,
-    ),
-    Family(
-        "provider_down",
-        _p(
-            rf"\b{_PROVIDER}\b{_GAP}{{0,30}}\b(?:{_BE}|went|go(?:es)?|seem(?:s|ed)?\s+to\s+be|"
-            r"appear(?:s|ed)?\s+to\s+be)\s+(?:completely\s+|totally\s+|fully\s+)?(?:down|offline|"
-            r"out|dead|unavailable|unreachable|broken|degraded|overloaded|flaky|unstable|unhealthy|struggling|erroring|melting\s+down|on\s+fire)\b",
-            r"\b(?:outages?|downtime|went\s+dark|service\s+disruptions?|brownouts?)\b",
-            rf"\b{_PROVIDER}\b{_GAP}{{0,30}}\b(?:had|has|is\s+having|was\s+having|experienced|is\s+experiencing|was\s+experiencing|suffered)\s+"
-            r"(?:an?\s+)?(?:major\s+|partial\s+|ongoing\s+)?(?:outage|incident|issues|problems|disruption|"
-            r"degradation)",
-            rf"\b{_PROVIDER}\b{_GAP}{{0,20}}\b(?:crashed|fell\s+over|collapsed|died|stopped\s+responding)\b",
-        ),
-        "Describe what you observed ('N of M requests returned 503 between HH:MM and HH:MM UTC'); "
-        "only the provider's status page or support can say it was down — cite it.",
-    ),
-    Family(
-        "api_changed",
-        _p(
-            r"\bbreaking\s+changes?\b",
-            r"\b(?:api|schema|contract|response\s+(?:format|shape|schema|structure)|endpoint|"
-            r"interface|error\s+format|payload|sdk)\b(?:[^.;!?]|\.(?=\w)){0,30}\b(?:changed|has\s+changed|"
-            r"was\s+changed|got\s+changed|was\s+(?:modified|updated|altered|reworked)|broke|differs\s+now)\b",
-            rf"\b{_PROVIDER}\b{_GAP}{{0,30}}\b(?:changed|modified|altered|updated|renamed|"
-            r"rolled\s+out|shipped|deployed|pushed|introduced|switched)\b(?:[^.;!?]|\.(?=\w)){0,30}\b(?:api|schema|"
-            r"format|response|field|fields|behaviou?r|contract|endpoint|version|change|update|release)",
-            r"\b(?:silently|quietly|suddenly)\s+(?:changed|altered|modified|renamed|removed)\b",
-            r"\b(?:their|the\s+provider's|the\s+vendor's|cometapi's|openai's)\s+(?:new\s+|latest\s+)?"
-            r"(?:release|deploy(?:ment)?|update|rollout|version|change)\s+(?:broke|changed|altered)\b",
-        ),
-        "Show the difference you observed (expected field or status vs received, with the "
-        "attempt record); say 'the response differed from the profile assumption', not that the "
-        "API changed.",
-    ),
-    Family(
-        "model_failed",
-        _p(
-            rf"\b(?:the\s+)?{_MODEL_NAME}(?:\s+(?!request|call|route|name|field)[\w.-]+)?\s+"
-            r"(?:has\s+|had\s+|is\s+|was\s+|keeps\s+)?(?:failed|fails|failing|crashed|crashes|broke|"
-            r"broken|stopped\s+working|malfunctioned|errored(?:\s+out)?|gave\s+up|went\s+down|is\s+down|is\s+overloaded|was\s+overloaded|is\s+unhealthy|"
-            r"died|hung)\b",
-            r"\bmodel\s+(?:failure|crash|malfunction|breakdown)\b",
-        ),
-        "Say which request failed and how (status, error code, attempt); 'the model failed' "
-        "blames a component we cannot see.",
-    ),
-    Family(
-        "latency_slo",
-        _p(
-            r"\b(?:latency|latencies|response\s+times?|time\s+to\s+first\s+(?:token|byte|chunk)|"
-            r"ttft|p50|p90|p95|p99|p999)\b(?:[^.;!?]|\.(?=\w)){0,40}(?:\b\d|\b(?:under|below|above|over|less|"
-            r"more|faster|slower|high|low|spik\w*|jump\w*|doubled|tripled|normal|usual|typical|"
-            r"acceptable|guarantee\w*|target))",
-            r"\bSLOs?\b|\bservice[- ]level\s+objectives?\b",
-            r"\b(?:responds?|answers?|replies|reply|returns?)\s+(?:with)?in\s+(?:under\s+)?\d",
-            r"\b(?:faster|slower|quicker)\s+than\b",
-            r"\b(?:usually|normally|typically|always)\s+(?:takes?|responds?|answers?)\b",
-        ),
-        "Give the latency you measured, with its window and sample size ('median first chunk "
-        "640 ms over 20 attempts in run <id>'), not a target or a norm.",
-        measurable=True,
-    ),
-    Family(
-        "root_cause_provider",
-        _p(
-            rf"\b(?:caused|triggered|introduced|created)\s+by\s+{_PROVIDER}",
-            rf"\b(?:due\s+to|because\s+of|result\s+of|on\s+account\s+of|owing\s+to|blame\s+(?:lies\s+)?"
-            rf"(?:with|on))\s+(?:an?\s+)?(?:issue\s+(?:at|with|on)\s+)?{_PROVIDER}",
-            r"\broot[- ]cause\b",
-            r"\b(?:their|the\s+provider's|cometapi's|openai's|the\s+vendor's|upstream's?|"
-            r"provider-side|vendor-side|server-side)\s+(?:fault|bug|issue|problem|error|mistake|"
-            r"misconfiguration|deploy(?:ment)?|regression|outage|incident)",
-            r"\bon\s+(?:their|the\s+provider's|the\s+vendor's|cometapi's|openai's)\s+(?:side|end)\b",
-            rf"\b{_PROVIDER}\s+(?:is|was|are|were)\s+(?:to\s+blame|responsible|at\s+fault)",
-            r"\bnot\s+(?:our|on\s+our)\s+(?:fault|side|end|problem|bug)\b",
-        ),
-        "State what you ruled out on your side and what you observed; leave the cause to the "
-        "provider unless their post-mortem or status page says so (cite it).",
-    ),
-    Family(
-        "overbroad_scope",
-        _p(
-            r"\ball\s+(?:of\s+)?(?:the\s+|their\s+|our\s+)?(?:customers|users|clients|tenants|accounts|"
-            r"models|regions|endpoints|teams|traffic|keys|providers|integrations|requests|calls)\b",
-            r"\bevery\s+(?:single\s+)?(?:customer|user|client|tenant|account|model|region|endpoint|"
-            r"team|provider|request|call|integration)\b",
-            r"\bglobal\s+(?:outage|incident|impact|issue|failure|problem|disruption|degradation|event|"
-            r"scale)\b|\bglobally\b|\b(?:is|was|it's)\s+global\b",
-            r"\bworld-?wide\b|\bindustry-?wide\b|\bwidespread\b",
-            r"\b(?:platform|system|service|company|region)-?wide\b",
-            r"\beveryone\b|\beverybody\b|\b(?:nobody|no\s+one|no\s+(?:customer|user)s?)\s+(?:could|can|"
-            r"was\s+able|is\s+able|has\s+been\s+able)",
-            r"\b(?:entire|whole)\s+(?:platform|service|api|fleet|region|customer\s+base|user\s+base)\b",
-            r"\bacross\s+the\s+board\b",
-        ),
-        "Scope it to what you measured: 'our requests from <service> to <model>' (with counts), "
-        "not all customers, every model or a global outage.",
-    ),
-    Family(
-        "account_state",
-        _p(
-            r"\b(?:api\s+)?(?:keys?|tokens?|credentials?|secrets?)\b(?:[^.;!?]|\.(?=\w)){0,30}\b"
-            rf"{_BE}\s+(?:been\s+)?(?:revoked|disabled|suspended|expired|deactivated|banned|blocked|"
-            r"invalidated|deleted|compromised|leaked|rotated\s+by|cancel+ed|frozen)\b",
-            r"\b(?:our|the|my|their|this)\s+(?:plan|tier|subscription|contract|package|account|"
-            r"organi[sz]ation)\b(?:[^.;!?]|\.(?=\w)){0,25}\b(?:includes?|included|allows?|allowed|covers?|covered|"
-            r"permits?|gives|grants|entitles|provides|comes\s+with|is\s+(?:limited|capped)\s+to)\b",
-            r"\baccount\b(?:[^.;!?]|\.(?=\w)){0,25}\b(?:suspended|banned|locked|flagged|disabled|frozen|terminated|"
-            r"closed|upgraded|downgraded|in\s+good\s+standing|past\s+due|overdue|restricted)\b",
-            r"\b(?:we\s+are|we're|we\s+were|we\s+have|we've)\s+(?:on\s+)?(?:the|a|an)\s+"
-            r"[\w -]{0,20}\b(?:plan|tier|subscription)\b",
-            r"\b(?:enterprise|pro|premium|paid|business|team)\s+(?:plan|tier|subscription)\b",
-            r"\b(?:api\s+)?(?:keys?|tokens?|credentials?)\s+(?:expired|got\s+revoked|was\s+pulled)\b",
-            r"\b(?:they|the\s+provider|cometapi|openai)\s+(?:revoked|disabled|suspended|banned|"
-            r"blocked|throttled|deactivated)\s+(?:our|the|my)\b",
-        ),
-        "Say what the response said (e.g. 401 invalid_api_key on N of N attempts) and ask the "
-        "credential or account owner to confirm the account state.",
-    ),
-    Family(
-        "deprecation",
-        _p(
-            r"\bdeprecat\w*",
-            r"\bsunset(?:ting|ted)?\b|\bend[- ]of[- ]life\b|\bEOL\b",
-            r"\bshut(?:ting)?\s+down\b|\bshutdown\b",
-            r"\b(?:being|will\s+be|to\s+be|was|were|been|is\s+being)\s+(?:retired|discontinued|"
-            r"decommissioned|phased\s+out|turned\s+off|switched\s+off)",
-            r"\bdiscontinu\w*|\bdecommission\w*|\bphas(?:ed|ing)\s+out\b|\bretir(?:ed|ing)\b",
-            r"\bwill\s+(?:stop|no\s+longer|cease\s+to)\s+(?:support|serve|work|accept|be\s+available)",
-        ),
-        "Cite the provider's deprecation notice (URL and access date) or leave it out.",
-    ),
-)
+from chatcontract.evidence.claim_rules import FAMILIES, FLAGS
 
 # -- what makes a sentence acceptable ---------------------------------------------------------
 _CITATION = re.compile(
@@ -289,7 +42,7 @@ _CITATION = re.compile(
     r"|\b(?:ticket|case|escalation)\s*(?:id\s*)?[#:]\s*\S+"
     r"|\b(?:see|ref\.?)\s+(?:the\s+)?[\w' -]{0,40}(?:docs?|documentation|page|changelog|"
     r"announcement|notice|post-?mortem|status\s+page|email|ticket|section|guide|reference)\b",
-    _I,
+    FLAGS,
 )
 # "per <doc>": a document noun, or a capitalised name (so "per minute" is not a citation).
 _PER_DOC = re.compile(
@@ -316,16 +69,16 @@ _DISCLAIMER = re.compile(
     r"|\bnot\s+yet\s+known\b"
     r"|\b(?:please|can\s+you|could\s+you|kindly)\s+(?:confirm|verify|check|advise|tell\s+us)\b"
     r"|\b(?:ask|asking|asked)\s+(?:the\s+provider|support|them|the\s+account\s+owner)\b",
-    _I,
+    FLAGS,
 )
-_NEGATED_DISCLAIMER = re.compile(r"\b(?:we|i)\s+(?:have\s+)?(?:verified|confirmed|checked)\b", _I)
+_NEGATED_DISCLAIMER = re.compile(r"\b(?:we|i)\s+(?:have\s+)?(?:verified|confirmed|checked)\b", FLAGS)
 _FIRST_PERSON_MEASURE = re.compile(
     r"\b(?:we|i|our\s+(?:probe|probes|client|logs?|monitor\w*|repro\w*|records?|runs?|tests?|"
     r"measurements?|dashboards?|metrics|traces?|requests?|calls?|attempts?)|chatcontract)\b"
     r"(?:[^.;!?]|\.(?=\w)){0,60}\b(?:observed|measured|saw|see|recorded|counted|logged|captured|received|got|"
     r"shows?|showed|sent|timed|sampled|found)\b"
     r"|\b(?:measured|observed|recorded)\s+(?:by|in|over|across|during|between)\b",
-    _I,
+    FLAGS,
 )
 _NUMBER = re.compile(r"\d")
 _QUOTED = re.compile(r"\"[^\"\n]{1,160}\"|“[^”\n]{1,160}”|`[^`\n]{1,160}`|(?<![\w])'[^'\n]{1,120}'(?![\w])")
@@ -333,14 +86,220 @@ _REASON_PHRASE = re.compile(
     r"\b[1-5]\d\d\s+(?:service\s+unavailable|bad\s+gateway|gateway\s+time-?out|internal\s+server"
     r"\s+error|too\s+many\s+requests|unauthori[sz]ed|forbidden|not\s+found|bad\s+request|"
     r"request\s+timeout|payload\s+too\s+large)\b",
-    _I,
+    FLAGS,
 )
 _SCOPED = re.compile(
     r"^(?:[^.;!?]|\.(?=\w)){0,30}\b(?:we|our|in\s+(?:this|the|our)\s+(?:run|repro\w*|probe|test|window|sample)|"
     r"from\s+(?:our|this)|that\s+we|in\s+run|of\s+the\s+\d+)\b",
-    _I,
+    FLAGS,
 )
-_CLAUSE_SPLIT = re.compile(r";|\s[–—-]\s|,?\s+\b(?:but|however|although|though|while|whereas|yet)\b", _I)
+_CLAUSE_SPLIT = re.compile(r";|\s[–—-]\s|,?\s+\b(?:but|however|although|though|while|whereas|yet)\b", FLAGS)
+
+
+# The provider as the subject of a clause: "OpenAI fixed ...", "their load balancer kicked in".
+_SUBJECT = re.compile(
+    r"(?:^|[,;:(]\s*|\b(?:and|but|so|then|because|when|after|until|since|while|once)\s+)"
+    r"(?P<subject>(?:the\s+)?(?:provider|vendor|upstream|cometapi|comet\s?api|openai|anthropic|"
+    r"azure(?:\s+openai)?|gateway)(?P<poss>'s|’s)?|(?P<their>their)|they)\b",
+    FLAGS,
+)
+_TOKEN = re.compile(r"[\w'’-]+")
+_AUX = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "did",
+        "does",
+        "do",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "should",
+        "keeps",
+        "kept",
+        "seems",
+        "seemed",
+        "appears",
+        "appeared",
+        "isn't",
+        "wasn't",
+        "didn't",
+        "doesn't",
+        "hasn't",
+    ]
+)
+_ADVERBS = frozenset(
+    [
+        "not",
+        "n't",
+        "never",
+        "also",
+        "still",
+        "then",
+        "only",
+        "just",
+        "now",
+        "apparently",
+        "reportedly",
+        "clearly",
+        "obviously",
+        "likely",
+        "probably",
+        "definitely",
+        "already",
+        "again",
+        "been",
+        "being",
+        "no",
+        "longer",
+    ]
+)
+_IRREGULAR = frozenset(
+    [
+        "broke",
+        "went",
+        "fell",
+        "took",
+        "made",
+        "had",
+        "did",
+        "got",
+        "kept",
+        "threw",
+        "ran",
+        "began",
+        "shut",
+        "put",
+        "let",
+        "set",
+        "hit",
+        "quit",
+        "told",
+        "left",
+        "lost",
+        "brought",
+        "caught",
+        "built",
+        "bought",
+        "felt",
+        "held",
+        "knew",
+        "meant",
+        "paid",
+        "saw",
+        "sold",
+        "stood",
+        "thought",
+        "won",
+        "blew",
+        "drew",
+        "forgot",
+        "hid",
+        "rode",
+        "rose",
+        "shook",
+        "spent",
+        "stole",
+        "struck",
+        "swept",
+        "tore",
+    ]
+)
+_NOUNS = frozenset(
+    [
+        "model",
+        "api",
+        "servers",
+        "server",
+        "service",
+        "platform",
+        "team",
+        "gateway",
+        "backend",
+        "infrastructure",
+        "engineers",
+        "engineer",
+        "systems",
+        "system",
+        "endpoint",
+        "cluster",
+        "side",
+    ]
+)
+_STATE = frozenset(["down", "out", "aware", "responsible", "known", "back", "up", "offline", "unaware"])
+_NOT_PREDICATE = frozenset(["pending", "missing", "ongoing", "outstanding", "during"])
+# What the provider visibly did on the wire or in writing: reporting it is not a claim.
+_OBSERVED_VERB = re.compile(
+    r"^(?:return|respond|answer|repl(?:y|ie)|sen[dt]|close|emit|gave|give|accept|reject|"
+    r"document|say|said|state|list|show|confirm|acknowledg|publish|wrote|write|ask|"
+    r"request|require|expect|specif|describ|mention|note|quote|label|mark|tag|echo|includ|"
+    r"attach|redirect|stream|time|drop|cut|reset|refus|use|used|serve|retr|log|record|measur|count)",
+    FLAGS,
+)
+ACTION_SAFER = (
+    "Describe what you observed from your side (statuses, counts, times); what the provider "
+    "did internally is theirs to state — cite their status page, ticket or post-mortem."
+)
+
+
+def _adverb(token: str) -> bool:
+    return token in _ADVERBS or (token.endswith("ly") and len(token) > 4)
+
+
+def _past(token: str) -> bool:
+    return token.endswith("ed") or token in _IRREGULAR
+
+
+def _action_verb(tokens: list[str], possessive: bool) -> int | None:
+    """Index of the claimed action in ``tokens`` after a provider subject, if there is one."""
+    i = 0
+    if possessive:  # "their X ...", "the provider's X ...": skip the noun(s) to a verb
+        found = [k for k, t in enumerate(tokens[:4]) if k > 0 and (t in _AUX or _past(t))]
+        if not found:
+            return None
+        i = found[0]
+    elif tokens and tokens[0] in _NOUNS:
+        i = 1
+    while i < len(tokens) and _adverb(tokens[i]):
+        i += 1
+    if i >= len(tokens) or _OBSERVED_VERB.match(tokens[i]):
+        return None
+    verb = tokens[i]
+    if verb in _AUX:
+        i += 1
+        while i < len(tokens) and _adverb(tokens[i]):
+            i += 1
+        if i >= len(tokens):
+            return None
+        nxt = tokens[i]
+        if _OBSERVED_VERB.match(nxt) or nxt in _NOT_PREDICATE:
+            return None
+        claimed = nxt.endswith(("ed", "en", "ing")) or nxt in _IRREGULAR or nxt in _STATE
+        return i if claimed else None
+    present = verb.endswith("s") and not verb.endswith("ss") and len(verb) > 3
+    return i if _past(verb) or (present and not possessive) else None
+
+
+def _provider_action(masked: str) -> tuple[int, int] | None:
+    """The span of the provider acting in a way we could not observe (a fix, a mistake, a state)."""
+    for m in _SUBJECT.finditer(masked):
+        rest = re.split(r"[,.;:()!?]", masked[m.end() : m.end() + 100], maxsplit=1)[0]
+        spans = [(t.start(), t.end()) for t in _TOKEN.finditer(rest)]
+        tokens = [rest[a:b].lower() for a, b in spans]
+        possessive = bool(m.group("poss") or m.group("their"))
+        at = _action_verb(tokens, possessive)
+        if at is not None:
+            return m.start("subject"), m.end() + spans[at][1]
+    return None
 
 
 @dataclass(frozen=True)
@@ -402,6 +361,11 @@ def claims_in(sentence: str) -> list[ClaimHit]:
                 continue
             hits.append(ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer))
             break
+    if not hits:
+        span = _provider_action(masked)
+        if span is not None and not _disclaimed(masked, span[0]):
+            phrase = text[span[0] : span[1]].strip()
+            hits.append(ClaimHit("provider_action", phrase, span[0], ACTION_SAFER))
     return hits
 
 

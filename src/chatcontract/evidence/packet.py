@@ -99,8 +99,8 @@ def _missing(packet: dict[str, Any], drop_ids: bool) -> list[dict[str, str]]:
             value = None if packet["support"]["route"] == "none" else "set"
         elif key == "support_url":
             value = packet["support"]["url"] if packet["support"]["route"] != "none" else "n/a"
-        elif key == "provider_request_ids" and drop_ids:
-            continue  # dropped on purpose
+        elif key == "provider_request_ids" and (drop_ids or not packet["observed"]["responses"]):
+            continue  # dropped on purpose, or no response arrived that could carry one
         if value in (None, "", [], {}):
             missing.append({"field": key, "why": why})
     return missing
@@ -202,6 +202,7 @@ def _observed(facts: IncidentFacts) -> dict[str, Any]:
     return {
         "attempts": len(facts.attempts),
         "failed_attempts": len(facts.failed),
+        "responses": sum(a.http_status is not None for a in facts.failed),
         "statuses": facts.counts("http_status"),
         "failure_classes": facts.counts("failure_class"),
         "error_shapes": facts.counts("response_shape"),

@@ -34,7 +34,8 @@ def fact_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
             "support route",
             f"{sup['route']} {_text(sup['url'])} (accessed {_text(sup['accessed'])})",
         ),
-        ("help-centre topic", _text(sup["topic"])),
+        # Quoted: a topic's name ("abnormal charges") is a heading, not a claim.
+        ("help-centre topic", f'"{sup["topic"]}"' if sup["topic"] else "(none fits)"),
         (
             "endpoint",
             f"{_text(ep['method'])} {_text(ep['route_template'])} on {_text(ep['server'])}",

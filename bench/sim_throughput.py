@@ -42,6 +42,7 @@ def _bare_app() -> object:
     body = completion("chatcmpl-000000000000000001", 1_767_225_600, "sim-ok", 9)
 
     async def chat(request: Request) -> Response:
+        """The fixed answer, without reading the request."""
         return Response(body, media_type="application/json")
 
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
@@ -114,7 +115,36 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> tuple[float,
     return float(match.group(1)), int(count.group(1))
 
 
+Servers = dict[str, tuple[subprocess.Popen[str], str]]
+
+
+def _measure(servers: Servers, args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Interleaved wrk rounds: requests/s and server CPU microseconds per request, per server."""
+    results: dict[str, list[float]] = {"bare": [], "sim": []}
+    cpu_us: dict[str, list[float]] = {"bare": [], "sim": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(LUA.format(body=json.dumps(json.dumps(REQUEST)), key=KEY))
+        for kind in servers:  # warm-up, not counted
+            _wrk(servers[kind][1], script, 1, args.connections)
+        for round_no in range(1, args.rounds + 1):
+            order = ("bare", "sim") if round_no % 2 else ("sim", "bare")
+            for kind in order:
+                pid = servers[kind][0].pid
+                before = _cpu_seconds(pid)
+                rps, count = _wrk(servers[kind][1], script, args.seconds, args.connections)
+                after = _cpu_seconds(pid)
+                results[kind].append(rps)
+                cpu = ""
+                if before is not None and after is not None:
+                    cpu_us[kind].append((after - before) / count * 1e6)
+                    cpu = f"  {cpu_us[kind][-1]:6.1f} us CPU/request"
+                print(f"round {round_no} {kind:5s} {rps:10.1f} req/s{cpu}", flush=True)
+    return results, cpu_us
+
+
 def main() -> int:
+    """Run the comparison; exit 0 when the simulator reaches the target ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
@@ -128,27 +158,8 @@ def main() -> int:
         print("wrk not found (Debian: apt-get install -y wrk)", file=sys.stderr)
         return 2
     servers = {kind: _start(kind) for kind in ("bare", "sim")}
-    results: dict[str, list[float]] = {"bare": [], "sim": []}
-    cpu_us: dict[str, list[float]] = {"bare": [], "sim": []}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp) / "post.lua"
-            script.write_text(LUA.format(body=json.dumps(json.dumps(REQUEST)), key=KEY))
-            for kind in servers:  # warm-up, not counted
-                _wrk(servers[kind][1], script, 1, args.connections)
-            for round_no in range(1, args.rounds + 1):
-                order = ("bare", "sim") if round_no % 2 else ("sim", "bare")
-                for kind in order:
-                    pid = servers[kind][0].pid
-                    before = _cpu_seconds(pid)
-                    rps, count = _wrk(servers[kind][1], script, args.seconds, args.connections)
-                    after = _cpu_seconds(pid)
-                    results[kind].append(rps)
-                    cpu = ""
-                    if before is not None and after is not None:
-                        cpu_us[kind].append((after - before) / count * 1e6)
-                        cpu = f"  {cpu_us[kind][-1]:6.1f} us CPU/request"
-                    print(f"round {round_no} {kind:5s} {rps:10.1f} req/s{cpu}", flush=True)
+        results, cpu_us = _measure(servers, args)
     finally:
         for proc, _ in servers.values():
             proc.terminate()

@@ -35,6 +35,20 @@ def _ok(attempt: int, since: float) -> Behaviour:
     return OK
 
 
+def _scan_headers(scope: Scope) -> tuple[bytes | None, str | None, int]:
+    """Authorization, ``x-sim-fault`` and Content-Length, in one pass over the headers."""
+    auth = fault = None
+    length = 0
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            auth = value
+        elif name == b"x-sim-fault":
+            fault = value.decode("latin-1").strip()
+        elif name == b"content-length" and value.isdigit():
+            length = int(value)
+    return auth, fault, length
+
+
 class _Asgi:
     """Wraps a handler so Starlette routes to it as a raw ASGI app (no Request object)."""
 
@@ -133,15 +147,7 @@ class Simulator:
                 path,
             )
             return
-        auth = fault = None
-        length = 0
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                auth = value
-            elif name == b"x-sim-fault":
-                fault = value.decode("latin-1").strip()
-            elif name == b"content-length" and value.isdigit():
-                length = int(value)
+        auth, fault, length = _scan_headers(scope)
         rejection = check_auth(auth, self.config, self._key)
         if rejection is None and length > self.config.max_body_bytes:
             rejection = Rejection("too_large", errs.too_large(self.config.max_body_bytes))

@@ -43,6 +43,9 @@ def error_body(err: SimError, style: str, request_id: str, *, envelope: bool = T
     return json.dumps({"error": fields}).encode()
 
 
+# One constructor per refusal, named after the case; messages follow OpenAI's wording.
+
+
 def missing_key() -> SimError:
     return SimError(
         401,

@@ -274,9 +274,8 @@ def resolve_fault(name: str) -> FaultPlan | None:
 def plan_behaviour(plan: FaultPlan, attempt: int, since_reset_s: float) -> Behaviour:
     """The behaviour of ``plan`` at ``attempt``, named after the fault (``ok`` stays ``ok``)."""
     behaviour = plan.behaviour(attempt, since_reset_s)
-    if behaviour.kind == "ok" or plan.spec.pattern == "sim-long-N":
-        return behaviour if behaviour.kind != "long" else _named("ok", behaviour)
-    return _named(plan.name, behaviour)
+    healthy = behaviour.kind in ("ok", "long")  # sim-long-N is a healthy model
+    return _named("ok" if healthy else plan.name, behaviour)
 
 
 MODES: dict[str, str] = {

@@ -16,7 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chatcontract.redact import active_redactor, redact_mapping, strip_url_secrets
+from chatcontract.redact import (
+    MASK,
+    active_redactor,
+    looks_random,
+    redact_mapping,
+    strip_url_secrets,
+)
 
 SCHEMA_VERSION = 1
 
@@ -187,6 +193,14 @@ class AttemptRecord(BaseModel):
         if value is None:
             return None
         return active_redactor().redact(value)
+
+    @field_validator("credential_source")
+    @classmethod
+    def _source_not_key(cls, value: str | None) -> str | None:
+        """A source name (``env:NAME``, ``file:NAME``), never a key pasted in its place."""
+        if value is not None and looks_random(value.rsplit(":", 1)[-1]):
+            return MASK
+        return value
 
     @field_validator("error_summary")
     @classmethod

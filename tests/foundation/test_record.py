@@ -207,6 +207,19 @@ def test_secret_in_text_field_never_held(field: str) -> None:
     assert MASK in str(getattr(record, field))
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param("env:COMETAPI_API_KEY", "env:COMETAPI_API_KEY", id="env"),
+        pytest.param("file:key.txt", "file:key.txt", id="file"),
+        pytest.param("q8Zr4Lk2Vb9Nw3Xt7Yp1Mh6Jd5Gf0Cs2A", MASK, id="opaque-key-pasted"),
+        pytest.param("env:q8Zr4Lk2Vb9Nw3Xt7Yp1Mh6Jd5Gf0Cs2A", f"env:{MASK}", id="opaque-key-after-prefix"),
+    ],
+)
+def test_credential_source_is_a_name_never_a_key(source: str, expected: str) -> None:
+    assert AttemptRecord(credential_source=source).credential_source == expected
+
+
 def test_secret_in_request_shape_never_held() -> None:
     shape = {
         "headers": {"Authorization": f"Bearer {SECRET}"},

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatcontract.record import FailureClass, OperatorAction
 from chatcontract.taxonomy import (
@@ -69,6 +71,18 @@ SSE_OK = (
 SSE_CUT = 'data: {"choices":[{"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
 SSE_ERROR = SSE_CUT + 'data: {"error": {"message": "upstream overloaded", "type": "server_error"}}\n\n'
 SSE_MALFORMED = SSE_CUT + "data: {not json\n\n"
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["error", "choices", "message", "code", "type", "finish_reason", "delta"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @dataclass(frozen=True)
@@ -302,3 +316,28 @@ def test_every_review_category_has_an_owner() -> None:
 def test_action_rows_match_the_design(cls: FailureClass, retry: str, fallback: str, action: OperatorAction) -> None:
     row = ACTIONS[cls]
     assert (row.retry.value, row.fallback.value, row.operator_action) == (retry, fallback, action)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), st.integers(min_value=100, max_value=599)),
+    st.dictionaries(
+        st.sampled_from(["content-type", "retry-after", "retry-after-ms", "x-should-retry", "x-request-id"]),
+        st.text(max_size=30),
+    ),
+    st.one_of(st.binary(max_size=200), st.text(max_size=200), st.builds(json.dumps, JSONISH)),
+    st.one_of(st.none(), st.sampled_from(list(StreamState))),
+    st.booleans(),
+)
+def test_classify_is_total_and_consistent(
+    status: int | None, headers: dict[str, str], body: bytes | str, stream: StreamState | None, delivered: bool
+) -> None:
+    result = classify(status, headers, body, stream_state=stream, content_delivered=delivered, now=NOW)
+    if result.failure_class is None:
+        assert status is not None
+        assert 200 <= status < 300
+        assert not result.retryable
+    if delivered:
+        assert not result.retryable
+    if result.failure_class in {F.AUTH, F.REQUEST_INVALID, F.QUOTA_EXHAUSTED, F.ENDPOINT_MISMATCH}:
+        assert not result.retryable

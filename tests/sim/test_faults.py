@@ -51,6 +51,8 @@ def test_fault_header_overrides_the_model_and_counts_separately(sim: SimServer) 
     assert post(sim, headers=header).status_code == 200
     assert post(sim).status_code == 200
     assert [a["attempt"] for a in sim.attempts()] == [1, 2, 1]
+    other_model = post(sim, "gpt-4o-mini", headers={"x-sim-fault": "sim-503"})
+    assert other_model.status_code == 503  # the header selects the behaviour for any model name
 
 
 def test_reset_is_a_tcp_rst_before_any_byte(sim: SimServer) -> None:

@@ -184,29 +184,19 @@ class Simulator:
         return b"".join(parts)
 
     async def _serve(self, ex: Exchange, req: ChatRequest, fault: str | None, path: str) -> None:
-        select = self.selector(req.model)
-        if select is None and "unknown-model-served" in self.config.modes:
+        """Pick the behaviour (the ``x-sim-fault`` header wins over the model name), do it."""
+        key = req.model if fault is None else f"{req.model}|{fault}"
+        select = self.selector(req.model if fault is None else fault)
+        if select is None and fault is None and "unknown-model-served" in self.config.modes:
             select = _ok
         if select is None:
-            await self._reject(
-                ex,
-                Rejection("model_not_found", errs.model_not_found(req.model), req.model),
-                path,
-                req.stream,
+            rejection = (
+                Rejection("model_not_found", errs.model_not_found(req.model), req.model)
+                if fault is None
+                else Rejection("unknown_fault", errs.unknown_fault(fault), req.model)
             )
+            await self._reject(ex, rejection, path, req.stream)
             return
-        key = req.model
-        if fault is not None:
-            chosen = self.selector(fault)
-            if chosen is None:
-                await self._reject(
-                    ex,
-                    Rejection("unknown_fault", errs.unknown_fault(fault), req.model),
-                    path,
-                    req.stream,
-                )
-                return
-            select, key = chosen, f"{req.model}|{fault}"
         attempt = self.state.next_attempt(key)
         behaviour = select(attempt, self.state.since_reset())
         self.state.record(

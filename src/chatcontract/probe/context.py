@@ -143,35 +143,18 @@ class CaseContext:
         the case is judged.
         """
         assumption = self.profile.assumption(fields.pop("assumption", "chat_route"))
-        obs = cls.observation
-        parts = urlsplit(str(ex.request.url))
-        summary = obs.error_message or ex.error_text
+        summary = cls.observation.error_message or ex.error_text
+        wire = {**_wire_fields(ex, cls), **fields}
         record = AttemptRecord(
             run_id=self.run_id,
             request_class=request_class,
             source_reference=assumption.source_url,
             source_accessed=assumption.accessed.isoformat(),
-            elapsed_ms=ex.elapsed_ms,
             credential_source=credential_source,
-            http_method=ex.request.method,
-            route_template=parts.path or "/",
-            server_address=parts.hostname
-            if parts.port is None
-            else f"{parts.hostname}:{parts.port}",
-            http_status=ex.status,
             attempt_number=attempt_number,
-            failure_class=cls.failure_class,
-            retry_decision=(RetryDecision.RETRY if cls.retryable else RetryDecision.DO_NOT_RETRY)
-            if cls.failure_class is not None
-            else None,
-            operator_action=cls.operator_action,
-            retry_after_ms=obs.retry_after_ms,
-            response_shape=fields.pop("response_shape", obs.shape),
-            provider_request_id=obs.provider_request_id,
             error_summary=self.scrub(summary[:500] if summary else None),
             result=result,
-            request_shape=_request_shape(ex.request_body),
-            **fields,
+            **wire,
         )
         self.records.append(record)
         return record
@@ -180,6 +163,29 @@ class CaseContext:
         return classify(
             ex.status, ex.headers, ex.body, transport_error=ex.transport_error, **kwargs
         )
+
+
+def _wire_fields(ex: Exchange, cls: Classification) -> dict[str, Any]:
+    """The record fields that come from the exchange and its classification."""
+    obs = cls.observation
+    parts = urlsplit(str(ex.request.url))
+    decision = None
+    if cls.failure_class is not None:
+        decision = RetryDecision.RETRY if cls.retryable else RetryDecision.DO_NOT_RETRY
+    return {
+        "elapsed_ms": ex.elapsed_ms,
+        "http_method": ex.request.method,
+        "route_template": parts.path or "/",
+        "server_address": parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}",
+        "http_status": ex.status,
+        "failure_class": cls.failure_class,
+        "retry_decision": decision,
+        "operator_action": cls.operator_action,
+        "retry_after_ms": obs.retry_after_ms,
+        "response_shape": obs.shape,
+        "provider_request_id": obs.provider_request_id,
+        "request_shape": _request_shape(ex.request_body),
+    }
 
 
 def _request_shape(body: bytes) -> dict[str, Any] | None:

@@ -101,26 +101,24 @@ def latency_chart(run: ProbeRun) -> str:
     )
 
 
+def _results_section(run: ProbeRun) -> Section:
+    def ms(value: float | None) -> str:
+        return "" if value is None else f"{value:,.1f}"
+
+    rows = [(r.name, r.result.value, r.expected, _observed(r), _source(r), ms(r.elapsed_ms)) for r in run.results]
+    header = ["case", "result", "expected", "observed", "assumption (source)", "ms"]
+    return Section("Results", paragraphs=[summary_line(run)], header=header, rows=rows)
+
+
+REPRO_NOTE = (
+    "Each command repeats the request a case sent. Set COMETAPI_API_KEY in your shell first; "
+    "the key is never written into this report."
+)
+
+
 def html_report(run: ProbeRun) -> str:
-    rows = [
-        (
-            r.name,
-            r.result.value,
-            r.expected,
-            _observed(r),
-            _source(r),
-            "" if r.elapsed_ms is None else f"{r.elapsed_ms:,.1f}",
-        )
-        for r in run.results
-    ]
-    sections = [
-        Section(
-            "Results",
-            paragraphs=[summary_line(run)],
-            header=["case", "result", "expected", "observed", "assumption (source)", "ms"],
-            rows=rows,
-        ),
-    ]
+    """The self-contained HTML report: results, latency chart, reproduce commands."""
+    sections = [_results_section(run)]
     chart = latency_chart(run)
     if chart:
         first = [r for r in run.results if r.first_chunk_ms is not None]
@@ -128,22 +126,9 @@ def html_report(run: ProbeRun) -> str:
         sections.append(Section("Latency", paragraphs=note, html=chart))
     repro = [r for r in run.results if r.curl]
     if repro:
-        sections.append(
-            Section(
-                "Reproduce",
-                paragraphs=[
-                    "Each command repeats the request a case sent. Set COMETAPI_API_KEY in your "
-                    "shell first; the key is never written into this report."
-                ],
-                pre=[f"# {r.name}\n{r.curl}" for r in repro],
-            )
-        )
-    meta = [
-        ("target", run.target),
-        ("profile", run.profile),
-        ("run", run.run_id),
-        ("requests", f"{run.requests_sent}/{run.max_requests}"),
-    ]
+        sections.append(Section("Reproduce", paragraphs=[REPRO_NOTE], pre=[f"# {r.name}\n{r.curl}" for r in repro]))
+    meta = [("target", run.target), ("profile", run.profile), ("run", run.run_id),
+            ("requests", f"{run.requests_sent}/{run.max_requests}")]
     return render_page("chatcontract probe report", sections, meta=meta)
 
 

@@ -110,6 +110,15 @@ def _curl_for(result: CaseResult, target: Target) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """Where a run reports to: a record sink and progress callbacks (all optional)."""
+
+    sink: RecordSink | None = None
+    on_start: Callable[[Case], None] | None = None
+    on_result: Callable[[CaseResult], None] | None = None
+
+
 def run_probe(
     cases: Sequence[Case],
     target: Target,
@@ -136,25 +145,9 @@ def run_probe(
     client = http or httpx.Client(timeout=DEFAULT_TIMEOUT, trust_env=False)
     try:
         for case in cases:
-            if on_start is not None:
-                on_start(case)
-            ctx = CaseContext(
-                base_url=target.base_url,
-                profile=target.profile,
-                credential=target.credential,
-                model=target.model,
-                http=client,
-                budget=budget,
-                run_id=run.run_id,
-                sleep=sleep,
-            )
-            result = _precheck(case, target, budget) or _run_case(case, ctx)
-            _finish(result, ctx, target, run)
-            if sink is not None:
-                for record in result.records:
-                    sink.append(record)
-            if on_result is not None:
-                on_result(result)
+            ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
+                              run.run_id, sleep=sleep)
+            _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result))
     finally:
         if http is None:
             client.close()
@@ -164,6 +157,18 @@ def run_probe(
     run.budget_spent = any(r.missing and r.missing.startswith("budget spent") for r in run.results)
     run.finished_at = datetime.now(UTC)
     return run
+
+
+def _run_one(case: Case, ctx: CaseContext, target: Target, run: ProbeRun, hooks: Hooks) -> None:
+    if hooks.on_start is not None:
+        hooks.on_start(case)
+    result = _precheck(case, target, ctx.budget) or _run_case(case, ctx)
+    _finish(result, ctx, target, run)
+    if hooks.sink is not None:
+        for record in result.records:
+            hooks.sink.append(record)
+    if hooks.on_result is not None:
+        hooks.on_result(result)
 
 
 def _finish(result: CaseResult, ctx: CaseContext, target: Target, run: ProbeRun) -> None:

@@ -30,50 +30,42 @@ def _clean(text: str) -> str:
     return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
-def junit_xml(
-    suite_name: str, cases: Sequence[JUnitCase], *, properties: Sequence[tuple[str, str]] = ()
-) -> str:
+_TAGS = {"fail": "failure", "error": "error", "inconclusive": "skipped"}
+
+
+def _counts(suite_name: str, cases: Sequence[JUnitCase]) -> dict[str, str]:
+    return {
+        "name": suite_name,
+        "tests": str(len(cases)),
+        "failures": str(sum(c.outcome == "fail" for c in cases)),
+        "errors": str(sum(c.outcome == "error" for c in cases)),
+        "skipped": str(sum(c.outcome == "inconclusive" for c in cases)),
+        "time": f"{sum(c.time_s for c in cases):.3f}",
+    }
+
+
+def _add_case(suite: ET.Element, case: JUnitCase) -> None:
+    el = ET.SubElement(
+        suite, "testcase", name=_clean(case.name), classname=_clean(case.classname), time=f"{case.time_s:.3f}"
+    )
+    tag = _TAGS.get(case.outcome)
+    if tag is not None:
+        child = ET.SubElement(el, tag, message=_clean(case.message))
+        child.text = _clean(case.details) or None
+    if case.stdout:
+        ET.SubElement(el, "system-out").text = _clean(case.stdout)
+
+
+def junit_xml(suite_name: str, cases: Sequence[JUnitCase], *, properties: Sequence[tuple[str, str]] = ()) -> str:
     """A ``<testsuites>`` document with one ``<testsuite>`` holding ``cases``."""
-    failures = sum(c.outcome == "fail" for c in cases)
-    errors = sum(c.outcome == "error" for c in cases)
-    skipped = sum(c.outcome == "inconclusive" for c in cases)
-    total_time = sum(c.time_s for c in cases)
-    root = ET.Element(
-        "testsuites",
-        name=suite_name,
-        tests=str(len(cases)),
-        failures=str(failures),
-        errors=str(errors),
-        skipped=str(skipped),
-        time=f"{total_time:.3f}",
-    )
-    suite = ET.SubElement(
-        root,
-        "testsuite",
-        name=suite_name,
-        tests=str(len(cases)),
-        failures=str(failures),
-        errors=str(errors),
-        skipped=str(skipped),
-        time=f"{total_time:.3f}",
-    )
+    counts = _counts(suite_name, cases)
+    root = ET.Element("testsuites", counts)
+    suite = ET.SubElement(root, "testsuite", counts)
     if properties:
         props = ET.SubElement(suite, "properties")
         for key, value in properties:
             ET.SubElement(props, "property", name=_clean(key), value=_clean(value))
     for case in cases:
-        el = ET.SubElement(
-            suite,
-            "testcase",
-            name=_clean(case.name),
-            classname=_clean(case.classname),
-            time=f"{case.time_s:.3f}",
-        )
-        tag = {"fail": "failure", "error": "error", "inconclusive": "skipped"}.get(case.outcome)
-        if tag is not None:
-            child = ET.SubElement(el, tag, message=_clean(case.message))
-            child.text = _clean(case.details) or None
-        if case.stdout:
-            ET.SubElement(el, "system-out").text = _clean(case.stdout)
+        _add_case(suite, case)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

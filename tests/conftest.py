@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from chatcontract.redact import active_redactor, use_redactor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPECS_DIR = REPO_ROOT.parent / "shared" / "specs"
+
+# Test helpers are imported as ``tests.<area>.<module>`` whether pytest runs as ``pytest`` or
+# ``python -m pytest`` (only the latter puts the repository root on the path by itself).
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
 
 @pytest.fixture(autouse=True)

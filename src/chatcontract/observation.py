@@ -70,7 +70,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
             value = float(raw_ms)
         except ValueError:
             value = -1.0
-        if value >= 0 and not math.isnan(value):
+        if value >= 0 and math.isfinite(value):
             return value
     raw = headers.get("retry-after")
     if raw is None:

@@ -96,6 +96,34 @@ def _run(
         )
 
 
+CasesOpt = Annotated[str | None, typer.Option("--cases", help="Comma-separated case names (default: all).")]
+ListOpt = Annotated[bool, typer.Option("--list", help="List the cases and exit.")]
+MaxRequestsOpt = Annotated[
+    int | None,
+    typer.Option("--max-requests", min=0, help="Hard request budget (default: the selected cases with their retries)."),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here."),
+]
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Also write the attempt records to this evidence store (SQLite).")
+]
+
+
+def _show(run: ProbeRun, out: Path | None, secret: str | None) -> None:
+    console.print(terminal_table(run))
+    for result in run.results:
+        if result.curl:
+            text = f"\nreproduce {result.name} ({result.result.value}):\n{result.curl}"
+            console.print(text, markup=False, soft_wrap=True)
+    if out is not None:
+        write_outputs(run, out, secret=secret)
+        note(f"reports written to {out}")
+    if run.budget_spent:
+        note("stopped early: " + summary_line(run))
+
+
 def probe(
     *,
     base_url: BaseUrlOpt = None,
@@ -103,31 +131,11 @@ def probe(
     api_key_file: ApiKeyFileOpt = None,
     model: ModelOpt = None,
     profile: ProfileOpt = DEFAULT_PROFILE,
-    cases: Annotated[
-        str | None, typer.Option("--cases", help="Comma-separated case names (default: all).")
-    ] = None,
-    list_cases: Annotated[bool, typer.Option("--list", help="List the cases and exit.")] = False,
-    max_requests: Annotated[
-        int | None,
-        typer.Option(
-            "--max-requests",
-            min=0,
-            help="Hard request budget (default: enough for the selected cases with retries).",
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here.",
-        ),
-    ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Also write the attempt records to this evidence store (SQLite)."
-        ),
-    ] = None,
+    cases: CasesOpt = None,
+    list_cases: ListOpt = False,
+    max_requests: MaxRequestsOpt = None,
+    out: OutOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Run the contract probe suite."""
     if list_cases:
@@ -135,30 +143,12 @@ def probe(
         return
     select_cases(default_registry(), cases)  # bad names are input errors, before anything starts
     check_out_dir(out)
-    given = ProbeInput(
-        base_url=base_url,
-        profile=profile,
-        api_key_env=api_key_env,
-        api_key_file=api_key_file,
-        model=model,
-    )
+    given = ProbeInput(base_url, profile, api_key_env, api_key_file, model)
     with open_target(given) as target:
         _announce(target)
         run = _run(target, cases, max_requests, store)
         secret = target.credential.key if target.credential else None
-    console.print(terminal_table(run))
-    for result in run.results:
-        if result.curl:
-            console.print(
-                f"\nreproduce {result.name} ({result.result.value}):\n{result.curl}",
-                markup=False,
-                soft_wrap=True,
-            )
-    if out is not None:
-        write_outputs(run, out, secret=secret)
-        note(f"reports written to {out}")
-    if run.budget_spent:
-        note("stopped early: " + summary_line(run))
+    _show(run, out, secret)
     raise typer.Exit(run.exit_code)
 
 

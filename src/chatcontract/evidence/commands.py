@@ -21,8 +21,9 @@ from chatcontract.evidence.lint import Finding, lint_text
 from chatcontract.evidence.notes import ReproNote
 from chatcontract.evidence.packet import build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
+from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.evidence.repro import ReproPlan, run_repro
-from chatcontract.evidence.store import EvidenceStore, redact_evidence, validate_incident_id
+from chatcontract.evidence.store import EvidenceStore, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
 from chatcontract.record import FailureClass

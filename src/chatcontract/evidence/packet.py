@@ -22,7 +22,7 @@ from chatcontract.contract.profile import Profile
 from chatcontract.errors import UsageError
 from chatcontract.evidence.expect import expectation_for, support_topic
 from chatcontract.evidence.facts import IncidentFacts
-from chatcontract.evidence.store import redact_evidence
+from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.record import utc_now
 from chatcontract.taxonomy import ACTIONS
 

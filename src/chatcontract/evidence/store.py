@@ -25,8 +25,9 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from chatcontract.errors import UsageError
+from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.record import AttemptRecord, new_id, utc_now
-from chatcontract.redact import active_redactor, is_secret_key, redact
+from chatcontract.redact import redact
 
 STORE_ENV = "CHATCONTRACT_STORE"
 STORE_FILENAME = "evidence.sqlite3"
@@ -372,28 +373,6 @@ class EvidenceStore:
 
     def integrity_check(self) -> str:
         return str(self._query("PRAGMA integrity_check")[0][0])
-
-
-# Keys that hold a credential's *source name* by construction (``env:COMETAPI_API_KEY``): their
-# values get text redaction, not the name-based mask meant for secrets.
-SOURCE_NAME_KEYS = frozenset({"credential_used", "credential_source"})
-
-
-def redact_evidence(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` redacted again (nested), keeping credential source names readable."""
-    redactor = active_redactor()
-
-    def walk(key: str | None, value: Any) -> Any:
-        if key in SOURCE_NAME_KEYS and isinstance(value, str):
-            return redactor.redact(value)
-        plain = key is None or not is_secret_key(key)
-        if plain and isinstance(value, dict):
-            return {str(k): walk(str(k), v) for k, v in value.items()}
-        if plain and isinstance(value, list):
-            return [walk(None, v) for v in value]
-        return redactor.redact_value(key, value)
-
-    return {str(k): walk(str(k), v) for k, v in data.items()}
 
 
 def validate_incident_id(incident_id: str) -> str:

@@ -2,8 +2,8 @@
 and the transport-level tricks (TCP reset, abrupt close) that ASGI alone cannot express.
 
 uvicorn's ``receive`` is a bound method of its request/response cycle, which holds the
-connection's ``asyncio.Transport``; that is how the simulator reaches the socket. If a server
-without it runs the app, resets degrade to an abrupt close (and say so in the attempt log).
+connection's ``asyncio.Transport``; that is how the simulator reaches the socket. Under a
+server without it, a reset or silence ends the app without a response (that server's 500).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,18 @@ STALE = "/v1/chat/completion"
 MODEL, FALLBACK_MODEL = "gpt-4o-mini", "gpt-4.1-nano"
 DEADLINE_MS = 30_000
 KINDS = (  # (kind, weight)
-    ("normal", 0.72), ("transient", 0.05), ("batch_5xx", 0.04), ("batch_429", 0.02), ("web_429", 0.02),
-    ("stale", 0.03), ("stream", 0.06), ("stream_cut_ok", 0.015), ("stream_cut_class", 0.01),
-    ("fallback", 0.01), ("batch_deadline", 0.01), ("connect", 0.015),
+    ("normal", 0.72),
+    ("transient", 0.05),
+    ("batch_5xx", 0.04),
+    ("batch_429", 0.02),
+    ("web_429", 0.02),
+    ("stale", 0.03),
+    ("stream", 0.06),
+    ("stream_cut_ok", 0.015),
+    ("stream_cut_class", 0.01),
+    ("fallback", 0.01),
+    ("batch_deadline", 0.01),
+    ("connect", 0.015),
 )
 
 
@@ -89,20 +99,27 @@ def _steps(rng: random.Random, kind: str, storm: bool) -> list[tuple[dict[str, A
     """The attempts of one logical request as (changes, gap before the next attempt)."""
     ok = {"latency": rng.randint(300, 3000)}
     if storm:
-        return [({"fail": (401, "auth", rng.randint(50, 300)), "error_type": "comet_api_error"}, rng.randint(300, 900))
-                for _ in range(3)]
+        return [
+            ({"fail": (401, "auth", rng.randint(50, 300)), "error_type": "comet_api_error"}, rng.randint(300, 900))
+            for _ in range(3)
+        ]
     if kind == "normal":
         return [({**ok, "usage": None if rng.random() < 0.04 else (20, 40, 60)}, 0)]
     if kind == "transient":
         return [({"fail": (503, "server_error", rng.randint(50, 300))}, rng.randint(200, 1200)), (ok, 0)]
     if kind == "batch_5xx":
-        return [({"fail": (500, "server_error", rng.randint(100, 300))}, 1000),
-                ({"fail": (500, "server_error", rng.randint(100, 300))}, 2000), (ok, 0)]
+        return [
+            ({"fail": (500, "server_error", rng.randint(100, 300))}, 1000),
+            ({"fail": (500, "server_error", rng.randint(100, 300))}, 2000),
+            (ok, 0),
+        ]
     if kind == "batch_429":
         return [({"fail": (429, "rate_limited", rng.randint(50, 100)), "retry_after": 2000}, 1000), (ok, 0)]
     if kind == "web_429":
-        return [({"fail": (429, "rate_limited", rng.randint(50, 100)), "retry_after": 1500},
-                 1500 + rng.randint(0, 500)), (ok, 0)]
+        return [
+            ({"fail": (429, "rate_limited", rng.randint(50, 100)), "retry_after": 1500}, 1500 + rng.randint(0, 500)),
+            (ok, 0),
+        ]
     if kind == "stale":
         return [({"fail": (404, "endpoint_mismatch", rng.randint(20, 80)), "path": STALE}, 0)]
     if kind == "stream":
@@ -110,15 +127,20 @@ def _steps(rng: random.Random, kind: str, storm: bool) -> list[tuple[dict[str, A
     if kind == "stream_cut_ok":
         return [({**ok, "streaming": True, "finish_reason": None, "usage": None}, 0)]
     if kind == "stream_cut_class":
-        return [({**ok, "streaming": True, "finish_reason": None, "usage": None,
-                  "failure_class": "stream_interrupted"}, 0)]
+        return [
+            ({**ok, "streaming": True, "finish_reason": None, "usage": None, "failure_class": "stream_interrupted"}, 0)
+        ]
     if kind == "fallback":
-        return [({"fail": (503, "server_error", rng.randint(50, 300))}, rng.randint(200, 1200)),
-                ({**ok, "model": FALLBACK_MODEL, "response_model": FALLBACK_MODEL, "fallback_of": MODEL}, 0)]
+        return [
+            ({"fail": (503, "server_error", rng.randint(50, 300))}, rng.randint(200, 1200)),
+            ({**ok, "model": FALLBACK_MODEL, "response_model": FALLBACK_MODEL, "fallback_of": MODEL}, 0),
+        ]
     if kind == "batch_deadline":
         return [({"fail": (504, "server_error", 10000)}, gap) for gap in (1000, 2000, 4000, 0)]
-    return [({"fail": (None, "connect_error", rng.randint(5, 30)), "transport_error": "connect_error"},
-             rng.randint(0, 50)), (ok, 0)]
+    return [
+        ({"fail": (None, "connect_error", rng.randint(5, 30)), "transport_error": "connect_error"}, rng.randint(0, 50)),
+        (ok, 0),
+    ]
 
 
 def logical_requests(seed: int, n: int) -> Iterator[list[Attempt]]:
@@ -151,11 +173,23 @@ def iso(ms: int) -> str:
 def attempt_record(a: Attempt) -> dict[str, Any]:
     """The AttemptRecord JSON of one attempt (as chatcontract's client writes it)."""
     rec: dict[str, Any] = {
-        "schema_version": 1, "request_id": a.request_id, "started_at": iso(a.start), "elapsed_ms": a.latency,
-        "service": a.service, "deployment": a.deployment, "http_method": "POST", "route_template": a.path,
-        "server_address": HOST, "http_status": a.status, "attempt_number": a.number,
-        "failure_class": a.failure_class, "model": a.model, "response_model": a.response_model,
-        "streaming": a.streaming, "finish_reason": a.finish_reason, "retry_after_ms": a.retry_after,
+        "schema_version": 1,
+        "request_id": a.request_id,
+        "started_at": iso(a.start),
+        "elapsed_ms": a.latency,
+        "service": a.service,
+        "deployment": a.deployment,
+        "http_method": "POST",
+        "route_template": a.path,
+        "server_address": HOST,
+        "http_status": a.status,
+        "attempt_number": a.number,
+        "failure_class": a.failure_class,
+        "model": a.model,
+        "response_model": a.response_model,
+        "streaming": a.streaming,
+        "finish_reason": a.finish_reason,
+        "retry_after_ms": a.retry_after,
         "fallback_of": a.fallback_of,
     }
     if a.usage:
@@ -169,10 +203,15 @@ def generic_record(a: Attempt) -> dict[str, Any]:
     if a.error_type or a.failure_class == "stream_interrupted":
         resp["err"] = {"type": a.error_type or "stream_interrupted", "code": ""}
     rec: dict[str, Any] = {
-        "ts": T0_MS + a.start, "req": {"m": "POST", "host": HOST, "path": a.path}, "resp": resp,
-        "dur_s": a.latency / 1000, "llm": {"model": a.model, "resp_model": a.response_model,
-                                            "finish": a.finish_reason, "stream": a.streaming},
-        "svc": a.service, "deploy": a.deployment, "rid": a.request_id, "try": a.number,
+        "ts": T0_MS + a.start,
+        "req": {"m": "POST", "host": HOST, "path": a.path},
+        "resp": resp,
+        "dur_s": a.latency / 1000,
+        "llm": {"model": a.model, "resp_model": a.response_model, "finish": a.finish_reason, "stream": a.streaming},
+        "svc": a.service,
+        "deploy": a.deployment,
+        "rid": a.request_id,
+        "try": a.number,
     }
     if a.usage:
         rec["usage"] = dict(zip(("prompt_tokens", "completion_tokens", "total_tokens"), a.usage, strict=True))
@@ -221,7 +260,7 @@ def _retries(requests: list[list[Attempt]]) -> list[tuple[Attempt, Attempt, int]
     """(previous, retry, gap ms) for every retry."""
     out = []
     for attempts in requests:
-        for prev, cur in zip(attempts, attempts[1:], strict=False):
+        for prev, cur in pairwise(attempts):
             out.append((prev, cur, cur.start - (prev.start + prev.latency)))
     return out
 
@@ -249,27 +288,39 @@ def ground_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
     streams = [a for a in attempts if a.streaming and a.status == 200]
     cut = [a for a in streams if a.finish_reason is None]
     return {
-        "attempts": len(attempts), "failures": len(failed), "requests": len(requests),
+        "attempts": len(attempts),
+        "failures": len(failed),
+        "requests": len(requests),
         "by_class": dict(Counter(effective_class(a) for a in failed)),
-        "first_failure": _when(min(a.start for a in failed)), "last_failure": _when(max(a.start for a in failed)),
+        "first_failure": _when(min(a.start for a in failed)),
+        "last_failure": _when(max(a.start for a in failed)),
         "peak_minute": (T0 + timedelta(minutes=peak)).strftime("%Y-%m-%d %H:%M UTC"),
-        "peak_failures": fail_minute[peak], "peak_attempts": per_minute[peak],
-        "stale_path": STALE, "stale_attempts": sum(a.path == STALE for a in attempts),
-        "stale_deployment": "web-3", "failed_on_documented_path": sum(a.path == ROUTE for a in failed),
-        "auth_requests": len(storm), "auth_retries": sum(len(r) - 1 for r in storm),
+        "peak_failures": fail_minute[peak],
+        "peak_attempts": per_minute[peak],
+        "stale_path": STALE,
+        "stale_attempts": sum(a.path == STALE for a in attempts),
+        "stale_deployment": "web-3",
+        "failed_on_documented_path": sum(a.path == ROUTE for a in failed),
+        "auth_requests": len(storm),
+        "auth_retries": sum(len(r) - 1 for r in storm),
         "auth_first_failure": _when(min(r[0].start for r in storm)),
         "auth_first_retry": _when(min(r[1].start for r in storm)),
-        "failing_requests": len(failing), "failing_attempts": sum(len(r) for r in failing),
-        "max_attempts": max(len(r) for r in requests), "retries": len(retries),
+        "failing_requests": len(failing),
+        "failing_attempts": sum(len(r) for r in failing),
+        "max_attempts": max(len(r) for r in requests),
+        "retries": len(retries),
         "no_spacing": sum(gap < 100 for _, _, gap in retries),
-        "jitterless_retries": jitter_retries, "jitterless_groups": jitter_groups,
+        "jitterless_retries": jitter_retries,
+        "jitterless_groups": jitter_groups,
         "retry_after_retries": sum(p.retry_after is not None for p, _, _ in retries),
         "retry_after_ignored": sum(p.retry_after is not None and g < p.retry_after for p, _, g in retries),
         "deadline_ms": DEADLINE_MS,
         "after_deadline": sum(c.start - r[0].start > DEADLINE_MS for r in requests for c in r[1:]),
-        "streams": len(streams), "cut_streams": len(cut),
+        "streams": len(streams),
+        "cut_streams": len(cut),
         "cut_counted_as_success": sum(a.failure_class is None for a in cut),
-        "ok_2xx": len(ok2xx), "usage_absent": sum(a.usage is None for a in ok2xx),
+        "ok_2xx": len(ok2xx),
+        "usage_absent": sum(a.usage is None for a in ok2xx),
         "usage_absent_streamed": sum(a.usage is None for a in ok2xx if a.streaming),
         "fallback_requests": sum(1 for r in requests if any(a.fallback_of for a in r)),
         "models": dict(Counter(a.model for a in attempts)),
@@ -278,43 +329,69 @@ def ground_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
 
 def nginx_line(a: Attempt, index: int) -> str:
     when = (T0 + timedelta(milliseconds=a.start)).strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return (f'10.0.{index % 250}.{index % 200} - - [{when}] "POST {a.path} HTTP/1.1" {a.status} 512 "-" '
-            f'"OpenAI/Python 1.40.0" {a.latency / 1000:.3f} service={a.service} deployment={a.deployment} '
-            f"model={a.model}\n")
+    return (
+        f'10.0.{index % 250}.{index % 200} - - [{when}] "POST {a.path} HTTP/1.1" {a.status} 512 "-" '
+        f'"OpenAI/Python 1.40.0" {a.latency / 1000:.3f} service={a.service} deployment={a.deployment} '
+        f"model={a.model}\n"
+    )
 
 
 def har_entry(a: Attempt) -> dict[str, Any]:
     body = {"model": a.model, "messages": [{"role": "user", "content": "synthetic prompt"}], "stream": a.streaming}
-    headers = [{"name": "content-type", "value": "application/json"},
-               {"name": "x-stainless-retry-count", "value": str(a.number - 1)},
-               {"name": "user-agent", "value": f"OpenAI/Python 1.40.0 {a.deployment}"}]
+    headers = [
+        {"name": "content-type", "value": "application/json"},
+        {"name": "x-stainless-retry-count", "value": str(a.number - 1)},
+        {"name": "user-agent", "value": f"OpenAI/Python 1.40.0 {a.deployment}"},
+    ]
     response: dict[str, Any] = {"status": a.status or 0, "headers": [], "content": {"mimeType": "application/json"}}
     if a.status is None:
         response["_error"] = "net::ERR_CONNECTION_REFUSED"
     elif a.failure_class:
         code = "rate_limit_exceeded" if a.status == 429 else ""
-        response["content"]["text"] = json.dumps({"error": {"message": "failed (request id: 2026112214)",
-                                                            "type": "comet_api_error", "param": "", "code": code}})
+        response["content"]["text"] = json.dumps(
+            {
+                "error": {
+                    "message": "failed (request id: 2026112214)",
+                    "type": "comet_api_error",
+                    "param": "",
+                    "code": code,
+                }
+            }
+        )
         if a.retry_after:
             response["headers"].append({"name": "retry-after-ms", "value": str(a.retry_after)})
     elif a.streaming:
         finish = json.dumps(a.finish_reason)
-        text = f'data: {{"model":"{a.response_model}","choices":[{{"delta":{{"content":"hi"}},"finish_reason":null}}]}}\n\n'
+        head = f'data: {{"model":"{a.response_model}","choices":'
+        text = head + '[{"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
         if a.finish_reason:
             text += f'data: {{"model":"{a.response_model}","choices":[{{"delta":{{}},"finish_reason":{finish}}}]}}\n\n'
             text += "data: [DONE]\n\n"
         response["content"] = {"mimeType": "text/event-stream", "text": text}
     else:
-        doc: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": a.response_model,
-                               "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
-                                            "finish_reason": a.finish_reason}]}
+        doc: dict[str, Any] = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": a.response_model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": a.finish_reason}
+            ],
+        }
         if a.usage:
             doc["usage"] = dict(zip(("prompt_tokens", "completion_tokens", "total_tokens"), a.usage, strict=True))
         response["content"]["text"] = json.dumps(doc)
-    return {"startedDateTime": iso(a.start), "time": a.latency,
-            "request": {"method": "POST", "url": f"https://{HOST}{a.path}", "headers": headers,
-                        "postData": {"mimeType": "application/json", "text": json.dumps(body)}},
-            "response": response}
+    return {
+        "startedDateTime": iso(a.start),
+        "time": a.latency,
+        "request": {
+            "method": "POST",
+            "url": f"https://{HOST}{a.path}",
+            "headers": headers,
+            "postData": {"mimeType": "application/json", "text": json.dumps(body)},
+        },
+        "response": response,
+    }
 
 
 def _otlp_value(v: Any) -> dict[str, Any]:
@@ -328,8 +405,13 @@ def _otlp_value(v: Any) -> dict[str, Any]:
 
 
 def otlp_span(a: Attempt, trace: str, span: int) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"http.request.method": "POST", "url.path": a.path, "server.address": HOST,
-                             "gen_ai.operation.name": "chat", "gen_ai.request.model": a.model}
+    attrs: dict[str, Any] = {
+        "http.request.method": "POST",
+        "url.path": a.path,
+        "server.address": HOST,
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": a.model,
+    }
     if a.status is not None:
         attrs["http.response.status_code"] = a.status
     if a.streaming:
@@ -345,9 +427,16 @@ def otlp_span(a: Attempt, trace: str, span: int) -> dict[str, Any]:
     if a.usage:
         attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.output_tokens"] = a.usage[0], a.usage[1]
     start_ns = (T0_MS + a.start) * 1_000_000
-    return {"traceId": trace, "spanId": f"{span:016x}", "parentSpanId": trace[:16], "name": "POST",
-            "kind": 3, "startTimeUnixNano": str(start_ns), "endTimeUnixNano": str(start_ns + a.latency * 1_000_000),
-            "attributes": [{"key": k, "value": _otlp_value(v)} for k, v in attrs.items()]}
+    return {
+        "traceId": trace,
+        "spanId": f"{span:016x}",
+        "parentSpanId": trace[:16],
+        "name": "POST",
+        "kind": 3,
+        "startTimeUnixNano": str(start_ns),
+        "endTimeUnixNano": str(start_ns + a.latency * 1_000_000),
+        "attributes": [{"key": k, "value": _otlp_value(v)} for k, v in attrs.items()],
+    }
 
 
 def otlp_document(requests: list[list[Attempt]]) -> dict[str, Any]:
@@ -360,10 +449,17 @@ def otlp_document(requests: list[list[Attempt]]) -> dict[str, Any]:
             by_dep[(a.service, a.deployment)].append(otlp_span(a, trace, span))
     resources = []
     for (service, deployment), spans in sorted(by_dep.items()):
-        resources.append({"resource": {"attributes": [
-            {"key": "service.name", "value": {"stringValue": service}},
-            {"key": "k8s.deployment.name", "value": {"stringValue": deployment}}]},
-            "scopeSpans": [{"scope": {"name": "opentelemetry.instrumentation.httpx"}, "spans": spans}]})
+        resources.append(
+            {
+                "resource": {
+                    "attributes": [
+                        {"key": "service.name", "value": {"stringValue": service}},
+                        {"key": "k8s.deployment.name", "value": {"stringValue": deployment}},
+                    ]
+                },
+                "scopeSpans": [{"scope": {"name": "opentelemetry.instrumentation.httpx"}, "spans": spans}],
+            }
+        )
     return {"resourceSpans": resources}
 
 
@@ -384,13 +480,19 @@ def write_all(out: Path, seed: int = 7, requests: int = 3000, sample: int = 300)
     small = plan[:sample]
     lines = [nginx_line(a, i) for i, a in enumerate(x for r in small for x in r) if a.status is not None]
     (out / "access.log").write_text("".join(lines[:5] + NGINX_GARBAGE + lines[5:]))
-    har = {"log": {"version": "1.2", "creator": {"name": "gen_logs", "version": "1"},
-                   "entries": [har_entry(a) for r in small for a in r]}}
+    har = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "gen_logs", "version": "1"},
+            "entries": [har_entry(a) for r in small for a in r],
+        }
+    }
     (out / "capture.har").write_text(json.dumps(har))
     (out / "spans.otlp.json").write_text(json.dumps(otlp_document(small)))
     sample_attempts = [a for r in small for a in r]
     truth["sample"] = {
-        "requests": len(small), "attempts": len(sample_attempts),
+        "requests": len(small),
+        "attempts": len(sample_attempts),
         "with_status": sum(a.status is not None for a in sample_attempts),
         "by_class": dict(Counter(effective_class(a) for a in sample_attempts if effective_class(a))),
         "nginx_bad": len(NGINX_GARBAGE),

@@ -18,7 +18,8 @@ def _gen_logs() -> ModuleType:
     if "gen_logs" in sys.modules:
         return sys.modules["gen_logs"]
     spec = importlib.util.spec_from_file_location("gen_logs", ROOT / "bench" / "gen_logs.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["gen_logs"] = module
     spec.loader.exec_module(module)

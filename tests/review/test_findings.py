@@ -18,7 +18,9 @@ def _review(directory: Path, fmt: str) -> ReviewResult:
 
 
 @pytest.fixture(scope="module", params=["attempts", "generic"])
-def reviewed(request: pytest.FixtureRequest, incident: tuple[Path, dict[str, Any]]) -> tuple[ReviewResult, dict[str, Any]]:
+def reviewed(
+    request: pytest.FixtureRequest, incident: tuple[Path, dict[str, Any]]
+) -> tuple[ReviewResult, dict[str, Any]]:
     directory, truth = incident
     return _review(directory, request.param), truth
 
@@ -87,7 +89,8 @@ def test_amplification(reviewed: tuple[ReviewResult, dict[str, Any]]) -> None:
 
 def test_spacing_and_jitter(reviewed: tuple[ReviewResult, dict[str, Any]]) -> None:
     result, truth = reviewed
-    assert result.finding("retry.no_spacing").numbers == {"retries": truth["retries"], "no_spacing": truth["no_spacing"]}
+    spacing = result.finding("retry.no_spacing").numbers
+    assert spacing == {"retries": truth["retries"], "no_spacing": truth["no_spacing"]}
     jitter = result.finding("retry.no_jitter")
     assert jitter.numbers == {"retries": truth["jitterless_retries"], "groups": truth["jitterless_groups"]}
     assert {row["deployment"] for row in jitter.table} == {"batch-1"}
@@ -96,7 +99,8 @@ def test_spacing_and_jitter(reviewed: tuple[ReviewResult, dict[str, Any]]) -> No
 def test_retry_after_and_deadline(reviewed: tuple[ReviewResult, dict[str, Any]]) -> None:
     result, truth = reviewed
     ra = result.finding("retry.retry_after_ignored").numbers
-    assert (ra["retries_after_retry_after"], ra["ignored"]) == (truth["retry_after_retries"], truth["retry_after_ignored"])
+    assert ra["retries_after_retry_after"] == truth["retry_after_retries"]
+    assert ra["ignored"] == truth["retry_after_ignored"]
     late = result.finding("retry.after_deadline")
     assert late.numbers["retries"] == truth["after_deadline"]
     assert late.label is Label.CLIENT_BUG
@@ -135,7 +139,8 @@ def test_contract_assumptions(reviewed: tuple[ReviewResult, dict[str, Any]]) -> 
 def test_exemplars_side_by_side(reviewed: tuple[ReviewResult, dict[str, Any]]) -> None:
     result, _ = reviewed
     ex = result.exemplars
-    assert ex["success"]["failure_class"] is None and ex["success"]["status"] == 200
+    assert ex["success"]["failure_class"] is None
+    assert ex["success"]["status"] == 200
     assert ex["failure"]["failure_class"] is not None
     assert ex["expected"]["path"] == "/v1/chat/completions"
 

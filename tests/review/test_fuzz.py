@@ -33,8 +33,9 @@ def _review(content: bytes, reader: str) -> ReviewResult | None:
         try:
             return run_review(ReviewOptions(paths=(path,), reader=reader, map_file=mapping))
         except UsageError as exc:
-            assert "\n" not in str(exc)
-            return None
+            message = str(exc)
+        assert "\n" not in message
+        return None
 
 
 def _accounted(result: ReviewResult | None, lines: int) -> None:

@@ -29,17 +29,36 @@ def _parse_time(value: str | None, flag: str) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
+LogsArg = Annotated[list[Path], typer.Argument(help="Log files (gzip is detected by its magic bytes).")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only attempts at or after this UTC time (ISO 8601).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only attempts before this UTC time (ISO 8601).")]
+FormatOpt = Annotated[str, typer.Option("--format", help="md, html or json.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")]
+ReaderOpt = Annotated[
+    str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")
+]
+MapOpt = Annotated[Path | None, typer.Option("--map", help="Field mapping (YAML) for generic JSON lines.")]
+DeadlineOpt = Annotated[
+    float | None, typer.Option("--deadline", help="The callers' deadline in seconds, to find retries after it.")
+]
+WindowOpt = Annotated[
+    float,
+    typer.Option("--group-window", help="Seconds between attempts of one logical request (heuristic grouping)."),
+]
+
+
 def review(
-    logs: Annotated[list[Path], typer.Argument(help="Log files (gzip is detected by its magic bytes).")],
-    since: Annotated[str | None, typer.Option("--since", help="Only attempts at or after this UTC time (ISO 8601).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only attempts before this UTC time (ISO 8601).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
-    out: Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")] = None,
-    reader: Annotated[str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")] = None,
-    map_file: Annotated[Path | None, typer.Option("--map", help="Field mapping (YAML) for generic JSON lines.")] = None,
+    logs: LogsArg,
+    *,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = "md",
+    out: OutOpt = None,
+    reader: ReaderOpt = None,
+    map_file: MapOpt = None,
     profile: ProfileOpt = "cometapi",
-    deadline: Annotated[float | None, typer.Option("--deadline", help="The callers' deadline in seconds, to find retries after it.")] = None,
-    window: Annotated[float, typer.Option("--group-window", help="Seconds between attempts that still belong to one logical request (heuristic grouping).")] = 60.0,
+    deadline: DeadlineOpt = None,
+    window: WindowOpt = 60.0,
 ) -> None:
     """Review logs: failures by class and owner, incident window, route drift, retry audit,
     streams, usage, fallbacks and the contract assumptions the logs support or contradict.

@@ -12,8 +12,7 @@ from chatcontract.review.model import Finding, ReviewResult
 def _finding_md(f: Finding) -> list[str]:
     label = f" — **{f.label.value}**" if f.label else ""
     owner = f" (owner: {f.owner})" if f.owner else ""
-    lines = [f"- **{f.title}**{label}{owner}: {f.statement}"]
-    return lines
+    return [f"- **{f.title}**{label}{owner}: {f.statement}"]
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -47,7 +46,8 @@ def render_markdown(result: ReviewResult) -> str:
         if f.table:
             out += ["", md_heading(f.title, 3), "", _table(f.table)]
     out += ["", md_heading("Contract assumptions"), "",
-            _table([{k: r[k] for k in ("assumption", "profile_status", "logs", "evidence")} for r in result.assumptions])]
+            _table([{k: r[k] for k in ("assumption", "profile_status", "logs", "evidence")}
+                    for r in result.assumptions])]
     out += ["", md_heading("Exemplar requests"), "", _exemplars(result)]
     out += ["", md_heading("Latency"), "", _table(result.latency)]
     out += ["", md_heading("Timeline (per minute, UTC)"), "",

@@ -58,7 +58,8 @@ def _status_semantics(ctx: Ctx) -> Verdict:
         return CONFIRM, "no documented status observed"
     wrong = {s: c for s, c in checked.items() if c is not None and c != semantics[s]}
     if wrong:
-        return UNSUPPORTED, "; ".join(f"{s} mostly classed {c}, documented {semantics[s]}" for s, c in sorted(wrong.items()))
+        return UNSUPPORTED, "; ".join(
+            f"{s} mostly classed {c}, documented {semantics[s]}" for s, c in sorted(wrong.items()))
     return SUPPORTED, f"statuses {', '.join(map(str, sorted(checked)))} behave as documented"
 
 
@@ -74,7 +75,9 @@ def _retry_stance(ctx: Ctx) -> Verdict:
 
 def _request_id(ctx: Ctx) -> Verdict:
     n = ctx.one(q.PROVIDER_IDS)[0]
-    return (SUPPORTED, f"{n} attempts carry a provider request id") if n else (CONFIRM, "no provider request id recorded")
+    if n:
+        return SUPPORTED, f"{n} attempts carry a provider request id"
+    return CONFIRM, "no provider request id recorded"
 
 
 def _retry_after(ctx: Ctx) -> Verdict:

@@ -28,7 +28,8 @@ def failures_by_class(ctx: Ctx) -> list[Finding]:
     top = "; ".join(f"{t['class']} {t['attempts']} ({t['share_of_failures']})" for t in table[:4])
     statement = f"{ctx.failures} of {ctx.attempts} attempts failed ({pct(ctx.failures, ctx.attempts)})"
     statement += f": {top}." if table else "."
-    numbers = {"attempts": ctx.attempts, "failures": ctx.failures, "by_class": {t["class"]: t["attempts"] for t in table}}
+    by_class = {t["class"]: t["attempts"] for t in table}
+    numbers = {"attempts": ctx.attempts, "failures": ctx.failures, "by_class": by_class}
     return [Finding("failures.by_class", "Failures by class", statement, numbers, table=table)]
 
 
@@ -202,7 +203,7 @@ def deployment_note(ctx: Ctx) -> list[Finding]:
 
 def grouping_summary(ctx: Ctx) -> dict[str, Any]:
     rows = ctx.rows(q.GROUPING)
-    methods = {m: n for m, n in rows}
+    methods = dict(rows)
     heuristic = (f"same service, deployment, client, host, route, model and body shape; a new request starts "
                  f"after a success or a gap over {num(ctx.options.group_window_s)} s")
     return {"methods": methods, "logical_requests": ctx.requests,

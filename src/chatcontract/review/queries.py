@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - this module builds SQL from fixed column names and quoted identifiers only
 """Every SQL statement the review runs, in one place.
 
 The statements are plain SQL over one table of attempt records (``raw`` -> ``attempts``) so the

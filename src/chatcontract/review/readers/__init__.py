@@ -38,7 +38,7 @@ def _looks_binary(head: bytes) -> bool:
     if b"\x00" in head[:4096]:
         return True
     sample = head[:4096]
-    printable = sum(1 for b in sample if b in b"\t\n\r" or 32 <= b)
+    printable = sum(1 for b in sample if b in b"\t\n\r" or b >= 32)
     return printable < len(sample) * 0.9
 
 

@@ -8,14 +8,13 @@ into a temporary JSON-lines file that DuckDB then reads through the identity map
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from chatcontract.review.mapping import FieldMap
 from chatcontract.review.model import BadInput
@@ -32,7 +31,7 @@ def is_gzip(path: Path) -> bool:
 def open_binary(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it starts with the gzip magic bytes."""
     if is_gzip(path):
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
@@ -47,8 +46,7 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """``(line number, line)`` for every line, streamed (files larger than memory work)."""
-    with open_binary(path) as raw:
-        stream = io.BufferedReader(raw, buffer_size=1 << 20) if not isinstance(raw, io.BufferedReader) else raw
+    with open_binary(path) as stream:
         for number, line in enumerate(stream, start=1):
             yield number, line.rstrip(b"\r\n")
 

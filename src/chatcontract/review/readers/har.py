@@ -17,11 +17,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
-from chatcontract.review.readers.streamjson import TruncatedDocument, objects_at
+from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 from chatcontract.taxonomy import header_map, observe
 
 _ENTRY = "log.entries.item"
 _API_HINT = re.compile(r"/v\d+/|/chat/|/completions|/models")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _headers(obj: Any) -> dict[str, str]:
@@ -42,14 +46,15 @@ def _body_text(content: Any) -> str:
 
 
 def _request_info(request: dict[str, Any]) -> dict[str, Any]:
-    post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
+    post = _dict(request.get("postData"))
     try:
         body = json.loads(post.get("text") or "null")
     except ValueError:
         body = None
     if not isinstance(body, dict):
         return {"body_shape": None}
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    raw_messages = body.get("messages")
+    messages = raw_messages if isinstance(raw_messages, list) else []
     roles = [m.get("role") for m in messages if isinstance(m, dict)]
     signature = json.dumps([sorted(body), roles], default=str)
     return {
@@ -93,11 +98,11 @@ def _doc_facts(doc: dict[str, Any], keep: dict[str, Any] | None = None) -> dict[
 
 def entry_row(entry: dict[str, Any]) -> dict[str, Any] | None:
     """The canonical row of one HAR entry, or ``None`` when it is not an API call."""
-    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
-    response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+    request = _dict(entry.get("request"))
+    response = _dict(entry.get("response"))
     parts = urlsplit(str(request.get("url", "")))
     rh, sh = _headers(request.get("headers")), _headers(response.get("headers"))
-    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    content = _dict(response.get("content"))
     mime = str(content.get("mimeType", ""))
     if not (_API_HINT.search(parts.path) or "json" in mime or "event-stream" in mime):
         return None
@@ -163,5 +168,5 @@ class HarReader:
                     else:
                         row["source_line"] = index
                         yield row
-            except TruncatedDocument as exc:
+            except TruncatedDocumentError as exc:
                 out.bad.add("document truncated or invalid JSON", path.name, index + 1, str(exc))

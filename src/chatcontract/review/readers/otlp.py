@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from chatcontract.record import FailureClass
 from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
-from chatcontract.review.readers.streamjson import TruncatedDocument, objects_at
+from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 
 _RESOURCE = "resourceSpans.item.resource"
 _SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
@@ -87,7 +87,8 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
     _, end_ns = _nanos_iso(span.get("endTimeUnixNano"))
     path, host = _path_host(attrs)
     reasons = _first(attrs, "gen_ai.response.finish_reasons")
-    status = span.get("status") if isinstance(span.get("status"), dict) else {}
+    raw_status = span.get("status")
+    status: dict[str, Any] = raw_status if isinstance(raw_status, dict) else {}
     inp = _int(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"))
     out = _int(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"))
     parent = f"{span.get('traceId', '')}:{span.get('parentSpanId', '')}"
@@ -149,5 +150,5 @@ class OtlpReader:
                     else:
                         row["source_line"] = index
                         yield row
-            except TruncatedDocument as exc:
+            except TruncatedDocumentError as exc:
                 out.bad.add("document truncated or invalid JSON", path.name, index + 1, str(exc))

@@ -13,7 +13,7 @@ from typing import IO, Any
 import ijson
 
 
-class TruncatedDocument(Exception):
+class TruncatedDocumentError(Exception):
     """The document ended early or is not valid JSON after some point."""
 
 
@@ -42,4 +42,4 @@ def objects_at(stream: IO[bytes], prefixes: frozenset[str]) -> Iterator[tuple[st
                     yield active, builder.value
                     builder, active = None, None
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
-        raise TruncatedDocument(str(exc).splitlines()[0][:200] if str(exc) else "invalid JSON") from None
+        raise TruncatedDocumentError(str(exc).splitlines()[0][:200] if str(exc) else "invalid JSON") from None

@@ -47,9 +47,10 @@ def feed_all(data: bytes, cuts: list[int]) -> StreamChecker:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=len(WHOLE)), max_size=12))
-def test_any_split_decodes_the_same(cuts: list[int]) -> None:
-    checker = feed_all(WHOLE, cuts)
+@given(st.lists(st.integers(min_value=0, max_value=len(WHOLE) * 2), max_size=12), st.booleans())
+def test_any_split_decodes_the_same(cuts: list[int], crlf: bool) -> None:
+    body = WHOLE.replace(b"\n", b"\r\n") if crlf else WHOLE
+    checker = feed_all(body, [c % (len(body) + 1) for c in cuts])
     assert checker.state is StreamState.COMPLETE
     assert "".join(checker.parts) == "Hello world!"
     assert checker.finish_reason == "stop"

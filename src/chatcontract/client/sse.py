@@ -14,8 +14,16 @@ from typing import Any
 
 from chatcontract.taxonomy import StreamState
 
-_loads = json.loads
+_decode = json.JSONDecoder().decode  # on str: skips json.loads' encoding sniffing
 _CHUNK = "chat.completion.chunk"
+
+
+def _data_of(event: bytes) -> bytes | None:
+    """The joined ``data`` field of one event (comments and other fields ignored)."""
+    data = [line[6:] if line[5:6] == b" " else line[5:] for line in event.split(b"\n") if line[:5] == b"data:"]
+    if not data:
+        return None
+    return data[0] if len(data) == 1 else b"\n".join(data)
 
 
 class StreamChecker:
@@ -23,7 +31,6 @@ class StreamChecker:
 
     __slots__ = (
         "_buf",
-        "_data",
         "chunks",
         "done",
         "error_body",
@@ -39,7 +46,6 @@ class StreamChecker:
 
     def __init__(self) -> None:
         self._buf = b""
-        self._data: list[bytes] = []
         self.parts: list[str] = []
         self.chunks = 0
         self.done = False
@@ -53,35 +59,36 @@ class StreamChecker:
         self.error_body: bytes | None = None
 
     def feed(self, data: bytes) -> int:
-        """Consume ``data``; returns how many new content parts were appended to :attr:`parts`."""
+        """Consume ``data``; returns how many new content parts were appended to :attr:`parts`.
+
+        Splits on blank lines (event boundaries); the common event, one ``data: {...}`` line,
+        is dispatched without a per-line pass.
+        """
         before = len(self.parts)
         buf = self._buf + data if self._buf else data
-        lines = buf.split(b"\n")
-        self._buf = lines.pop()
-        pending = self._data
-        for line in lines:
-            if line[:5] == b"data:":
-                payload = line[5:]
-                if payload[:1] == b" ":
-                    payload = payload[1:]
-                if payload[-1:] == b"\r":
-                    payload = payload[:-1]
-                pending.append(payload)
-            elif (not line or line == b"\r") and pending:
-                self._dispatch(pending[0] if len(pending) == 1 else b"\n".join(pending))
-                pending.clear()
-                if self.state is not None and self.state is not StreamState.COMPLETE:
-                    break
+        if b"\r" in buf:
+            buf = buf.replace(b"\r\n", b"\n")
+        events = buf.split(b"\n\n")
+        self._buf = events.pop()
+        for event in events:
+            if event[:6] == b"data: " and b"\n" not in event:
+                self._dispatch(event[6:])
+            elif event:
+                payload = _data_of(event)
+                if payload is not None:
+                    self._dispatch(payload)
+            if self.state is not None and self.state is not StreamState.COMPLETE:
+                break
         return len(self.parts) - before
 
     def eof(self) -> None:
         """The connection closed: dispatch a last unterminated event, then settle the state."""
-        if self._buf.startswith(b"data:") and self.state is None:
-            self._data.append(self._buf[5:].strip())
+        tail = self._buf.rstrip(b"\r\n")
         self._buf = b""
-        if self._data and self.state is None:
-            self._dispatch(b"\n".join(self._data))
-            self._data.clear()
+        if tail and self.state is None:
+            payload = _data_of(tail)
+            if payload is not None:
+                self._dispatch(payload)
         if self.state is None:
             self.state = StreamState.CUT
             self.problem = f"stream closed after {self.chunks} chunks without a finish_reason"
@@ -109,8 +116,8 @@ class StreamChecker:
                 self._fail(StreamState.CUT, "[DONE] arrived before any finish_reason")
             return
         try:
-            doc = _loads(payload)
-        except ValueError:
+            doc = _decode(payload.decode())
+        except ValueError:  # UnicodeDecodeError is a ValueError too
             self._fail(StreamState.MALFORMED, f"event {self.chunks + 1} is not valid JSON")
             return
         self.chunks += 1

@@ -35,8 +35,12 @@ KNOWN_FORMATS: tuple[tuple[str, str], ...] = (
     ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
     ("stripe_key", r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{16,}"),
     ("hf_token", r"\bhf_[A-Za-z0-9]{30,}"),
-    ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@:]+(?::[^\s/@]*)?@"),
-    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+    ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)[^\s/@:]{1,256}(?::[^\s/@]{0,256})?@"),
+    (  # bounded parts and a word-start lookbehind keep this linear on long dotted runs
+        "email",
+        r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@"
+        r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b",
+    ),
     (
         "ipv4",
         r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?!\.?\d|\w)",

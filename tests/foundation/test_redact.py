@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -420,3 +421,23 @@ def test_memo_is_per_redactor() -> None:
     assert redact(text) == text  # remembered by the default redactor
     configure_redaction(extra_patterns=[r"acme-corp-\d+"])
     assert redact(text) == f"tenant {MASK}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("1." * 25_000, id="dotted-digits"),
+        pytest.param("a." * 25_000, id="dotted-letters"),
+        pytest.param("a@" + "1." * 25_000, id="at-then-dots"),
+        pytest.param("a:/" * 16_000, id="colon-slash"),
+        pytest.param("+1 " * 16_000, id="plus-digits"),
+        pytest.param("a=b;" * 12_000, id="assignments"),
+        pytest.param('{"a":' * 10_000, id="json-nesting"),
+        pytest.param("Bearer a " * 5_000, id="bearer-words"),
+    ],
+)
+def test_redaction_is_linear_on_adversarial_text(text: str) -> None:
+    """50 kB of pathological text: a quadratic pattern would take many seconds here."""
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < 2.0

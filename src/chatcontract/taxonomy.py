@@ -82,7 +82,7 @@ class StreamState(StrEnum):
 
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|context window|too many tokens|prompt is too long|"
-    r"reduce the length|token limit|max_tokens.*too large|input is too long",
+    r"reduce the length|token limit|max_tokens.{0,80}too large|input is too long",
     re.I,
 )
 _CONTENT = re.compile(

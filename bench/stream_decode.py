@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from client_overhead import KEY, MESSAGES, sim_process  # noqa: E402 - a sibling benchmark module
+from client_overhead import KEY, MESSAGES, sim_process
 
 TARGET = 0.8
 

@@ -197,3 +197,20 @@ def test_compare_two_incidents_field_by_field(tmp_path: Path) -> None:
     assert rows["statuses"] == ("503: 3", "401: 3", False)
     assert rows["routes"][2] is True
     assert rows["escalation category"][:2] == ("availability_latency_degradation", "auth_account")
+
+
+def test_incidents_cli_list_show_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(tmp_path / "s.db", "INC-1", 503).close()
+    _seed(tmp_path / "s.db", "INC-2", 401).close()
+    store = ["--store", str(tmp_path / "s.db")]
+    for args in (["list"], ["show", "INC-1"], ["compare", "INC-1", "INC-2"]):
+        with pytest.raises(SystemExit) as info:
+            main(["incidents", *args, *store])
+        assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "INC-2" in out
+    assert "DIFFERS" in out
+    with pytest.raises(SystemExit) as info:
+        main(["incidents", "show", "INC-404", *store])
+    assert info.value.code == 2
+    assert "no incident 'INC-404'" in capsys.readouterr().err

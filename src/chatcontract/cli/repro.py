@@ -60,6 +60,7 @@ def repro(
     from chatcontract.evidence.commands import run_repro_command as execute
     from chatcontract.evidence.lint import lint_text
     from chatcontract.evidence.notes import render_note_markdown
+    from chatcontract.redact import redact
 
     result = execute(
         incident=incident,
@@ -78,7 +79,7 @@ def repro(
     )
     for line in result.notices:
         note(line)
-    text = render_note_markdown(result.note)
+    text = redact(render_note_markdown(result.note))
     for finding in lint_text(text, "<note>"):
         note(f"lint: {finding.format()}")
     if as_json:

@@ -77,6 +77,8 @@ def run_repro_command(
         chosen = resolve_model(model, SIM_DEFAULT_MODEL if tgt.embedded else None)
         if tgt.embedded:
             notices.append(f"no base URL given: targeting the embedded simulator at {tgt.alias}")
+        elif tgt.credential is None:
+            notices.append(f"no API key found in ${api_key_env}: requests are sent without a key")
         plan = ReproPlan(
             incident_id=incident,
             failure_class=plan_class,

@@ -47,7 +47,10 @@ FAMILIES: tuple[Family, ...] = (
             r"\bpric(?:e|es|ed|ing)\b",
             r"\bcosts?\b(?!\s+(?:centre|center))",
             r"\bcheap(?:er|est)?\b|\bexpensive\b|\bmark-?up\b|\bdiscount(?:ed|s)?\b",
-            r"\bper\s+(?:1k|1m|1,000|1,000,000|thousand|million)\s+tokens\b",
+            r"\bper\s+(?:(?:1k|1m|1,000|1,000,000|thousand|million|hundred)\s+)?(?:input\s+|output\s+)?"
+            r"tokens?\b|\bper\s+(?:thousand|million)\b",
+            r"\b(?:one|two|three|four|five|ten|twenty|fifty|hundred|a\s+few|a\s+couple\s+of)\s+"
+            r"(?:usd|dollars?|cents?|euros?)\b",
             r"\bfree\s+tier\b|\bfees?\b",
         ),
         "Drop the price; if it matters, cite the provider's pricing page with its URL and "
@@ -63,6 +66,8 @@ FAMILIES: tuple[Family, ...] = (
             r"showed|increased|doubled|spiked|jumped|went|error|issue|problem|changed|include)",
             r"\bcharg(?:e|es|ing)\s+(?:us|our|customers|per|for\s+(?:failed|every|each))\b",
             r"\bovercharg\w*|\brefunds?\b",
+            rf"(?<![\w-])(?:billing|bills?|invoices?|charges)(?![\w-]){GAP}{{0,25}}\b(?:is|was|were|are)\s+"
+            r"(?:wrong|incorrect|too\s+high|inflated|off|doubled|higher|double|inaccurate)\b",
             r"\b(?:deducted|consumed|burned|drained|charged)\s+(?:\w+\s+)?credits?\b",
             r"\bcredits?\b.{0,30}\b(?:deducted|consumed|burn(?:ed|t)|drained|used\s+up)\b",
         ),
@@ -178,7 +183,8 @@ FAMILIES: tuple[Family, ...] = (
             rf"\b(?:the\s+)?{MODEL_NAME}(?:\s+(?!request|call|route|name|field)[\w.-]+)?\s+"
             r"(?:has\s+|had\s+|is\s+|was\s+|keeps\s+)?(?:failed|fails|failing|crashed|crashes|broke|"
             r"broken|stopped\s+working|malfunctioned|errored(?:\s+out)?|gave\s+up|went\s+down|is\s+down|is\s+overloaded|was\s+overloaded|is\s+unhealthy|"
-            r"died|hung)\b",
+            r"died|hung|choked|chokes|struggled|struggles|hallucinated|hallucinates|froze|freezes|"
+            r"glitched|misbehaved|misbehaves)\b",
             r"\bmodel\s+(?:failure|crash|malfunction|breakdown)\b",
             rf"\b{MODEL_NAME}\b{GAP}{{0,25}}\b(?:is|are|was|were|got|became|has\s+become)\s+"
             r"(?:\w+\s+)?(?:worse|better|dumber|smarter|degraded|nerfed|lazier|weaker)\b",
@@ -211,7 +217,8 @@ FAMILIES: tuple[Family, ...] = (
             rf"\b(?:caused|triggered|introduced|created)\s+by\s+{PROVIDER}",
             rf"\b(?:due\s+to|because\s+of|result\s+of|on\s+account\s+of|owing\s+to|blame\s+(?:lies\s+)?"
             rf"(?:with|on))\s+(?:an?\s+)?(?:issue\s+(?:at|with|on)\s+)?{PROVIDER}",
-            r"\broot[- ]cause\b",
+            # "root cause" unless it is laid on ourselves ("the root cause was our timeout change")
+            rf"\broot[- ]causes?\b(?!{GAP}{{0,25}}\b(?:our|we|us|ours|my)\b)",
             rf"\bbecause\s+{PROVIDER}\b",
             rf"\b(?:caused\s+by|due\s+to|result\s+of|triggered\s+by|stem(?:s|med)?\s+from|"
             rf"originat\w+\s+(?:at|from|in))\b{GAP}{{0,50}}\b(?:at|from|on|in|of|by)\s+{PROVIDER}\b",

@@ -35,8 +35,7 @@ def _listing() -> str:
     lines += [f"  {name.ljust(width)}  {doc}" for name, doc in STREAM_VARIATIONS.items()]
     lines += [
         "",
-        "Wrong paths (--wrong-path): 404 JSON error (default), 301 to /v1/chat/completions, "
-        "html (404 HTML page).",
+        "Wrong paths (--wrong-path): 404 JSON error (default), 301 to /v1/chat/completions, html (404 HTML page).",
     ]
     return "\n".join(lines)
 
@@ -53,43 +52,24 @@ def _api_key(env_name: str | None) -> str | None:
 def sim(
     *,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option("--port", help="Port; 0 picks a free one.", min=0, max=65535)
-    ] = 8000,
-    scenario: Annotated[
-        Path | None, typer.Option("--scenario", help="YAML file of custom models.")
-    ] = None,
+    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.", min=0, max=65535)] = 8000,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="YAML file of custom models.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for ids and stream variation.")] = 0,
     api_key_env: Annotated[
         str | None,
         typer.Option(
             "--api-key-env",
-            help="Env var holding the key to accept "
-            "(default: $CHATCONTRACT_SIM_API_KEY, else the public test key).",
+            help="Env var holding the key to accept (default: $CHATCONTRACT_SIM_API_KEY, else the public test key).",
         ),
     ] = None,
-    error_style: Annotated[
-        str, typer.Option("--error-style", help="openai or cometapi.")
-    ] = "openai",
+    error_style: Annotated[str, typer.Option("--error-style", help="openai or cometapi.")] = "openai",
     wrong_path: Annotated[str, typer.Option("--wrong-path", help="404, 301 or html.")] = "404",
-    mode: Annotated[
-        list[str] | None, typer.Option("--mode", help="Contract-breaking mode (repeatable).")
-    ] = None,
-    stream_variation: Annotated[
-        str, typer.Option("--stream-variation", help="plain, faithful or wild.")
-    ] = "faithful",
-    time_scale: Annotated[
-        float, typer.Option("--time-scale", help="Multiplies fault delays.", min=0)
-    ] = 1.0,
-    models: Annotated[
-        list[str] | None, typer.Option("--model", help="Extra healthy model name (repeatable).")
-    ] = None,
-    admin: Annotated[
-        bool, typer.Option("--admin", help="Enable GET /_sim/attempts and POST /_sim/reset.")
-    ] = False,
-    list_: Annotated[
-        bool, typer.Option("--list", help="List fault names, modes and variations, then exit.")
-    ] = False,
+    mode: Annotated[list[str] | None, typer.Option("--mode", help="Contract-breaking mode (repeatable).")] = None,
+    stream_variation: Annotated[str, typer.Option("--stream-variation", help="plain, faithful or wild.")] = "faithful",
+    time_scale: Annotated[float, typer.Option("--time-scale", help="Multiplies fault delays.", min=0)] = 1.0,
+    models: Annotated[list[str] | None, typer.Option("--model", help="Extra healthy model name (repeatable).")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Enable GET /_sim/attempts and POST /_sim/reset.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List fault names, modes and variations, then exit.")] = False,
 ) -> None:
     """Run the simulator until interrupted (Ctrl-C)."""
     if list_:
@@ -119,9 +99,7 @@ def sim(
     def ready(base_url: str) -> None:
         sys.stdout.write(base_url + "\n")
         sys.stdout.flush()
-        sys.stderr.write(
-            f"chatcontract sim: serving {base_url} (key from {source}); Ctrl-C stops\n"
-        )
+        sys.stderr.write(f"chatcontract sim: serving {base_url} (key from {source}); Ctrl-C stops\n")
         sys.stderr.flush()
 
     run_foreground(config, host, port, ready)

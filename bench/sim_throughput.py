@@ -5,6 +5,8 @@ httptools, uvloop, no access log, no lifespan). wrk (the load generator, not Pyt
 harness does not measure itself) POSTs the same chat request to each, in interleaved rounds of
 a few seconds. The simulator validates the key and body, picks the behaviour and serialises a
 fresh completion; the peer returns a fixed body of the same size without reading the request.
+The simulator's chat route is dispatched before Starlette's middleware and router (its other
+routes go through them); without that shortcut it measured about 0.74x CPU per request.
 Target: simulator >= 0.8x the bare handler.
 
 Usage: python bench/sim_throughput.py [--seconds 5] [--rounds 3] [--connections 16]

@@ -132,3 +132,10 @@ def test_bad_input_is_one_line_exit_2(
     err = capsys.readouterr().err.strip()
     assert err.startswith("chatcontract: error:")
     assert "\n" not in err
+
+
+def test_credential_source_names_are_not_secrets() -> None:
+    text = '{"credential_used": "env:COMETAPI_API_KEY", "api_key": "Zx81kQ2mLp0vRt7yWc4nBd6s"}\n'
+    findings = lint_text(text, "note.json")
+    assert [f.kind for f in findings] == ["secret"]
+    assert "COMETAPI" not in findings[0].phrase

@@ -45,6 +45,11 @@ def repro(
     attempts: Annotated[int, typer.Option("--attempts", help="Attempt budget (1-50).")] = 5,
     identical: Annotated[int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")] = 3,
     wait_s: Annotated[float, typer.Option("--wait-s", help="First wait between attempts.")] = 0.5,
+    connect_timeout_s: Annotated[float, typer.Option("--connect-timeout-s")] = 5.0,
+    read_timeout_s: Annotated[float, typer.Option("--read-timeout-s", help="Wait for a non-streamed answer.")] = 30.0,
+    stream_idle_timeout_s: Annotated[
+        float, typer.Option("--stream-idle-timeout-s", help="Longest gap between stream events.")
+    ] = 15.0,
     base_url: BaseUrlOpt = None,
     api_key_env: ApiKeyEnvOpt = DEFAULT_API_KEY_ENV,
     api_key_file: ApiKeyFileOpt = None,
@@ -60,6 +65,7 @@ def repro(
     from chatcontract.evidence.commands import run_repro_command as execute
     from chatcontract.evidence.lint import lint_text
     from chatcontract.evidence.notes import render_note_markdown
+    from chatcontract.evidence.wire import Timeouts
     from chatcontract.redact import redact
 
     result = execute(
@@ -76,6 +82,7 @@ def repro(
         profile=profile,
         store=store,
         operator=operator,
+        timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
     )
     for line in result.notices:
         note(line)

@@ -8,6 +8,7 @@ secret is never echoed, only its detector and length) and a safer wording.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from chatcontract.redact import active_redactor
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ""})
 SECRET_SAFER = "Remove the value; name the key by its source (e.g. env:COMETAPI_API_KEY) only."  # noqa: S105 - advice text, not a password
 _PERSONAL = frozenset({"email", "ipv4", "phone"})
+_SOURCE_NAME = re.compile(r"(?:env|file|sim):[\w.-]{1,80}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
     for name, start, end in sorted(active_redactor().findings(text), key=lambda f: f[1]):
         if end <= start or any(s <= start < e for s, e in seen):
             continue
+        if _SOURCE_NAME.fullmatch(text[start:end].strip("\"' ,")):
+            continue  # a credential's source name ("env:COMETAPI_API_KEY"), never the key
         seen.add((start, end))
         kind = "personal data" if name in _PERSONAL else "secret"
         phrase = f"<{kind}: {name}, {end - start} chars>"

@@ -40,7 +40,14 @@ from chatcontract.evidence.notes import AttemptLine, Environment, ReproNote
 from chatcontract.evidence.store import EvidenceStore
 from chatcontract.evidence.wire import Outcome, Timeouts, send_once
 from chatcontract.probe.builders import BUILDERS, build_request
-from chatcontract.record import AttemptRecord, FailureClass, Result, RetryDecision, utc_now
+from chatcontract.record import (
+    AttemptRecord,
+    FailureClass,
+    ResponseShape,
+    Result,
+    RetryDecision,
+    utc_now,
+)
 from chatcontract.redact import shape_of_body, strip_url_secrets
 from chatcontract.taxonomy import Classification, classify
 
@@ -307,7 +314,7 @@ def _record(
         operator_action=c.operator_action,
         backoff_ms=round(wait_s * 1000, 3) if decision is RetryDecision.RETRY else None,
         retry_after_ms=c.observation.retry_after_ms,
-        response_shape=c.observation.shape,
+        response_shape=ResponseShape.CLIENT_ERROR if out.status is None else c.observation.shape,
         model=plan.model,
         streaming=plan.case == "stream",
         finish_reason=out.finish_reason or c.observation.finish_reason,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from chatcontract.client.sse import StreamChecker
+from chatcontract.errors import UsageError
 from chatcontract.taxonomy import StreamState, TransportError
 
 BODY_CAP_BYTES = 64 * 1024
@@ -26,6 +27,11 @@ class Timeouts:
     connect_s: float = 5.0
     read_s: float = 30.0
     stream_idle_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        for name, value in self.as_dict().items():
+            if not 0 < value <= 600:
+                raise UsageError(f"timeout {name} must be between 0 and 600 seconds, got {value:g}")
 
     def as_dict(self) -> dict[str, float]:
         return {

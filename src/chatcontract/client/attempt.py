@@ -120,7 +120,7 @@ def _summary(outcome: Outcome, cls: Classification, note: str | None) -> str | N
     bits: list[str] = []
     if outcome.transport_error is not None:
         bits.append(f"transport: {outcome.transport_error.value}")
-    if outcome.transport_error is TransportError.READ_TIMEOUT:
+    if outcome.transport_error in (TransportError.READ_TIMEOUT, TransportError.FIRST_CHUNK_TIMEOUT):
         bits.append("request was sent; completion status unknown")
     if obs.status is not None:
         bits.append(f"HTTP {obs.status}")

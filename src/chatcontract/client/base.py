@@ -10,7 +10,7 @@ from typing import Any
 
 from chatcontract.client.attempt import RecordContext
 from chatcontract.client.engine import CallRun, Engine
-from chatcontract.client.otel import emit_record
+from chatcontract.client.otel import Telemetry
 from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.contract.profile import Profile, load_profile
@@ -37,6 +37,8 @@ class ClientBase:
         run_id: str | None = None,
         incident_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
     ) -> None:
         if not base_url or "://" not in base_url:
             raise UsageError(f"base_url {base_url!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
@@ -54,6 +56,7 @@ class ClientBase:
             "incident_id": incident_id,
         }
         self._clock = clock
+        self._telemetry = Telemetry(tracer_provider, meter_provider)
         self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
         self._targets: dict[str, tuple[Target, ...]] = {}
 
@@ -63,7 +66,7 @@ class ClientBase:
     def _on_record(self, record: AttemptRecord) -> None:
         if self.sink is not None:
             self.sink.append(record)
-        emit_record(record)
+        self._telemetry.emit(record)
 
     def targets(self, model: str) -> tuple[Target, ...]:
         """The call's routes, primary first (cached per model: headers are built once)."""

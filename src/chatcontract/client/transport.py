@@ -28,7 +28,7 @@ import httpx
 from chatcontract.client.attempt import Outcome, RecordContext, read_answer
 from chatcontract.client.engine import Engine, Send, Stop, Wait
 from chatcontract.client.errors import CallFailed
-from chatcontract.client.otel import emit_record
+from chatcontract.client.otel import Telemetry
 from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.client.sse import StreamChecker
@@ -85,6 +85,8 @@ class ResilientTransport(httpx.BaseTransport):
         incident_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
     ) -> None:
         self.policy = policy or Policy()
         self.fallbacks = tuple(fallbacks)
@@ -99,6 +101,7 @@ class ResilientTransport(httpx.BaseTransport):
         }
         self._credential_source = credential_source
         self._clock = clock
+        self._telemetry = Telemetry(tracer_provider, meter_provider)
         self._sleep = sleep
         self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
         self._watchdog = Watchdog(clock)
@@ -107,7 +110,7 @@ class ResilientTransport(httpx.BaseTransport):
     def _on_record(self, record: AttemptRecord) -> None:
         if self.sink is not None:
             self.sink.append(record)
-        emit_record(record)
+        self._telemetry.emit(record)
 
     def close(self) -> None:
         self._watchdog.close()

@@ -149,7 +149,7 @@ def completion(out: Outcome, target: Target, attempts: list[AttemptRecord], requ
         finish_reason=out.finish_reason,
         usage=out.usage,
         attempts=attempts,
-        route=target.route,
+        route=Route(model=target.model, base_url=target.base_url, credential_source=target.credential_source),
         requested_model=requested_model,
         response_id=out.response_id,
         response_model=out.response_model,

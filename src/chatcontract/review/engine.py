@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from chatcontract.contract import load_profile
@@ -37,9 +39,14 @@ def run_review(options: ReviewOptions) -> ReviewResult:
     Raises :class:`UsageError` for input that is not a log or holds no attempt in the window.
     """
     fmap = load_map(options.map_file) if options.map_file is not None else None
-    con = connect()
+    with tempfile.TemporaryDirectory(prefix="chatcontract-review-") as work:
+        return _run(options, fmap, Path(work))
+
+
+def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
+    con = connect(list(options.paths), work)
     try:
-        sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap)
+        sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap, workdir=work)
         con.execute(q.keyed_view(_iso(options.since), _iso(options.until)))
         build_classes(con)
         unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()

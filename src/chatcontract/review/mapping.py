@@ -174,7 +174,6 @@ ATTEMPTS_MAP = FieldMap(
             "path": "route_template",
             "status": "http_status",
             "latency": "elapsed_ms",
-            "first_chunk": "first_chunk_ms",
             "model": "model",
             "response_model": "response_model",
             "failure_class": "failure_class",

@@ -276,13 +276,15 @@ CREATE_LOGICAL = (
 )
 # Attempts of logical requests with more than one attempt, in order, with what came before.
 CREATE_SEQ = (
-    "CREATE TABLE seq AS SELECT a.*, ROW_NUMBER() OVER w AS seq_no, "
+    "CREATE TABLE seq AS SELECT logical_key, service, deployment, started_at, failure_class, failed, model, "
+    "ROW_NUMBER() OVER w AS seq_no, "
     "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
-    "LAG(status) OVER w AS prev_status, LAG(retry_after_ms) OVER w AS prev_retry_after_ms, "
-    "LAG(model) OVER w AS prev_model, "
-    "epoch_ms(started_at) - LAG(epoch_ms(started_at) + COALESCE(latency_ms, 0)) OVER w AS gap_ms, "
-    "epoch_ms(started_at) - FIRST_VALUE(epoch_ms(started_at)) OVER w AS since_first_ms "
-    "FROM attempts a WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1) "
+    "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
+    "ROUND(end_ms - latency - LAG(end_ms) OVER w, 3) AS gap_ms, "
+    "ROUND(end_ms - latency - FIRST_VALUE(end_ms - latency) OVER w, 3) AS since_first_ms "
+    "FROM (SELECT a.*, COALESCE(latency_ms, 0) AS latency, "
+    "epoch_ms(started_at) + COALESCE(latency_ms, 0) AS end_ms FROM attempts a "
+    "WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1)) r "
     "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)"
 )
 

@@ -8,7 +8,6 @@ counted; nothing is dropped silently.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +27,25 @@ from chatcontract.review.readers import (
     is_gzip,
 )
 
+ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk database
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection in UTC."""
-    con = duckdb.connect(":memory:")
+
+def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC: in memory for small inputs, a temporary on-disk database
+    (which DuckDB pages to and from disk) when the inputs may not fit in memory."""
+    size = 0
+    for path in paths or []:
+        try:
+            size += path.stat().st_size * (5 if is_gzip(path) else 1)
+        except OSError:
+            continue
+    target = ":memory:"
+    if workdir is not None and size > ON_DISK_BYTES:
+        target = str(workdir / "review.duckdb")
+    con = duckdb.connect(target)
     con.execute("SET TimeZone='UTC'")
+    if workdir is not None:
+        con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
     con.execute(q.create_raw())
     return con
 
@@ -77,7 +90,7 @@ def _load_sql(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: Read
 
 def _load_rows(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput) -> SourceInfo:
     out = PythonRead()
-    sink = RowSink(directory=tempfile.gettempdir())
+    sink = RowSink(directory=ctx.workdir)
     source = str(path)
     try:
         for row in reader.rows(path, ctx, out):
@@ -95,10 +108,15 @@ def _load_rows(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: Rea
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, paths: list[Path], *, forced: str | None, field_map: FieldMap | None
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    *,
+    forced: str | None,
+    field_map: FieldMap | None,
+    workdir: Path | None = None,
 ) -> tuple[list[SourceInfo], BadInput]:
     """Read every file into ``raw``; return per-file accounting and the bad input by reason."""
-    ctx = ReadContext(field_map=field_map)
+    ctx = ReadContext(field_map=field_map, workdir=str(workdir) if workdir else None)
     bad = BadInput()
     infos: list[SourceInfo] = []
     for path in paths:

@@ -56,6 +56,7 @@ class ReadContext:
     """What a reader needs besides the path."""
 
     field_map: FieldMap | None = None
+    workdir: str | None = None  # where temporary files go
 
 
 @dataclass

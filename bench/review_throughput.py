@@ -1,0 +1,79 @@
+"""Throughput of ``chatcontract review`` against DuckDB's bare scan of the same file.
+
+Generates at least 2 million attempt records (``gen_logs.write_bulk``), then, in one run and
+one process: DuckDB's bare ``SELECT count(*) FROM read_json(...)`` (the floor), the whole review
+(load, classify, group, every finding, Markdown rendering) and the bare scan again. Prints
+records per second for each and the ratio review / best bare scan (target: within 2.5x).
+The machine may be shared: the load average is printed next to the figures.
+
+    python bench/review_throughput.py [--records 2000000] [--dir DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chatcontract.report.review_md import render_markdown
+from chatcontract.review import ReviewOptions, run_review
+from gen_logs import write_bulk
+
+
+def bare_scan(path: Path) -> tuple[int, float]:
+    con = duckdb.connect(":memory:")
+    start = time.perf_counter()
+    row = con.execute("SELECT count(*) FROM read_json(?)", [str(path)]).fetchone()
+    elapsed = time.perf_counter() - start
+    con.close()
+    return int(row[0]) if row else 0, elapsed
+
+
+def whole_review(path: Path) -> tuple[int, float]:
+    start = time.perf_counter()
+    result = run_review(ReviewOptions(paths=(path,), deadline_ms=30_000))
+    render_markdown(result)
+    return int(result.totals["attempts"]), time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="review throughput vs DuckDB's bare read_json scan")
+    parser.add_argument("--records", type=int, default=2_000_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the generated file")
+    args = parser.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="review-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "attempts.jsonl"
+    try:
+        start = time.perf_counter()
+        n = write_bulk(path, args.records)
+        gen_s = time.perf_counter() - start
+        size_mb = path.stat().st_size / 1e6
+        print(f"generated {n} records ({size_mb:.0f} MB) in {gen_s:.1f} s ({n / gen_s:,.0f} records/s)")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        runs: list[tuple[str, int, float]] = []
+        for name, fn in (("bare scan", bare_scan), ("review", whole_review), ("bare scan", bare_scan),
+                         ("review", whole_review)):
+            count, seconds = fn(path)
+            runs.append((name, count, seconds))
+            print(f"{name:>10}: {count} records in {seconds:6.2f} s = {count / seconds:>12,.0f} records/s")
+        bare = min(s for name, _, s in runs if name == "bare scan")
+        review = min(s for name, _, s in runs if name == "review")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"best review {n / review:,.0f} records/s vs best bare scan {n / bare:,.0f} records/s: "
+              f"review takes {review / bare:.2f}x the bare scan (target <= 2.5x)")
+    finally:
+        if not args.keep and args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from chatcontract.errors import UsageError
-from chatcontract.evidence.store import SCHEMA_VERSION, STORE_ENV, EvidenceStore, default_store_path
+from chatcontract.evidence.schema import SCHEMA_VERSION
+from chatcontract.evidence.store import STORE_ENV, EvidenceStore, default_store_path
 from chatcontract.record import AttemptRecord, FailureClass
 from chatcontract.sinks import RecordSink
 

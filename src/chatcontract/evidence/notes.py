@@ -107,10 +107,8 @@ def _outcome(a: AttemptLine) -> str:
     return f"{status} ({a.failure_class})" if a.failure_class else f"{status} (success)"
 
 
-def render_note_markdown(note: ReproNote) -> str:
-    """The note as Markdown."""
-    env = note.environment
-    rows = [
+def _attempt_rows(note: ReproNote) -> list[list[object]]:
+    return [
         [
             a.attempt_number,
             a.started_at,
@@ -127,9 +125,10 @@ def render_note_markdown(note: ReproNote) -> str:
         ]
         for a in note.attempts
     ]
-    header = ["#", "started (UTC)", "method", "route", "status", "class", "retry decision"]
-    header += ["response shape", "ms", "provider request id", "error summary", "result"]
-    facts = [
+
+
+def _fact_rows(note: ReproNote) -> list[tuple[str, str]]:
+    return [
         ("incident", note.incident_id),
         ("run", note.run_id),
         ("request class", note.request_class),
@@ -144,7 +143,10 @@ def render_note_markdown(note: ReproNote) -> str:
         ("credential used", note.credential_used or "(none)"),
         ("window (UTC)", f"{note.started_at} to {note.finished_at}"),
     ]
-    env_rows = [
+
+
+def _env_rows(env: Environment) -> list[tuple[str, str]]:
+    return [
         ("tool version", env.tool_version),
         ("profile", env.profile),
         ("target", env.target),
@@ -152,17 +154,33 @@ def render_note_markdown(note: ReproNote) -> str:
         ("timeouts (s)", ", ".join(f"{k} {v:g}" for k, v in env.timeouts.items())),
         ("retry policy", env.retry_policy),
     ]
-    return (
-        "\n\n".join(
-            [
-                f"# Reproduction note: {note.incident_id}",
-                note.summary(),
-                md_table(["field", "value"], facts),
-                "## Attempts",
-                md_table(header, rows),
-                "## Environment",
-                md_table(["field", "value"], env_rows),
-            ]
-        )
-        + "\n"
-    )
+
+
+ATTEMPT_HEADER = (
+    "#",
+    "started (UTC)",
+    "method",
+    "route",
+    "status",
+    "class",
+    "retry decision",
+    "response shape",
+    "ms",
+    "provider request id",
+    "error summary",
+    "result",
+)
+
+
+def render_note_markdown(note: ReproNote) -> str:
+    """The note as Markdown."""
+    parts = [
+        f"# Reproduction note: {note.incident_id}",
+        note.summary(),
+        md_table(["field", "value"], _fact_rows(note)),
+        "## Attempts",
+        md_table(ATTEMPT_HEADER, _attempt_rows(note)),
+        "## Environment",
+        md_table(["field", "value"], _env_rows(note.environment)),
+    ]
+    return "\n\n".join(parts) + "\n"

@@ -136,52 +136,57 @@ def _summary(facts: IncidentFacts, packet: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def build_packet(facts: IncidentFacts, meta: PacketMeta, profile: Profile, *, drop_ids: bool = False) -> dict[str, Any]:
-    """The packet as plain data (redacted again, ids dropped if asked), with its completeness."""
+def _derived(facts: IncidentFacts, profile: Profile) -> dict[str, Any]:
+    """Every field the store can supply."""
     dominant = facts.dominant_class
     rep = facts.representative
-    negative = _negative_case(rep.request_class if rep else None)
-    expectation = expectation_for(profile, dominant, negative)
+    expectation = expectation_for(profile, dominant, _negative_case(rep.request_class if rep else None))
     auth = profile.assumptions.auth.value
-    creds = sorted(facts.counts("credential_source"))
-    topic = support_topic(dominant)
-    packet: dict[str, Any] = {
-        "incident_id": facts.incident.id,
-        "title": meta.title or facts.incident.title,
-        "generated_at": utc_now().isoformat(),
+    creds = ", ".join(sorted(facts.counts("credential_source"))) or "none recorded"
+    return {
         "first_observed": facts.first_observed,
         "last_reproduced": facts.last_reproduced,
-        "doc_source": {
-            "url": expectation.source_url,
-            "accessed": expectation.accessed,
-            "assumption": expectation.key,
-        },
-        "support": {
-            "route": meta.support_route or "none",
-            "url": meta.support_url,
-            "accessed": _accessed(meta),
-            "topic": topic.value if topic else None,
-        },
+        "doc_source": {"url": expectation.source_url, "accessed": expectation.accessed, "assumption": expectation.key},
         "endpoint": {
             "method": rep.http_method if rep else None,
             "route_template": rep.route_template if rep else None,
             "server": rep.server_address if rep else None,
         },
-        "auth_format": (
-            f"{auth.header} header, scheme {auth.scheme}, key redacted "
-            f"(key source: {', '.join(creds) or 'none recorded'})"
-        ),
+        "auth_format": f"{auth.header} header, scheme {auth.scheme}, key redacted (key source: {creds})",
         "request_body": rep.request_shape if rep else None,
         "expected_behaviour": expectation.cited(),
         "observed": _observed(facts),
-        "provider_request_ids": [] if drop_ids else facts.provider_request_ids,
+        "provider_request_ids": facts.provider_request_ids,
+        "escalation_category": ACTIONS[dominant].escalation_category.value if dominant else None,
+        "repro": _repro(facts),
+    }
+
+
+def _support(meta: PacketMeta, facts: IncidentFacts) -> dict[str, Any]:
+    topic = support_topic(facts.dominant_class)
+    return {
+        "route": meta.support_route or "none",
+        "url": meta.support_url,
+        "accessed": _accessed(meta),
+        "topic": topic.value if topic else None,
+    }
+
+
+def build_packet(facts: IncidentFacts, meta: PacketMeta, profile: Profile, *, drop_ids: bool = False) -> dict[str, Any]:
+    """The packet as plain data (redacted again, ids dropped if asked), with its completeness."""
+    packet: dict[str, Any] = {
+        "incident_id": facts.incident.id,
+        "title": meta.title or facts.incident.title,
+        "generated_at": utc_now().isoformat(),
+        "support": _support(meta, facts),
+        **_derived(facts, profile),
         "scope": meta.scope,
         "mitigation": meta.mitigation,
         "escalation_id": meta.escalation_id,
         "owner": meta.owner,
-        "escalation_category": ACTIONS[dominant].escalation_category.value if dominant else None,
-        "repro": _repro(facts),
     }
+    if drop_ids:
+        packet["provider_request_ids"] = []
     packet["summary"] = _summary(facts, packet)
     if drop_ids:
         packet = _drop_ids(packet, facts.provider_request_ids)

@@ -200,6 +200,22 @@ def _shape(request: httpx.Request) -> dict[str, Any] | None:
     return shaped if isinstance(shaped, dict) else None
 
 
+@dataclass
+class _Run:
+    """The state of one repro run while it sends attempts."""
+
+    plan: ReproPlan
+    target: Target
+    store: EvidenceStore
+    env: Environment
+    run_id: str
+    started: datetime
+    lines: list[AttemptLine] = field(default_factory=list)
+    keys: list[tuple[str | None, int | None]] = field(default_factory=list)
+    classes: list[FailureClass | None] = field(default_factory=list)
+    stop: StopReason = StopReason.BUDGET
+
+
 def run_repro(
     plan: ReproPlan,
     target: Target,
@@ -212,51 +228,44 @@ def run_repro(
     store.ensure_incident(plan.incident_id)
     env = _environment(plan, target)
     run_id = store.start_run("repro", incident_id=plan.incident_id, meta=env.model_dump())
-    started = utc_now()
-    lines: list[AttemptLine] = []
-    keys: list[tuple[str | None, int | None]] = []
-    classes: list[FailureClass | None] = []
-    stop = StopReason.BUDGET
+    run = _Run(plan, target, store, env, run_id, utc_now())
     with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
         for attempt in range(1, plan.max_attempts + 1):
-            request = _request(plan, target)
-            when = utc_now()
-            out = send_once(client, request, plan.timeouts)
-            c = _classify(out, attempt)
-            keys.append(_outcome_key(c, out))
-            classes.append(c.failure_class)
-            reason = _stop(plan, c, keys)
-            wait = 0.0 if reason else _wait_s(plan, attempt, c)
-            record = _record(
-                plan=plan,
-                target=target,
-                run_id=run_id,
-                attempt=attempt,
-                when=when,
-                request=request,
-                out=out,
-                c=c,
-                stop=reason,
-                wait_s=wait,
-            )
-            store.append(record)
-            lines.append(AttemptLine.from_record(record))
-            if reason is not None:
-                stop = reason
+            wait = _attempt(run, client, attempt)
+            if wait is None:
                 break
             sleep(wait)
     store.finish_run(run_id)
-    return _note(
-        plan=plan,
-        target=target,
-        env=env,
-        run_id=run_id,
-        started=started,
-        lines=lines,
-        classes=classes,
-        stop=stop,
-        store=store,
-    )
+    return _note(run)
+
+
+def _attempt(run: _Run, client: httpx.Client, attempt: int) -> float | None:
+    """Send and store one attempt; the wait before the next one, or ``None`` to stop."""
+    plan = run.plan
+    request = _request(plan, run.target)
+    when = utc_now()
+    out = send_once(client, request, plan.timeouts)
+    c = _classify(out, attempt)
+    run.keys.append(_outcome_key(c, out))
+    run.classes.append(c.failure_class)
+    reason = _stop(plan, c, run.keys)
+    wait = 0.0 if reason else _wait_s(plan, attempt, c)
+    record = _record(run, attempt, when, request, out, c, _decision(c, reason), wait)
+    run.store.append(record)
+    run.lines.append(AttemptLine.from_record(record))
+    if reason is not None:
+        run.stop = reason
+        return None
+    return wait
+
+
+def _decision(c: Classification, stop: StopReason | None) -> RetryDecision | None:
+    """Retry while evidence may still change; escalate once it will not; never for a success."""
+    if c.failure_class is None:
+        return None
+    if not c.retryable:
+        return RetryDecision.DO_NOT_RETRY
+    return RetryDecision.ESCALATE if stop else RetryDecision.RETRY
 
 
 def _classify(out: Outcome, attempt: int) -> Classification:
@@ -273,29 +282,21 @@ def _classify(out: Outcome, attempt: int) -> Classification:
     )
 
 
-def _record(
-    *,
-    plan: ReproPlan,
-    target: Target,
-    run_id: str,
+def _record(  # noqa: PLR0917 - one attempt's parts, all positional by design
+    run: _Run,
     attempt: int,
     when: datetime,
     request: httpx.Request,
     out: Outcome,
     c: Classification,
-    stop: StopReason | None,
+    decision: RetryDecision | None,
     wait_s: float,
 ) -> AttemptRecord:
+    plan, target = run.plan, run.target
     expectation = expectation_for(plan.profile, plan.failure_class, plan.negative)
-    decision: RetryDecision | None = None
-    if c.failure_class is not None:
-        if not c.retryable:
-            decision = RetryDecision.DO_NOT_RETRY
-        else:
-            decision = RetryDecision.ESCALATE if stop else RetryDecision.RETRY
     return AttemptRecord(
         incident_id=plan.incident_id,
-        run_id=run_id,
+        run_id=run.run_id,
         provider_request_id=c.observation.provider_request_id,
         request_class=plan.request_class,
         source_reference=expectation.source_url,
@@ -335,18 +336,8 @@ def _environment(plan: ReproPlan, target: Target) -> Environment:
     )
 
 
-def _note(
-    *,
-    plan: ReproPlan,
-    target: Target,
-    env: Environment,
-    run_id: str,
-    started: datetime,
-    lines: list[AttemptLine],
-    classes: list[FailureClass | None],
-    stop: StopReason,
-    store: EvidenceStore,
-) -> ReproNote:
+def _note(run: _Run) -> ReproNote:
+    plan, lines, classes = run.plan, run.lines, run.classes
     verdict = verdict_of(plan.failure_class, classes)
     if verdict is Verdict.INCONCLUSIVE:
         result = Result.PASS if all(c is None for c in classes) else Result.INCONCLUSIVE
@@ -354,7 +345,7 @@ def _note(
         result = Result.FAIL
     note = ReproNote(
         incident_id=plan.incident_id,
-        run_id=run_id,
+        run_id=run.run_id,
         request_class=plan.request_class,
         expected_class=plan.failure_class.value,
         negative_case=plan.negative,
@@ -362,15 +353,16 @@ def _note(
         expectation=expectation_for(plan.profile, plan.failure_class, plan.negative).cited(),
         source_reference=lines[0].source_reference if lines else None,
         source_accessed=lines[0].source_accessed if lines else None,
-        started_at=started.isoformat(),
+        started_at=run.started.isoformat(),
         finished_at=utc_now().isoformat(),
         attempts=lines,
         verdict=verdict.value,
-        stop_reason=stop.value,
+        stop_reason=run.stop.value,
         result=result.value,
-        environment=env,
+        environment=run.env,
         operator=plan.operator,
-        credential_used=target.credential.source if target.credential else None,
+        credential_used=run.target.credential.source if run.target.credential else None,
     )
-    store.add_note("repro", note.model_dump(mode="json"), incident_id=plan.incident_id, run_id=run_id)
+    body = note.model_dump(mode="json")
+    run.store.add_note("repro", body, incident_id=plan.incident_id, run_id=run.run_id)
     return note

@@ -26,41 +26,13 @@ from platformdirs import user_data_dir
 
 from chatcontract.errors import UsageError
 from chatcontract.evidence.redaction import redact_evidence
+from chatcontract.evidence.schema import MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 from chatcontract.record import AttemptRecord, new_id, utc_now
 from chatcontract.redact import redact
 
 STORE_ENV = "CHATCONTRACT_STORE"
 STORE_FILENAME = "evidence.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
-
-_V1 = """
-CREATE TABLE runs (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, incident_id TEXT, started_at TEXT NOT NULL,
-  finished_at TEXT, meta_json TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE attempts (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, incident_id TEXT, request_id TEXT NOT NULL,
-  attempt_number INTEGER NOT NULL, started_at TEXT NOT NULL, failure_class TEXT,
-  http_status INTEGER, route_template TEXT, model TEXT, request_class TEXT,
-  provider_request_id TEXT, record_json TEXT NOT NULL);
-CREATE INDEX attempts_incident ON attempts(incident_id, started_at);
-CREATE INDEX attempts_run ON attempts(run_id);
-CREATE TABLE incidents (
-  id TEXT PRIMARY KEY, title TEXT, created_at TEXT NOT NULL, meta_json TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE notes (
-  id TEXT PRIMARY KEY, incident_id TEXT, run_id TEXT, kind TEXT NOT NULL, created_at TEXT NOT NULL,
-  body_json TEXT NOT NULL);
-CREATE INDEX notes_incident ON notes(incident_id, created_at);
-CREATE TABLE packets (
-  id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, created_at TEXT NOT NULL,
-  complete INTEGER NOT NULL,
-  body_json TEXT NOT NULL);
-CREATE INDEX packets_incident ON packets(incident_id, created_at);
-"""
-
-# Index i holds the script that takes the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
-SCHEMA_VERSION = len(MIGRATIONS)
-_OUR_TABLES = frozenset({"runs", "attempts", "incidents", "notes", "packets", "sqlite_sequence"})
 
 
 def default_store_path() -> Path:
@@ -162,7 +134,7 @@ class EvidenceStore:
                 f"({SCHEMA_VERSION}); upgrade chatcontract"
             )
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables - _OUR_TABLES:
+        if tables - OUR_TABLES:
             raise UsageError(f"store {self.path} is a SQLite database of another application; nothing was changed")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:

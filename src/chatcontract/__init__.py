@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# ``redact`` is both a submodule and a function; bind the function eagerly so that loading the
+# submodule later cannot shadow it.
+from chatcontract.redact import redact  # noqa: E402
+
 _EXPORTS: dict[str, str] = {
     "AsyncClient": "chatcontract.client",
     "CallFailed": "chatcontract.client",
@@ -31,7 +35,6 @@ _EXPORTS: dict[str, str] = {
     "RetryDecision": "chatcontract.record",
     "Redactor": "chatcontract.redact",
     "configure_redaction": "chatcontract.redact",
-    "redact": "chatcontract.redact",
     "redact_mapping": "chatcontract.redact",
     "shape_of_body": "chatcontract.redact",
     "JsonlSink": "chatcontract.sinks",
@@ -116,7 +119,7 @@ if TYPE_CHECKING:
         Result,
         RetryDecision,
     )
-    from chatcontract.redact import Redactor, configure_redaction, redact, redact_mapping, shape_of_body
+    from chatcontract.redact import Redactor, configure_redaction, redact_mapping, shape_of_body
     from chatcontract.sinks import JsonlSink, MemorySink, RecordSink
     from chatcontract.taxonomy import (
         ClassAction,

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 # ``redact`` is both a submodule and a function; bind the function eagerly so that loading the
 # submodule later cannot shadow it.
-from chatcontract.redact import redact  # noqa: E402
+from chatcontract.redact import redact
 
 _EXPORTS: dict[str, str] = {
     "AsyncClient": "chatcontract.client",

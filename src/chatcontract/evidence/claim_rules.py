@@ -45,7 +45,11 @@ FAMILIES: tuple[Family, ...] = (
             r"[$€£]\s?\d",
             r"\b\d[\d,.]*\s?(?:usd|dollars?|cents?|eur|euros?)\b",
             r"\bpric(?:e|es|ed|ing)\b",
-            r"\bcosts?\b(?!\s+(?:centre|center))",
+            r"\bcosts?\b(?=\s+(?:us|them|you|about|around|roughly|nearly|only|just|more|less|twice|half|"
+            r"nothing|[$€£\d]|per\b|a\s+(?:tenth|fraction|cent|dollar|penny)))",
+            r"\b(?:token|api|model|request|call|usage|inference|compute|per-request|per-token)\s+costs?\b",
+            r"\bcost\s+(?:of|per)\s+(?:\d|a\s+|one\s+|each\s+|every\s+)?(?:tokens?|requests?|calls?|1k|1m|"
+            r"million|thousand)",
             r"\bcheap(?:er|est)?\b|\bexpensive\b|\bmark-?up\b|\bdiscount(?:ed|s)?\b",
             r"\bper\s+(?:(?:1k|1m|1,000|1,000,000|thousand|million|hundred)\s+)?(?:input\s+|output\s+)?"
             r"tokens?\b|\bper\s+(?:thousand|million)\b",
@@ -78,7 +82,8 @@ FAMILIES: tuple[Family, ...] = (
         "quota",
         _p(
             r"(?<![\w-])quotas?(?![\w-])",
-            r"\b(?:credit\s+)?balance\b",
+            r"\b(?:credit|account|remaining|prepaid|low|zero|negative|insufficient)\s+balance\b",
+            r"\bbalance\s+(?:is|was|ran|hit|dropped|reached|fell|of\s+[$€£\d])",
             r"\bout\s+of\s+credits?\b|\bran\s+out\s+of\b",
             r"\b(?:spend(?:ing)?|usage|monthly|daily)\s+(?:limit|cap|allowance)s?\b",
             r"\ballowance\b",
@@ -118,7 +123,7 @@ FAMILIES: tuple[Family, ...] = (
         _p(
             r"\buptime\b|\bSLAs?\b|\bfive\s+nines\b",
             r"\b\d{2,3}(?:\.\d+)?\s?%\s*(?:availability|available|uptime|of\s+the\s+time|reliab\w*)",
-            r"\bguarantee[sd]?\b",
+            r"\bguarantee[sd]?\b(?!\s+(?:we|our)\b)",
             rf"\b(?:availability|uptime|reliability)\b{GAP}{{0,30}}\b\d{{2,3}}(?:\.\d+)?\s?%",
             r"\bavailability\s+(?:target|commitment|objective|promise)s?\b",
             r"\b(?:always|never|rarely)\s+(?:up|down|available|fails?|failed|goes\s+down|went\s+down|"

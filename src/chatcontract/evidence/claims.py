@@ -242,7 +242,7 @@ _OBSERVED_VERB = re.compile(
     r"^(?:return|respond|answer|repl(?:y|ie)|sen[dt]|close|emit|gave|give|accept|reject|"
     r"document|say|said|state|list|show|confirm|acknowledg|publish|wrote|write|ask|"
     r"request|require|expect|specif|describ|mention|note|quote|label|mark|tag|echo|includ|"
-    r"attach|redirect|stream|time|drop|cut|reset|refus|use|used|serve|retr|log|record|measur|count)",
+    r"attach|redirect|stream|time|drop|cut|reset|refus|use|used|serve|retr|log|record|measur|count|redact|omit|hid|anonymi)",
     FLAGS,
 )
 ACTION_SAFER = (
@@ -369,8 +369,19 @@ def claims_in(sentence: str) -> list[ClaimHit]:
     return hits
 
 
+# Families where the same words describe our own action ("we shut down the worker").
+_OWN_ACTION_FAMILIES = frozenset({"deprecation", "resolution", "account_state", "billing"})
+_OWN_ACTOR = re.compile(
+    r"\b(?:we|i|our\s+team|our\s+on-?call|the\s+on-?call\s+engineer)\s+(?:have\s+|had\s+|then\s+|also\s+|"
+    r"just\s+|quickly\s+)?$",
+    FLAGS,
+)
+
+
 def _first_unscoped(pattern: re.Pattern[str], text: str, family: str) -> re.Match[str] | None:
     for m in pattern.finditer(text):
+        if family in _OWN_ACTION_FAMILIES and _OWN_ACTOR.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
         if family == "overbroad_scope" and _SCOPED.search(text[m.end() : m.end() + 40]):
             continue
         return m

@@ -73,10 +73,11 @@ def classify_key(key: Key) -> FailureClass | None:
     return classify_observation(_observation(key), transport_error=_transport(key), stream_state=state)
 
 
-def _row(key: Key) -> tuple[object, ...]:
+def _row(class_id: int, key: Key) -> tuple[object, ...]:
     failure = classify_key(key)
     action = ACTIONS[failure] if failure is not None else None
     return (
+        class_id,
         -1 if key.status is None else key.status,
         key.error_type or "",
         key.error_code or "",
@@ -94,9 +95,11 @@ def _row(key: Key) -> tuple[object, ...]:
 
 
 def build_classes(con: duckdb.DuckDBPyConnection) -> int:
-    """Create the ``classes`` table from the distinct keys of ``keyed``; returns how many keys."""
+    """Classify each distinct key of ``keyed`` once, store it in ``classes`` and give every row
+    of ``raw`` its key's ``class_id``; returns how many keys there were."""
     keys = [Key(*row) for row in con.execute(q.DISTINCT_KEYS).fetchall()]
     con.execute(q.CREATE_CLASSES)
     if keys:
-        con.executemany(q.INSERT_CLASS, [_row(k) for k in keys])
+        con.executemany(q.INSERT_CLASS, [_row(i, k) for i, k in enumerate(keys, start=1)])
+        con.execute(q.ASSIGN_CLASS)
     return len(keys)

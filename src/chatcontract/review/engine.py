@@ -47,11 +47,13 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
     con = connect(list(options.paths), work)
     try:
         sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap, workdir=work)
-        con.execute(q.keyed_view(_iso(options.since), _iso(options.until)))
+        since, until = _iso(options.since), _iso(options.until)
+        con.execute(q.keyed_view(since, until))
         build_classes(con)
         unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
-        heuristic = bool(unkeyed and unkeyed[0])
-        con.execute(q.create_attempts(options.group_window_s * 1000.0, heuristic))
+        if unkeyed and unkeyed[0]:
+            con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until))
+        con.execute(q.attempts_view(since, until))
         con.execute(q.CREATE_LOGICAL)
         con.execute(q.CREATE_SEQ)
         ctx = _context(con, options)

@@ -33,7 +33,7 @@ def column(field: str) -> tuple[str, str]:
 
 def create_raw() -> str:
     cols = [f"{column(f)[0]} {column(f)[1]}" for f in CANONICAL]
-    cols += ["source_file VARCHAR", "bad_reason VARCHAR"]
+    cols += ["source_file VARCHAR", "bad_reason VARCHAR", "class_id INTEGER", "hkey VARCHAR"]
     return "CREATE TABLE raw (" + ", ".join(cols) + ")"
 
 
@@ -159,7 +159,8 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
     )
     return (
-        f"INSERT INTO raw SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
+        f"INSERT INTO raw ({', '.join(column(f)[0] for f in CANONICAL)}, source_file, bad_reason) "
+        f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
         f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
         f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size=268435456, "
         f"compression={_quote(compression)})) s"
@@ -179,22 +180,28 @@ ROWS_PER_SOURCE = "SELECT source_file, count(*) FROM raw GROUP BY source_file"
 
 # --- the reviewed table -------------------------------------------------------------------
 
-def keyed_view(since: str | None, until: str | None) -> str:
-    """Good rows inside the time window, with how each stream ended (``stream_eff``).
+_STREAM_EFF = (
+    "CASE WHEN stream_state IS NOT NULL THEN stream_state "
+    "WHEN streaming AND status BETWEEN 200 AND 299 AND source_class IS NULL THEN "
+    "CASE WHEN finish_reason IS NULL THEN 'cut' ELSE 'complete' END END"
+)
 
-    ``since``/``until`` are ISO timestamps made by the engine from parsed datetimes.
-    """
+
+def _window(since: str | None, until: str | None) -> str:
     where = ["bad_reason IS NULL"]
     if since:
         where.append(f"started_at >= TIMESTAMP {_quote(since)}")
     if until:
         where.append(f"started_at < TIMESTAMP {_quote(until)}")
-    return (
-        "CREATE VIEW keyed AS SELECT *, CASE WHEN stream_state IS NOT NULL THEN stream_state "
-        "WHEN streaming AND status BETWEEN 200 AND 299 AND source_class IS NULL THEN "
-        "CASE WHEN finish_reason IS NULL THEN 'cut' ELSE 'complete' END END AS stream_eff "
-        f"FROM raw WHERE {' AND '.join(where)}"
-    )
+    return " AND ".join(where)
+
+
+def keyed_view(since: str | None, until: str | None) -> str:
+    """Good rows inside the time window, with how each stream ended (``stream_eff``).
+
+    ``since``/``until`` are ISO timestamps made by the engine from parsed datetimes.
+    """
+    return f"CREATE VIEW keyed AS SELECT *, {_STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
 
 
 DISTINCT_KEYS = (
@@ -202,35 +209,23 @@ DISTINCT_KEYS = (
     "stream_eff FROM keyed"
 )
 CREATE_CLASSES = (
-    "CREATE TABLE classes (k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
+    "CREATE TABLE classes (class_id INTEGER, k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
     "k_source_class VARCHAR, k_transport VARCHAR, k_shape VARCHAR, k_stream VARCHAR, "
     "failure_class VARCHAR, review_category VARCHAR, owner VARCHAR, escalation VARCHAR, "
     "retry_rule VARCHAR, never_retry BOOLEAN)"
 )
-INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 COUNT_UNKEYED = "SELECT count(*) FROM keyed WHERE request_id IS NULL AND idempotency_key IS NULL"
 
-_JOINED = (
-    "SELECT k.*, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, c.never_retry "
-    "FROM keyed k JOIN classes c ON COALESCE(k.status, -1) = c.k_status "
-    "AND COALESCE(k.error_type, '') = c.k_error_type AND COALESCE(k.error_code, '') = c.k_error_code "
-    "AND COALESCE(k.source_class, '') = c.k_source_class AND COALESCE(k.transport_error, '') = c.k_transport "
-    "AND COALESCE(k.response_shape, '') = c.k_shape AND COALESCE(k.stream_eff, '') = c.k_stream"
+# The one non-SELECT step: each row gets the id of its classified key (a broadcast join; on
+# Spark, MERGE INTO or a join with the small ``classes`` table).
+ASSIGN_CLASS = (
+    "UPDATE raw SET class_id = c.class_id FROM classes c WHERE COALESCE(raw.status, -1) = c.k_status "
+    "AND COALESCE(raw.error_type, '') = c.k_error_type AND COALESCE(raw.error_code, '') = c.k_error_code "
+    "AND COALESCE(raw.source_class, '') = c.k_source_class "
+    "AND COALESCE(raw.transport_error, '') = c.k_transport AND COALESCE(raw.response_shape, '') = c.k_shape "
+    f"AND COALESCE({_STREAM_EFF.replace('stream_state', 'raw.stream_state')}, '') = c.k_stream"
 )
-_OUT = (
-    "started_at, method, host, path, status, latency_ms, first_chunk_ms, model, response_model, "
-    "error_type, error_code, source_class, transport_error, request_id, provider_request_id, "
-    "streaming, stream_eff AS stream_state, finish_reason, prompt_tokens, completion_tokens, "
-    "total_tokens, service, deployment, retry_after_ms, fallback_of, response_shape, error_summary, "
-    "source_file, source_line, failure_class, review_category, owner, escalation, retry_rule, "
-    "never_retry, failure_class IS NOT NULL AS failed, "
-    "COALESCE(attempt, retry_count + 1, resend_count + 1) AS attempt_no, "
-    "CASE WHEN request_id IS NOT NULL THEN 'request id' WHEN idempotency_key IS NOT NULL "
-    "THEN 'idempotency key' WHEN retry_count IS NOT NULL THEN 'x-stainless-retry-count' "
-    "WHEN resend_count IS NOT NULL THEN 'http.request.resend_count' WHEN attempt IS NOT NULL "
-    "THEN 'attempt number' ELSE 'heuristic' END AS group_method"
-)
-_ID_KEY = "COALESCE(request_id, 'idem:' || idempotency_key)"
 _PART = (
     "concat_ws('|', COALESCE(service, ''), COALESCE(deployment, ''), COALESCE(client, ''), "
     "COALESCE(host, ''), COALESCE(method, ''), COALESCE(path, ''), COALESCE(model, ''), "
@@ -238,35 +233,51 @@ _PART = (
 )
 
 
-def create_attempts(window_ms: float, heuristic: bool) -> str:
-    """``attempts``: classified rows with their logical request key.
+def assign_groups(window_ms: float, since: str | None, until: str | None) -> str:
+    """Logical requests for rows with no request id or idempotency key (``raw.hkey``).
 
-    Logical requests: the request id, else the idempotency key; else, within one client (same
-    service, deployment, client, host, route, model and body shape), a retry counter
-    (x-stainless-retry-count, http.request.resend_count, attempt number) that restarts at 0 —
-    or, with no counter, the heuristic: a new request starts after a success or after a gap
-    longer than ``window_ms``.
+    Within one client (same service, deployment, client, host, route, model and body shape), a
+    retry counter (x-stainless-retry-count, http.request.resend_count, attempt number) that
+    restarts at 0 starts a new request; with no counter, the heuristic: a new request starts
+    after a success or after a gap longer than ``window_ms``. (``rowid`` is DuckDB's row id.)
     """
-    if not heuristic:
-        return f"CREATE TABLE attempts AS SELECT {_OUT}, {_ID_KEY} AS logical_key FROM ({_JOINED}) j"
     counter = "COALESCE(retry_count, resend_count, attempt - 1)"
     new_group = (
         "CASE WHEN counter IS NOT NULL THEN (counter = 0 OR prev_counter IS NULL OR counter <= prev_counter) "
         f"ELSE (prev_end IS NULL OR prev_ok OR epoch_ms(started_at) - prev_end > {float(window_ms)}) END"
     )
     return (
-        f"CREATE TABLE attempts AS WITH j AS ({_JOINED}), "
-        f"w AS (SELECT j.*, {_PART} AS part, {counter} AS counter FROM j "
-        "WHERE request_id IS NULL AND idempotency_key IS NULL), "
+        "UPDATE raw SET hkey = g.hkey FROM ("
+        "WITH w AS (SELECT r.rowid AS rid, r.started_at, r.latency_ms, c.failure_class, "
+        f"{_PART} AS part, {counter} AS counter FROM raw r JOIN classes c ON r.class_id = c.class_id "
+        f"WHERE {_window(since, until)} AND r.request_id IS NULL AND r.idempotency_key IS NULL), "
         "l AS (SELECT w.*, LAG(counter) OVER p AS prev_counter, "
         "LAG(epoch_ms(started_at) + COALESCE(latency_ms, 0)) OVER p AS prev_end, "
         "LAG(failure_class IS NULL) OVER p AS prev_ok FROM w "
-        "WINDOW p AS (PARTITION BY part ORDER BY started_at, counter)), "
-        f"g AS (SELECT l.*, SUM(CASE WHEN {new_group} THEN 1 ELSE 0 END) OVER "
-        "(PARTITION BY part ORDER BY started_at, counter ROWS UNBOUNDED PRECEDING) AS grp FROM l) "
-        f"SELECT {_OUT}, {_ID_KEY} AS logical_key FROM j "
-        "WHERE request_id IS NOT NULL OR idempotency_key IS NOT NULL "
-        f"UNION ALL SELECT {_OUT}, 'h:' || part || '#' || CAST(grp AS VARCHAR) AS logical_key FROM g"
+        "WINDOW p AS (PARTITION BY part ORDER BY started_at, counter, rid)), "
+        f"n AS (SELECT l.*, SUM(CASE WHEN {new_group} THEN 1 ELSE 0 END) OVER "
+        "(PARTITION BY part ORDER BY started_at, counter, rid ROWS UNBOUNDED PRECEDING) AS grp FROM l) "
+        "SELECT rid, 'h:' || part || '#' || CAST(grp AS VARCHAR) AS hkey FROM n) g WHERE raw.rowid = g.rid"
+    )
+
+
+def attempts_view(since: str | None, until: str | None) -> str:
+    """``attempts``: good rows in the window with their class, action and logical request key."""
+    return (
+        "CREATE VIEW attempts AS SELECT r.started_at, r.method, r.host, r.path, r.status, r.latency_ms, "
+        "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
+        f"r.provider_request_id, r.streaming, {_STREAM_EFF.replace('stream_state', 'r.stream_state')} "
+        "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
+        "r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, r.source_file, "
+        "r.source_line, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, "
+        "c.never_retry, c.failure_class IS NOT NULL AS failed, "
+        "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
+        "CASE WHEN r.request_id IS NOT NULL THEN 'request id' WHEN r.idempotency_key IS NOT NULL "
+        "THEN 'idempotency key' WHEN r.retry_count IS NOT NULL THEN 'x-stainless-retry-count' "
+        "WHEN r.resend_count IS NOT NULL THEN 'http.request.resend_count' WHEN r.attempt IS NOT NULL "
+        "THEN 'attempt number' ELSE 'heuristic' END AS group_method, "
+        "COALESCE(r.request_id, 'idem:' || r.idempotency_key, r.hkey) AS logical_key "
+        f"FROM raw r JOIN classes c ON r.class_id = c.class_id WHERE {_window(since, until)}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -10,7 +11,7 @@ import openai
 import pytest
 from tests.client.conftest import FAST, KEY, MESSAGES, sim_attempts
 
-from chatcontract.client import ResilientTransport, Route, StreamBroken
+from chatcontract.client import AsyncResilientTransport, ResilientTransport, Route, StreamBroken
 from chatcontract.sim import CANONICAL_TEXT, SimServer
 from chatcontract.sinks import MemorySink
 
@@ -138,3 +139,46 @@ def test_other_requests_pass_through_untouched(sim: SimServer) -> None:
         r = http.get(sim.base_url + "/models", headers={"Authorization": f"Bearer {KEY}"})
     assert r.status_code == 200
     assert sink.records == []
+
+
+ASYNC_CASES = [
+    pytest.param("sim-ok", False, OK, 1, id="ok"),
+    pytest.param("sim-503", False, OK, 3, id="503-falls-back"),
+    pytest.param("sim-silent", True, OK, 1, id="silent-stream-fails-over"),
+    pytest.param("sim-slow-first-token-10", True, OK, 1, id="no-first-chunk-fails-over"),
+    pytest.param("sim-stream-cut-5", True, Exception, 1, id="cut-raises"),
+    pytest.param("sim-stream-stall-10", True, Exception, 1, id="stall-raises"),
+    pytest.param("sim-429-quota", False, openai.RateLimitError, 1, id="quota"),
+]
+
+
+@pytest.mark.parametrize(("model", "stream", "expected", "count"), ASYNC_CASES)
+def test_async_openai_sdk(sim: SimServer, model: str, stream: bool, expected: object, count: int) -> None:
+    sink = MemorySink()
+
+    async def go() -> str:
+        transport = AsyncResilientTransport(policy=FAST, fallbacks=[Route(model="sim-ok")], sink=sink)
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = openai.AsyncOpenAI(base_url=sim.base_url, api_key=KEY, http_client=http, max_retries=0)
+            if not stream:
+                r = await client.chat.completions.create(model=model, messages=MESSAGES)  # type: ignore[arg-type]
+                return r.choices[0].message.content or ""
+            parts: list[str] = []
+            async for chunk in await client.chat.completions.create(
+                model=model,
+                messages=MESSAGES,  # type: ignore[arg-type]
+                stream=True,
+            ):
+                if chunk.choices and chunk.choices[0].delta.content:
+                    parts.append(chunk.choices[0].delta.content)
+            return "".join(parts)
+
+    started = time.monotonic()
+    if expected is OK:
+        assert asyncio.run(go()) == CANONICAL_TEXT
+    else:
+        with pytest.raises(expected):  # type: ignore[call-overload]
+            asyncio.run(go())
+    assert time.monotonic() - started < 2.5
+    assert sim_attempts(sim, model) == count
+    assert sink.records

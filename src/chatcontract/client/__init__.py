@@ -20,11 +20,13 @@ from chatcontract.client.transport import (
     TransportFailure,
     TransportTimeout,
 )
+from chatcontract.client.transport_aio import AsyncResilientTransport
 from chatcontract.client.wire import Completion
 
 __all__ = [
     "AsyncChatStream",
     "AsyncClient",
+    "AsyncResilientTransport",
     "CallFailed",
     "ChatStream",
     "Client",

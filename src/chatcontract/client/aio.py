@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from chatcontract.client.aio_stream import checked_astream, widen_read_timeout
 from chatcontract.client.attempt import Outcome, read_answer
 from chatcontract.client.base import ClientBase
 from chatcontract.client.engine import CallRun, Send, Wait
@@ -21,8 +22,6 @@ from chatcontract.client.wire import (
     RequestMaker,
     completion,
     fail_transport,
-    finish_stream,
-    first_chunk_timeout,
     header_dict,
     request_body,
 )
@@ -181,8 +180,9 @@ class AsyncClient(ClientBase):
             read_answer(out)
 
     async def _stream_attempt(self, step: Send, body: bytes, live: bool, out: Outcome) -> AsyncIterator[str]:
+        request = self._request(step, body)
         try:
-            response = await self._send(self._request(step, body))
+            response = await self._send(request)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return
@@ -192,54 +192,37 @@ class AsyncClient(ClientBase):
             if not 200 <= out.status < 300:
                 out.body = await response.aread()
             else:
-                async for delta in self._read_stream(response, step, out, live):
+                async for delta in self._read_stream(request, response, step, out, live):
                     yield delta
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
             await response.aclose()
 
-    async def _read_stream(self, response: httpx.Response, step: Send, out: Outcome, live: bool) -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        offset = loop.time() - self._clock()  # engine clock -> loop clock
-        deadline = step.deadline_at + offset
-        idle, grace = step.idle_s, self.policy.post_finish_grace_s
+    async def _read_stream(
+        self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
+    ) -> AsyncIterator[str]:
+        """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
+        widen_read_timeout(request.extensions.get("timeout"), step.first_chunk_s, step.idle_s)
         checker = StreamChecker()
         parts = checker.parts
-        want_usage = self.include_usage
-        limit = min(out.started + offset + step.first_chunk_s, deadline)
-        chunks = response.aiter_bytes().__aiter__()
-        try:
-            while True:
-                async with asyncio.timeout(limit):  # never spans a yield to the caller
-                    data = await anext(chunks, None)
-                if data is None:
-                    checker.eof()
-                    break
-                new = checker.feed(data)
-                if new:
-                    if out.first_chunk_s is None:
-                        out.first_chunk_s = self._clock() - out.started
-                    if live:
-                        out.delivered = True
-                        for part in parts[-new:]:
-                            yield part
-                if checker.state is not None:
-                    if checker.settled(want_usage):
-                        break
-                    limit = min(loop.time() + grace, deadline)
-                elif out.first_chunk_s is not None:
-                    limit = min(loop.time() + idle, deadline)
-        except (TimeoutError, httpx.TimeoutException):
-            if checker.state is None:
-                if checker.first_content:
-                    checker.stalled()
-                else:
-                    first_chunk_timeout(out)
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            checker.eof()
-        if out.transport_error is None:
-            finish_stream(out, checker)
+        seen = 0
+        async for _ in checked_astream(
+            response.aiter_bytes(),
+            checker,
+            out,
+            clock=self._clock,
+            first_chunk_s=step.first_chunk_s,
+            idle_s=step.idle_s,
+            deadline=step.deadline_at,
+            grace_s=self.policy.post_finish_grace_s,
+            want_usage=self.include_usage,
+        ):
+            if live and len(parts) > seen:
+                out.delivered = True
+                for part in parts[seen:]:
+                    yield part
+                seen = len(parts)
 
 
 class AsyncChatStream:

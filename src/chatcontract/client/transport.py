@@ -11,168 +11,71 @@ stream stalls or ends without a ``finish_reason`` — it never looks complete wh
 When a call fails for good, the last HTTP error response is returned as it came (the SDK raises
 its own error for it); without one, a :class:`TransportFailure` or :class:`TransportTimeout`
 (httpx errors, so SDKs map them to connection/timeout errors) carries the :class:`CallFailed`.
-Other requests pass through untouched.
+Other requests pass through untouched. The openai SDK 3.x runs on ``httpx2`` but accepts a
+legacy ``httpx.Client`` as ``http_client`` and sends through it unchanged (tested).
 """
 
 from __future__ import annotations
 
-import json
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from chatcontract.client.attempt import Outcome, RecordContext, read_answer
-from chatcontract.client.engine import Engine, Send, Stop, Wait
-from chatcontract.client.errors import CallFailed
-from chatcontract.client.otel import Telemetry
-from chatcontract.client.policy import Policy
-from chatcontract.client.route import Route, Target, resolve_target
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.engine import Send, Stop, Wait
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import arm, checked_stream
+from chatcontract.client.transport_base import (
+    CallBase,
+    StreamBroken,
+    TransportConfig,
+    TransportFailure,
+    TransportTimeout,
+    started_response,
+)
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import fail_transport, finish_stream, header_dict
-from chatcontract.contract.profile import Profile, load_profile
-from chatcontract.record import AttemptRecord, utc_now
-from chatcontract.sinks import RecordSink
-from chatcontract.taxonomy import TransportError
+from chatcontract.record import utc_now
 
-_DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+__all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
 
 
-class TransportFailure(httpx.TransportError):
-    """A call failed without an HTTP error response to return; ``call_failed`` has the attempts."""
+class ResilientTransport(TransportConfig, httpx.BaseTransport):
+    """An httpx transport that applies a :class:`Policy` to chat-completions requests.
 
-    def __init__(self, call_failed: CallFailed, *, request: httpx.Request | None = None) -> None:
-        super().__init__(str(call_failed), request=request)
-        self.call_failed = call_failed
-
-
-class TransportTimeout(httpx.ReadTimeout):
-    """A call timed out (no first chunk, silent route, deadline); ``call_failed`` says more."""
-
-    def __init__(self, call_failed: CallFailed, *, request: httpx.Request | None = None) -> None:
-        super().__init__(str(call_failed), request=request)
-        self.call_failed = call_failed
-
-
-class StreamBroken(httpx.RemoteProtocolError):
-    """A stream that already delivered content stalled, was cut or carried an error."""
-
-    def __init__(self, call_failed: CallFailed) -> None:
-        super().__init__(str(call_failed))
-        self.call_failed = call_failed
-
-
-class ResilientTransport(httpx.BaseTransport):
-    """An httpx transport that applies a :class:`Policy` to chat-completions requests."""
+    Takes the keyword arguments of :class:`Client` (policy, fallbacks, profile, sink, names for
+    records, clock, OTel providers) plus ``transport`` (the inner one; default
+    ``httpx.HTTPTransport()``) and ``sleep``.
+    """
 
     def __init__(
         self,
         *,
-        policy: Policy | None = None,
-        fallbacks: Sequence[Route] = (),
-        profile: str | Path | Profile = "cometapi",
-        sink: RecordSink | None = None,
         transport: httpx.BaseTransport | None = None,
-        credential_source: str | None = None,
-        service: str | None = None,
-        deployment: str | None = None,
-        run_id: str | None = None,
-        incident_id: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
+        **config: Any,
     ) -> None:
-        self.policy = policy or Policy()
-        self.fallbacks = tuple(fallbacks)
-        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
-        self.sink = sink
-        self._inner = transport or httpx.HTTPTransport()
-        self._ctx = {
-            "service": service,
-            "deployment": deployment,
-            "run_id": run_id,
-            "incident_id": incident_id,
-        }
-        self._credential_source = credential_source
-        self._clock = clock
-        self._telemetry = Telemetry(tracer_provider, meter_provider)
-        self._sleep = sleep
-        self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
-        self._watchdog = Watchdog(clock)
-        self._suffix = "/" + self.profile.chat_route
-
-    def _on_record(self, record: AttemptRecord) -> None:
-        if self.sink is not None:
-            self.sink.append(record)
-        self._telemetry.emit(record)
+        super().__init__(**config)
+        self.inner = transport or httpx.HTTPTransport()
+        self.sleep = sleep
+        self.watchdog = Watchdog(self.clock)
 
     def close(self) -> None:
-        self._watchdog.close()
-        self._inner.close()
+        self.watchdog.close()
+        self.inner.close()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "POST" or not request.url.path.rstrip("/").endswith(self._suffix):
-            return self._inner.handle_request(request)
         body = request.read()
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            return self._inner.handle_request(request)
-        if not isinstance(doc, dict) or not isinstance(doc.get("model"), str):
-            return self._inner.handle_request(request)
+        doc = self.chat_doc(request, body)
+        if doc is None:
+            return self.inner.handle_request(request)
         return _Call(self, request, doc, body).run()
 
-    def targets(self, request: httpx.Request, model: str) -> tuple[Target, ...]:
-        url = str(request.url.copy_with(query=None))
-        base = url.rstrip("/")[: -len(self._suffix)]
-        auth = request.headers.get(self.profile.assumptions.auth.value.header, "")
-        key = auth.split(" ", 1)[1] if " " in auth else (auth or None)
-        return tuple(
-            resolve_target(
-                i,
-                route,
-                model=model,
-                base_url=base,
-                api_key=key,
-                credential_source=self._credential_source,
-                profile=self.profile,
-                max_request_chars=None,
-            )
-            for i, route in enumerate((Route(), *self.fallbacks))
-        )
 
-
-class _Call:
-    """One chat-completions request through the engine."""
-
-    def __init__(self, owner: ResilientTransport, request: httpx.Request, doc: dict[str, Any], body: bytes) -> None:
-        self.owner = owner
-        self.request = request
-        self.doc = doc
-        self.body = body
-        self.stream = bool(doc.get("stream"))
-        options = doc.get("stream_options")
-        self.want_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        raw_messages = doc.get("messages")
-        messages: list[dict[str, Any]] = (
-            [m for m in raw_messages if isinstance(m, dict)] if isinstance(raw_messages, list) else []
-        )
-        ctx = RecordContext(
-            request_id=uuid.uuid4().hex,
-            request_class="chat-stream" if self.stream else "chat-completion",
-            streaming=self.stream,
-            messages=messages,
-            **owner._ctx,
-        )
-        self.run_ = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
-        self.last_response: httpx.Response | None = None
-        self.last_exc: httpx.HTTPError | None = None
+class _Call(CallBase):
+    owner: ResilientTransport
 
     def run(self) -> httpx.Response:
         run = self.run_
@@ -183,87 +86,44 @@ class _Call:
                 if ready is not None:
                     return ready
             elif isinstance(step, Wait):
-                self.owner._sleep(step.seconds)
+                self.owner.sleep(step.seconds)
             elif step.error is not None:
-                return self._give_up(step.error)
+                return self.give_up(step.error)
             else:
                 assert self.last_response is not None
                 return self.last_response
 
-    def _give_up(self, error: CallFailed) -> httpx.Response:
-        if self.last_response is not None:
-            return self.last_response
-        last = error.last
-        timed_out = (
-            last is not None
-            and last.failure_class is not None
-            and last.failure_class.value in ("timeout", "deadline_exceeded", "stream_stalled")
-        )
-        if timed_out:
-            raise TransportTimeout(error, request=self.request) from error
-        raise TransportFailure(error, request=self.request) from error
-
-    def _outgoing(self, step: Send) -> httpx.Request:
-        target = step.target
-        headers = httpx.Headers(self.request.headers)
-        if target.index and target.route.api_key is not None:
-            auth = self.owner.profile.assumptions.auth.value
-            headers[auth.header] = f"{auth.scheme} {target.route.api_key}".strip()
-        body = (
-            self.body if target.model == self.doc["model"] else json.dumps({**self.doc, "model": target.model}).encode()
-        )
-        headers["content-length"] = str(len(body))
-        if self.stream:
-            headers["accept-encoding"] = "identity"
-        timeouts = {
-            "connect": step.connect_s,
-            "read": step.first_chunk_s,
-            "write": step.first_chunk_s,
-            "pool": step.connect_s,
-        }
-        extensions = {**self.request.extensions, "timeout": timeouts}
-        return httpx.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
-
     def _send(self, step: Send) -> httpx.Response | None:
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
-        clock = self.owner._clock
-        out = Outcome(started=clock(), wall=utc_now())
+        out = Outcome(started=self.owner.clock(), wall=utc_now())
         self.last_response = None
-        outgoing = self._outgoing(step)
+        outgoing = self.outgoing(step)
         try:
-            response = self.owner._inner.handle_request(outgoing)
+            response = self.owner.inner.handle_request(outgoing)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=self.stream)
-            self.last_exc = exc
-            self._report(out)
+            self.report(out)
             return None
         out.status, out.headers = response.status_code, header_dict(response)
-        if not self.stream or not 200 <= response.status_code < 300:
-            try:
-                out.body = response.read()
-            except httpx.HTTPError as exc:
-                fail_transport(out, exc, streaming=False)
-                self._report(out)
-                return None
-            finally:
-                response.close()
-            if 200 <= response.status_code < 300:
-                read_answer(out)
-            self.last_response = _rebuilt(response, out.body)
-            self._report(out)
+        if self.stream and 200 <= response.status_code < 300:
+            return self._start_stream(step, outgoing, response, out)
+        try:
+            out.body = response.read()
+        except httpx.HTTPError as exc:
+            fail_transport(out, exc, streaming=False)
+            self.report(out)
             return None
-        return self._start_stream(step, outgoing, response, out)
-
-    def _report(self, out: Outcome) -> None:
-        out.elapsed_s = self.owner._clock() - out.started
-        self.run_.report(out)
+        finally:
+            response.close()
+        self.buffered(response, out)
+        return None
 
     def _start_stream(
         self, step: Send, outgoing: httpx.Request, response: httpx.Response, out: Outcome
     ) -> httpx.Response | None:
         owner = self.owner
         guard = arm(
-            owner._watchdog,
+            owner.watchdog,
             outgoing.extensions["timeout"],
             response.extensions.get("network_stream"),
             out,
@@ -279,7 +139,7 @@ class _Call:
             checker,
             out,
             guard,
-            clock=owner._clock,
+            clock=owner.clock,
             deadline=step.deadline_at,
             grace_s=owner.policy.post_finish_grace_s,
             want_usage=self.want_usage,
@@ -289,17 +149,9 @@ class _Call:
             prefix.append(data)
             if checker.first_content:
                 tail = _CheckedTail(self, prefix, chunks, response, out=out, checker=checker)
-                headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
-                return httpx.Response(
-                    response.status_code,
-                    headers=headers,
-                    stream=tail,
-                    extensions={k: v for k, v in response.extensions.items() if k != "network_stream"},
-                )
+                return started_response(response, tail)
         response.close()
-        if out.transport_error is TransportError.FIRST_CHUNK_TIMEOUT:
-            self.last_exc = httpx.ReadTimeout("no content event within the first-chunk limit")
-        self._report(out)
+        self.report(out)
         return None
 
 
@@ -316,12 +168,12 @@ class _CheckedTail(httpx.SyncByteStream):
         out: Outcome,
         checker: StreamChecker,
     ) -> None:
-        self._checker = checker
         self._call = call
         self._prefix = prefix
         self._chunks = chunks
         self._response = response
         self._out = out
+        self._checker = checker
         self._settled = False
 
     def __iter__(self) -> Iterator[bytes]:
@@ -334,29 +186,24 @@ class _CheckedTail(httpx.SyncByteStream):
         if self._settled:
             return
         self._settled = True
-        out = self._out
         self._response.close()
-        out.delivered = True
-        self._call._report(out)
+        self._out.delivered = True
+        self._call.report(self._out)
         step = self._call.run_.next_step()
         if isinstance(step, Stop) and step.error is not None:
             raise StreamBroken(step.error)
 
     def close(self) -> None:
-        if not self._settled:
-            self._settled = True
-            if self._checker.state is not None:  # finished or failed: the verdict is known
-                finish_stream(self._out, self._checker)
-                self._out.delivered = True
-                self._call._report(self._out)
-            else:
-                self._call.run_.abandon()
-            getattr(self._chunks, "close", lambda: None)()
-            self._response.close()
-
-
-def _rebuilt(response: httpx.Response, body: bytes | None) -> httpx.Response:
-    """A buffered copy of ``response`` whose body is already decoded."""
-    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
-    extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
-    return httpx.Response(response.status_code, headers=headers, content=body or b"", extensions=extensions)
+        if self._settled:
+            return
+        self._settled = True
+        if self._checker.state is not None:  # finished or failed: the verdict is known
+            finish_stream(self._out, self._checker)
+            self._out.delivered = True
+            self._call.report(self._out)
+        else:
+            self._call.run_.abandon()
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+        self._response.close()

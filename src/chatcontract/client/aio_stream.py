@@ -1,0 +1,72 @@
+"""Reading one SSE body on asyncio under the stream limits (shared by AsyncClient and transport).
+
+Each read runs under its own ``asyncio.timeout`` (never spanning a yield to the caller): until
+the first content event the first-chunk limit, then the idle gap, after a finish_reason the
+short grace, always capped by the call's deadline. When the generator ends, ``out`` says how the
+stream ended; it never raises a transport error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import Any
+
+import httpx
+
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.sse import StreamChecker
+from chatcontract.client.wire import finish_stream, first_chunk_timeout
+
+
+def widen_read_timeout(timeouts: Any, first_chunk_s: float, idle_s: float) -> None:
+    """Let the per-read asyncio limits govern the body (httpx's own read limit stays outside)."""
+    if isinstance(timeouts, dict):
+        timeouts["read"] = max(first_chunk_s, idle_s) + 1.0
+
+
+async def checked_astream(
+    raw: AsyncIterable[bytes],
+    checker: StreamChecker,
+    out: Outcome,
+    *,
+    clock: Callable[[], float],
+    first_chunk_s: float,
+    idle_s: float,
+    deadline: float,
+    grace_s: float,
+    want_usage: bool,
+) -> AsyncIterator[bytes]:
+    """Yield ``raw`` chunks once checked; settle ``out`` when the stream ends, however it ends."""
+    loop = asyncio.get_running_loop()
+    offset = loop.time() - clock()  # engine clock -> loop clock
+    end = deadline + offset
+    limit = min(out.started + offset + first_chunk_s, end)
+    chunks = aiter(raw)
+    try:
+        while True:
+            async with asyncio.timeout_at(limit):
+                data = await anext(chunks, None)
+            if data is None:
+                checker.eof()
+                break
+            checker.feed(data)
+            if out.first_chunk_s is None and checker.first_content:
+                out.first_chunk_s = clock() - out.started
+            yield data
+            if checker.state is not None:
+                if checker.settled(want_usage):
+                    break
+                limit = min(loop.time() + grace_s, end)
+            elif out.first_chunk_s is not None:
+                limit = min(loop.time() + idle_s, end)
+    except (TimeoutError, httpx.TimeoutException):
+        if checker.state is None:
+            if checker.first_content:
+                checker.stalled()
+            else:
+                first_chunk_timeout(out)
+    except (httpx.RemoteProtocolError, httpx.ReadError):
+        checker.eof()
+    if out.transport_error is None:
+        finish_stream(out, checker)

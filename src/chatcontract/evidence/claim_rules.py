@@ -104,7 +104,8 @@ FAMILIES: tuple[Family, ...] = (
             r"\b(?:hit|hitting|exceeded|exceeding|reached|over|under|within|below)\s+"
             r"(?:the|their|our|its|a|any)?\s*(?:rate[- ]?limits?|throttl\w*)",
             r"\bthrottl(?:ed|es|ing)\s+(?:us|our)\b",
-            r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twenty|fifty|hundred)\s+concurrent\b",
+            r"\b(?:\d+|one|two|three|four|five|six|eight|ten|twenty|fifty|hundred)\s+(?:concurrent|parallel|"
+            r"simultaneous)\s+(?:requests|streams|connections|calls)\b",
             r"\bconcurrency\s+(?:limit|cap)\b",
             r"\bno\s+rate[- ]?limits?\b|\bunlimited\s+(?:requests|tokens|calls|usage)\b",
             r"\b(?:tokens?|requests?|calls?)[- ]per[- ](?:minute|second|hour|day)\s+(?:cap|limit|quota)",
@@ -175,6 +176,9 @@ FAMILIES: tuple[Family, ...] = (
             r"rolled\s+out|shipped|deployed|pushed|introduced|switched)\b(?:[^.;!?]|\.(?=\w)){0,30}\b(?:api|schema|"
             r"format|response|field|fields|behaviou?r|contract|endpoint|version|change|update|release)",
             r"\b(?:silently|quietly|suddenly)\s+(?:changed|altered|modified|renamed|removed)\b",
+            r"\b(?:something|things|a\s+lot)\s+(?:has\s+|had\s+)?changed\b",
+            r"\bchanged\s+(?:in|on|with)\s+(?:their|the\s+provider's|the\s+api's?|cometapi's|openai's|"
+            r"the\s+upstream)",
             r"\b(?:their|the\s+provider's|the\s+vendor's|cometapi's|openai's)\s+(?:new\s+|latest\s+)?"
             r"(?:release|deploy(?:ment)?|update|rollout|version|change)\s+(?:broke|changed|altered)\b",
         ),
@@ -186,7 +190,8 @@ FAMILIES: tuple[Family, ...] = (
         "model_failed",
         _p(
             rf"\b(?:the\s+)?{MODEL_NAME}(?:\s+(?!request|call|route|name|field)[\w.-]+)?\s+"
-            r"(?:has\s+|had\s+|is\s+|was\s+|keeps\s+)?(?:failed|fails|failing|crashed|crashes|broke|"
+            r"(?:has\s+|had\s+|is\s+|was\s+|keeps\s+|kept\s+|started\s+|began\s+)?(?:failed|fails|failing|"
+            r"crashed|crashes|crashing|erroring|hanging|dying|choking|hallucinating|broke|"
             r"broken|stopped\s+working|malfunctioned|errored(?:\s+out)?|gave\s+up|went\s+down|is\s+down|is\s+overloaded|was\s+overloaded|is\s+unhealthy|"
             r"died|hung|choked|chokes|struggled|struggles|hallucinated|hallucinates|froze|freezes|"
             r"glitched|misbehaved|misbehaves)\b",
@@ -227,8 +232,11 @@ FAMILIES: tuple[Family, ...] = (
             rf"\bbecause\s+{PROVIDER}\b",
             rf"\b(?:caused\s+by|due\s+to|result\s+of|triggered\s+by|stem(?:s|med)?\s+from|"
             rf"originat\w+\s+(?:at|from|in))\b{GAP}{{0,50}}\b(?:at|from|on|in|of|by)\s+{PROVIDER}\b",
+            r"\b(?:(?:their|the\s+provider's|cometapi's|openai's|the\s+vendor's|upstream's?|"
+            r"the\s+upstream's)\s+(?:misconfigured|broken|faulty|bad|buggy|flaky|failing)\s+[\w-]+)",
+            r"\b(?:is|was|are|were)\s+what\s+(?:broke|caused|triggered|killed|took\s+down|brought\s+down)\b",
             r"\b(?:their|the\s+provider's|cometapi's|openai's|the\s+vendor's|upstream's?|"
-            r"provider-side|vendor-side|server-side)\s+(?:fault|bug|issue|problem|error|mistake|"
+            r"provider-side|vendor-side|server-side)\s+(?:[\w-]+\s+)?(?:fault|bug|issue|problem|error|mistake|"
             r"misconfiguration|deploy(?:ment)?|regression|outage|incident)",
             r"\bon\s+(?:their|the\s+provider's|the\s+vendor's|cometapi's|openai's)\s+(?:side|end)\b",
             rf"\b{PROVIDER}\s+(?:is|was|are|were)\s+(?:to\s+blame|responsible|at\s+fault)",
@@ -265,8 +273,8 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "account_state",
         _p(
-            r"\b(?:api\s+)?(?:keys?|tokens?|credentials?|secrets?)\b(?:[^.;!?]|\.(?=\w)){0,30}\b"
-            rf"{BE}\s+(?:been\s+)?(?:revoked|disabled|suspended|expired|deactivated|banned|blocked|"
+            r"\b(?:api\s+)?(?:keys?|tokens?|credentials?|secrets?)\b(?:(?!\b(?:we|i)\b)(?:[^.;!?]|\.(?=\w))){0,30}\b"
+            rf"(?:{BE}|has|have|had)\s+(?:been\s+)?(?:revoked|disabled|suspended|expired|deactivated|banned|blocked|"
             r"invalidated|deleted|compromised|leaked|rotated\s+by|cancel+ed|frozen)\b",
             r"\b(?:our|the|my|their|this)\s+(?:[\w-]+\s+)?(?:plan|tier|subscription|contract|package|account|"
             r"organi[sz]ation)\b(?:[^.;!?]|\.(?=\w)){0,25}\b(?:includes?|included|allows?|allowed|covers?|covered|"
@@ -303,7 +311,9 @@ FAMILIES: tuple[Family, ...] = (
             r"\bshut(?:ting)?\s+down\b|\bshutdown\b",
             r"\b(?:being|will\s+be|to\s+be|was|were|been|is\s+being)\s+(?:retired|discontinued|"
             r"decommissioned|phased\s+out|turned\s+off|switched\s+off)",
-            r"\bdiscontinu\w*|\bdecommission\w*|\bphas(?:ed|ing)\s+out\b|\bretir(?:ed|ing)\b",
+            r"\bdiscontinu\w*|\bdecommission\w*|\bphas(?:ed|ing)\s+out\b|\bretir(?:ed|ing|ement)\b",
+            r"\b(?:scheduled|slated|planned|set|earmarked)\s+(?:for|to\s+be)\s+(?:retirement|removal|"
+            r"deprecation|shutdown|sunset|decommission\w*|retired|removed|shut\s+down|turned\s+off)",
             r"\bwill\s+(?:stop|no\s+longer|cease\s+to)\s+(?:support|serve|work|accept|be\s+available)",
             r"\b(?:will\s+)?no\s+longer\s+be\s+(?:supported|available|offered|served|accepted)\b",
             r"\bgoing\s+away\b|\b(?:being|will\s+be|to\s+be)\s+removed\b|\bremoval\s+date\b",

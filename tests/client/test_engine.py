@@ -363,3 +363,13 @@ def test_content_filter_finish_is_returned_not_raised() -> None:
     stop, sent, _ = drive(begin(engine(clock)), [out], clock)
     assert stop.error is None
     assert sent == ["m"]
+
+
+def test_retry_after_that_leaves_no_room_for_an_attempt_is_not_slept() -> None:
+    clock = FakeClock()
+    run = begin(engine(clock, deadline_s=3.0, first_chunk_timeout_s=2.0))
+    stop, sent, waits = drive(run, [error(429, headers={"retry-after": "2.5"})], clock)
+    assert waits == []
+    assert sent == ["m"]
+    assert stop.error is not None
+    assert stop.error.failure_class is FailureClass.RATE_LIMITED

@@ -27,6 +27,18 @@ class Policy:
     headers), stream idle 15 s, whole call 60 s (all attempts and fallbacks included), at most
     3 attempts per route, breaker re-probed 15 s after opening, retries held under 10 % of calls
     with a floor of 10 retries per 10 s window.
+
+    Stream limits: the first-chunk limit runs from sending until the first *content* event;
+    then each gap between events must stay under the idle limit; the whole call (every attempt,
+    wait and fallback) ends at ``deadline_s``. After a ``finish_reason`` the client reads on for
+    at most ``post_finish_grace_s`` (usage, ``[DONE]``) and never waits for a missing ``[DONE]``.
+    (Sync client: before the first content event a gap longer than the idle limit also ends the
+    attempt, so keep ``stream_idle_timeout_s >= first_chunk_timeout_s``, as the defaults do.)
+
+    Local size budget: ``max_request_chars`` (or ``max_request_tokens`` with a ``token_counter``)
+    applies to the primary route; a fallback ``Route`` applies its own ``max_request_chars``.
+    ``reissue=False``: once a request may have reached the provider it is neither retried nor
+    failed over (only connect failures before sending are retried).
     """
 
     connect_timeout_s: float = 5.0
@@ -83,11 +95,12 @@ def retry_wait_s(
 ) -> float | None:
     """Seconds to wait before the next attempt, or ``None`` when no wait fits the deadline.
 
-    A server-given Retry-After wins over the jittered backoff; either way the wait plus a
-    minimal attempt must fit in ``remaining_s``.
+    A server-given Retry-After wins over the jittered backoff; either way the wait must leave
+    room for a useful attempt (the first-chunk limit, at most 1 s) before the deadline —
+    sleeping into a deadline only to send a doomed attempt is the pointless sleep avoided here.
     """
     wait = retry_after_ms / 1000.0 if retry_after_ms is not None else full_jitter_s(policy, retry_number, rng)
-    if wait >= remaining_s:
+    if wait + min(1.0, policy.first_chunk_timeout_s) > remaining_s:
         return None
     return wait
 

@@ -18,7 +18,7 @@ PROVIDER = (
 )
 MODEL_NAME = (
     r"(?:models?|llms?|gpt-?[\w.-]*|claude[\w.-]*|gemini[\w.-]*|llama[\w.-]*|mistral[\w.-]*|"
-    r"deepseek[\w.-]*|qwen[\w.-]*|o[134](?:-mini)?)"
+    r"deepseek[\w.-]*|qwen[\w.-]*|sonnet[\w.-]*|opus[\w.-]*|haiku[\w.-]*|grok[\w.-]*|o[134](?:-mini)?)"
 )
 GAP = r"(?:[^.;!?]|\.(?=\w))"
 BE = r"(?:is|are|was|were|has\s+been|have\s+been|had\s+been|got|gets|became|is\s+now|was\s+now)"
@@ -87,6 +87,7 @@ FAMILIES: tuple[Family, ...] = (
             r"\bout\s+of\s+credits?\b|\bran\s+out\s+of\b",
             r"\b(?:spend(?:ing)?|usage|monthly|daily)\s+(?:limit|cap|allowance)s?\b",
             r"\ballowance\b",
+            r"\b(?:low\s+on|running\s+(?:low|out)\s+(?:on|of)|end\s+of\s+(?:our|the|its))\s+(?:[\w-]+\s+)?credits?\b",
             r"\bcredits?\b[^.;!?]{0,20}\b(?:exhausted|depleted|gone|used\s+up|ran\s+out)\b",
         ),
         "Quote the observed status and error code (e.g. 429 insufficient_quota) and ask the "
@@ -144,6 +145,8 @@ FAMILIES: tuple[Family, ...] = (
             rf"(?:the\s+)?{MODEL_NAME}\b(?!\s+(?:field|parameter|name))",
             rf"\b{MODEL_NAME}\b{GAP}{{0,30}}\b(?:isn't|aren't|wasn't|weren't)\s+(?:available|offered|served|supported)",
             r"\b(?:available|offered)\s+(?:in|to)\s+(?:all|every|our)\s+(?:regions?|accounts?|tiers?|plans?)",
+            rf"\b{MODEL_NAME}\b{GAP}{{0,20}}\b(?:can|could)\s+(?:only\s+|not\s+|no\s+longer\s+)?be\s+"
+            r"(?:reached|accessed|used|called|found|selected)\b",
         ),
         "Say what the request returned for that model (status, error code, attempt count); do not "
         "state which models the provider offers unless a cited source does.",

@@ -79,3 +79,22 @@ def test_async_concurrent_calls_share_one_engine(sim: SimServer) -> None:
             return [r.content for r in results]
 
     assert asyncio.run(go()) == [CANONICAL_TEXT] * 20
+
+
+def test_async_stream_longer_than_the_deadline_is_cut(sim: SimServer) -> None:
+    from dataclasses import replace
+
+    async def go() -> CallFailed | None:
+        client = AsyncClient(base_url=sim.base_url, api_key=KEY, policy=replace(FAST, deadline_s=0.6))
+        async with client:
+            try:
+                await client.chat(model="sim-long-1000000", messages=MESSAGES, stream=True)
+            except CallFailed as exc:
+                return exc
+        return None
+
+    started = time.monotonic()
+    error = asyncio.run(go())
+    assert time.monotonic() - started < 1.2
+    assert error is not None
+    assert "deadline" in (error.attempts[0].error_summary or "")

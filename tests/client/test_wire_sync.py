@@ -313,3 +313,24 @@ def test_every_attempt_reaches_the_sink(sim: SimServer, make_client: MakeClient)
     assert client.sink.records == c.attempts  # type: ignore[attr-defined]
     assert {a.request_id for a in c.attempts} == {c.attempts[0].request_id}
     assert all(a.credential_source == "env:TEST_KEY" for a in c.attempts)
+
+
+@pytest.mark.parametrize("live", [pytest.param(False, id="chat"), pytest.param(True, id="live")])
+def test_a_stream_longer_than_the_deadline_is_cut_at_the_deadline(
+    sim: SimServer, make_client: MakeClient, live: bool
+) -> None:
+    client = make_client(policy=replace(FAST, deadline_s=0.6))
+    started = time.monotonic()
+
+    def consume() -> None:
+        if live:
+            list(client.stream(model="sim-long-1000000", messages=MESSAGES))
+        else:
+            client.chat(model="sim-long-1000000", messages=MESSAGES, stream=True)
+
+    with pytest.raises(CallFailed) as info:
+        consume()
+    assert time.monotonic() - started < 1.2
+    assert info.value.failure_class is FailureClass.STREAM_STALLED
+    assert "deadline" in (info.value.attempts[0].error_summary or "")
+    assert info.value.partial is live

@@ -63,7 +63,7 @@ async def checked_astream(
     except (TimeoutError, httpx.TimeoutException):
         if checker.state is None:
             if checker.first_content:
-                checker.stalled()
+                checker.stalled(deadline=loop.time() >= end)
             else:
                 first_chunk_timeout(out)
     except (httpx.RemoteProtocolError, httpx.ReadError):

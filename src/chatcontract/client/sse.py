@@ -93,11 +93,12 @@ class StreamChecker:
             self.state = StreamState.CUT
             self.problem = f"stream closed after {self.chunks} chunks without a finish_reason"
 
-    def stalled(self) -> None:
-        """No event within the idle limit."""
+    def stalled(self, *, deadline: bool = False) -> None:
+        """No event within the idle limit (or the call's deadline came mid-stream)."""
         if self.state is None:
             self.state = StreamState.STALLED
-            self.problem = f"no event within the idle limit after {self.chunks} chunks"
+            why = "the call's deadline passed mid-stream" if deadline else "no event within the idle limit"
+            self.problem = f"{why} after {self.chunks} chunks"
 
     @property
     def complete(self) -> bool:

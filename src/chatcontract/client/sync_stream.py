@@ -62,10 +62,10 @@ def checked_stream(
         else:
             checker.eof()
     except httpx.TimeoutException:
-        _timed_out(checker, out)
+        _timed_out(checker, out, deadline_passed=clock() >= deadline)
     except (httpx.RemoteProtocolError, httpx.ReadError):
         if guard.fired:
-            _timed_out(checker, out)
+            _timed_out(checker, out, deadline_passed=clock() >= deadline)
         else:
             checker.eof()
     finally:
@@ -74,10 +74,10 @@ def checked_stream(
         finish_stream(out, checker)
 
 
-def _timed_out(checker: StreamChecker, out: Outcome) -> None:
+def _timed_out(checker: StreamChecker, out: Outcome, *, deadline_passed: bool) -> None:
     if checker.state is not None:
         return  # finished: only the grace after finish_reason ran out
     if checker.first_content:
-        checker.stalled()
+        checker.stalled(deadline=deadline_passed)
     else:
         first_chunk_timeout(out)

@@ -138,7 +138,7 @@ def _summary(c: Classification, out: Outcome) -> str | None:
     parts = [p for p in (obs.error_type, obs.error_code) if p]
     head = f"{out.status} {'/'.join(parts)}".strip()
     message = (obs.error_message or "")[:200]
-    return f'{head}: "{message}"' if message else head
+    return f'{head} "{message}"' if message else head
 
 
 def _outcome_key(c: Classification, out: Outcome) -> tuple[str | None, int | None]:

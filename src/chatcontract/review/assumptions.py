@@ -171,6 +171,8 @@ def exemplars(ctx: Ctx, peak: datetime | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, failed in (("success", False), ("failure", True)):
         row = ctx.one(q.EXEMPLAR, failed, peak or datetime(1970, 1, 1))
+        if not row and peak is not None:  # nothing after the peak minute: the first one at all
+            row = ctx.one(q.EXEMPLAR, failed, datetime(1970, 1, 1))
         if row:
             data = dict(zip(_EXEMPLAR_FIELDS, row, strict=True))
             data["time"] = when(data["time"])

@@ -167,15 +167,14 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     )
 
 
-BAD_COUNTS = (
-    "SELECT source_file, bad_reason, count(*) AS n FROM raw WHERE bad_reason IS NOT NULL "
-    "GROUP BY source_file, bad_reason ORDER BY source_file, n DESC"
+ACCOUNT = (
+    "SELECT source_file, COALESCE(bad_reason, '') AS reason, count(*) AS n FROM raw "
+    "GROUP BY source_file, reason ORDER BY source_file, n DESC"
 )
 BAD_EXAMPLES = (
     "SELECT source_file, source_line, bad_reason, started_at, status, path, model FROM raw "
     "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' LIMIT 5"
 )
-ROWS_PER_SOURCE = "SELECT source_file, count(*) FROM raw GROUP BY source_file"
 
 
 # --- the reviewed table -------------------------------------------------------------------
@@ -426,6 +425,6 @@ STREAM_OK = (
 EXEMPLAR = (
     "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "
     "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
-    "deployment, source_file, source_line, group_method FROM attempts WHERE failed = ? "
-    "ORDER BY CASE WHEN started_at >= ? THEN 0 ELSE 1 END, started_at LIMIT 1"
+    "deployment, source_file, source_line, group_method FROM attempts WHERE failed = ? AND started_at >= ? "
+    "ORDER BY started_at LIMIT 1"
 )

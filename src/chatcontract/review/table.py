@@ -70,22 +70,9 @@ def _insert_json_lines(con: duckdb.DuckDBPyConnection, path: Path, fmap: FieldMa
     raise AssertionError("unreachable")
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
-    row = con.execute(sql, list(params)).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _load_sql(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput) -> SourceInfo:
-    fmap: FieldMap = reader.field_map(ctx)
-    source = str(path)
-    _insert_json_lines(con, path, fmap, source)
-    rows = _count(con, "SELECT count(*) FROM raw WHERE source_file = ?", source)
-    unparsed = _count(con, "SELECT count(*) FROM raw WHERE source_file = ? AND bad_reason = 'unparsed'", source)
-    if unparsed:
-        diagnose_unparsed(path, fmap, unparsed, bad)
-    if rows and unparsed == rows:
-        raise UsageError(f"{path}: none of its {rows} lines is a {reader.description} record")
-    return SourceInfo(path=source, reader=reader.name, lines=rows, records=0, bad=0)
+    _insert_json_lines(con, path, reader.field_map(ctx), str(path))
+    return SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
 
 
 def _load_rows(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput) -> SourceInfo:
@@ -118,27 +105,39 @@ def load(
     """Read every file into ``raw``; return per-file accounting and the bad input by reason."""
     ctx = ReadContext(field_map=field_map, workdir=str(workdir) if workdir else None)
     bad = BadInput()
-    infos: list[SourceInfo] = []
+    loaded: list[tuple[SourceInfo, Path, Any]] = []
     for path in paths:
         reader: Reader = choose_reader(path, forced)
         loader = _load_sql if hasattr(reader, "field_map") else _load_rows
-        infos.append(loader(con, path, reader, ctx, bad))
-    _account_sql_bad(con, infos, bad)
-    return infos, bad
+        loaded.append((loader(con, path, reader, ctx, bad), path, reader))
+    _account(con, loaded, ctx, bad)
+    return [info for info, _, _ in loaded], bad
 
 
-def _account_sql_bad(con: duckdb.DuckDBPyConnection, infos: list[SourceInfo], bad: BadInput) -> None:
-    """Add the rows SQL marked bad (wrong types, no time) to ``bad``; fill per-file counts."""
-    by_file: dict[str, int] = {}
-    for source, reason, n in con.execute(q.BAD_COUNTS).fetchall():
-        by_file[source] = by_file.get(source, 0) + int(n)
-        if reason != "unparsed":
-            bad.counts[reason] = bad.counts.get(reason, 0) + int(n)
-    for source, line, reason, started, status, path, model in con.execute(q.BAD_EXAMPLES).fetchall():
-        fields = {"time": started, "status": status, "path": path, "model": model}
-        text = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or "(no usable field)"
-        bad.add(reason, Path(source).name, line, text, n=0)
-    totals = dict(con.execute(q.ROWS_PER_SOURCE).fetchall())
-    for info in infos:
-        info.bad += by_file.get(info.path, 0)
-        info.records = int(totals.get(info.path, 0)) - by_file.get(info.path, 0)
+def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path, Any]], ctx: ReadContext,
+             bad: BadInput) -> None:
+    """One pass over ``raw``: rows and bad rows per file; why unparsed lines failed."""
+    rows: dict[str, dict[str, int]] = {}
+    for source, reason, n in con.execute(q.ACCOUNT).fetchall():
+        rows.setdefault(source, {})[reason] = int(n)
+    for info, path, reader in loaded:
+        counts = rows.get(info.path, {})
+        total = sum(counts.values())
+        unparsed = counts.get("unparsed", 0)
+        if hasattr(reader, "field_map"):
+            info.lines = total
+            if total and unparsed == total:
+                raise UsageError(f"{path}: none of its {total} lines is a {reader.description} record")
+            if unparsed:
+                diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad)
+        sql_bad = total - counts.get("", 0)
+        info.bad += sql_bad
+        info.records = counts.get("", 0)
+        for reason, n in counts.items():
+            if reason not in ("", "unparsed"):
+                bad.counts[reason] = bad.counts.get(reason, 0) + n
+    if any(r not in ("", "unparsed") for c in rows.values() for r in c):
+        for source, line, reason, started, status, path_, model in con.execute(q.BAD_EXAMPLES).fetchall():
+            fields = {"time": started, "status": status, "path": path_, "model": model}
+            text = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or "(no usable field)"
+            bad.add(reason, Path(source).name, line, text, n=0)

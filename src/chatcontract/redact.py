@@ -53,6 +53,9 @@ _SHAPE_FIELDS = frozenset({"content", "text", "arguments", "input", "prompt", "r
 # Keys that describe a credential rather than hold it (``{"auth": {"type": "bearer"}}``).
 _HARMLESS_KEYS = frozenset({"type", "scheme", "header", "kind", "name", "format"})
 
+# The name of where a key came from (``env:COMETAPI_API_KEY``, ``file:key.txt``): never the key.
+_SOURCE_NAME = re.compile(r"^(?:env|file):[A-Za-z0-9_.-]{1,128}$")
+
 _MEMO_TEXT_CHARS = 200
 _MEMO_ENTRIES = 4096
 
@@ -147,6 +150,8 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.redact_value(key, v, inherited=secret) for v in value]
         if secret and value not in (None, "", MASK) and not isinstance(value, bool):
+            if isinstance(value, str) and _SOURCE_NAME.match(value):
+                return self.redact(value)
             return MASK
         if isinstance(value, str):
             if key is not None and not is_identifier_name(key) and looks_random(value):
@@ -165,7 +170,7 @@ class Redactor:
 
 def _assignment_kind(name: str, value: str) -> str | None:
     """Why the ``value`` assigned to ``name`` in free text must go, or ``None`` if it may stay."""
-    if value == MASK:
+    if value == MASK or (_SOURCE_NAME.match(value) and not looks_random(value.split(":", 1)[1])):
         return None
     if is_secret_key(name):
         return "secret_assignment" if len(value) >= 3 else None

@@ -441,3 +441,21 @@ def test_redaction_is_linear_on_adversarial_text(text: str) -> None:
     started = time.perf_counter()
     redact(text)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param({"credential_used": "env:COMETAPI_KEY"}, {"credential_used": "env:COMETAPI_KEY"}, id="env"),
+        pytest.param({"credential": "file:key.txt"}, {"credential": "file:key.txt"}, id="file"),
+        pytest.param({"token": "env:sk-abc1234567890abcdefghij"}, {"token": "env:[REDACTED]"}, id="key-after-env"),
+        pytest.param({"password": "hunter2hunter2"}, {"password": "[REDACTED]"}, id="plain-secret"),
+    ],
+)
+def test_credential_source_names_are_not_secrets(data: dict[str, str], expected: dict[str, str]) -> None:
+    assert redact_mapping(data) == expected
+
+
+def test_credential_source_name_in_text_stays_but_a_random_one_goes() -> None:
+    assert redact("credential_used: env:COMETAPI_API_KEY") == "credential_used: env:COMETAPI_API_KEY"
+    assert "Xa9f8G7h6J5k4L3m2N1p0QrStU" not in redact("token=env:Xa9f8G7h6J5k4L3m2N1p0QrStU")

@@ -94,6 +94,27 @@ def test_crlf_and_multiline_data_and_comments() -> None:
         pytest.param(b"data: [1,2]\n\n", StreamState.MALFORMED, id="not-an-object"),
         pytest.param(b"", StreamState.CUT, id="empty"),
         pytest.param(
+            chunk("a") + b'data: {"choices":[{"delta":{"content":["x"]}}]}\n\n',
+            StreamState.MALFORMED,
+            id="later-non-text-content",
+        ),
+        pytest.param(
+            chunk("a") + b'data: {"choices":[{"delta":7}]}\n\n', StreamState.MALFORMED, id="later-delta-not-object"
+        ),
+        pytest.param(
+            chunk("a") + b'data: {"object":"chat.completion","choices":[{"delta":{}}]}\n\n',
+            StreamState.MALFORMED,
+            id="later-wrong-object",
+        ),
+        pytest.param(chunk("a") + b'data: {"choices":"no"}\n\n', StreamState.MALFORMED, id="later-choices-not-list"),
+        pytest.param(
+            chunk("a")
+            + b'data: {"choices":[{"delta":{"content":"b"}}],"usage":{"total_tokens":2}}\n\n'
+            + chunk(None, "stop"),
+            StreamState.COMPLETE,
+            id="later-usage-kept",
+        ),
+        pytest.param(
             chunk("a") + b'data: {"choices":[{"delta":{"content":"b"},"finish_reason":"length"}]}',
             StreamState.COMPLETE,
             id="last-event-unterminated",
@@ -128,3 +149,10 @@ def test_stall_is_named_and_role_only_chunk_is_not_content() -> None:
     assert not checker.first_content
     checker.stalled()
     assert checker.state is StreamState.STALLED
+
+
+def test_counts_every_chunk_on_both_paths() -> None:
+    checker = feed_all(chunk("a") + chunk("b") + chunk("") + chunk(None, "stop") + b"data: [DONE]\n\n", [7, 90])
+    assert checker.chunks == 4
+    assert checker.parts == ["a", "b"]
+    assert checker.model == "m"

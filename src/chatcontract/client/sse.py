@@ -16,6 +16,7 @@ from chatcontract.taxonomy import StreamState
 
 _decode = json.JSONDecoder().decode  # on str: skips json.loads' encoding sniffing
 _CHUNK = "chat.completion.chunk"
+_INVALID = object()  # an event that is not valid JSON
 
 
 def _data_of(event: bytes) -> bytes | None:
@@ -31,6 +32,7 @@ class StreamChecker:
 
     __slots__ = (
         "_buf",
+        "_started",
         "chunks",
         "done",
         "error_body",
@@ -46,6 +48,7 @@ class StreamChecker:
 
     def __init__(self) -> None:
         self._buf = b""
+        self._started = False  # the first chunk (model, id) has been seen
         self.parts: list[str] = []
         self.chunks = 0
         self.done = False
@@ -61,25 +64,56 @@ class StreamChecker:
     def feed(self, data: bytes) -> int:
         """Consume ``data``; returns how many new content parts were appended to :attr:`parts`.
 
-        Splits on blank lines (event boundaries); the common event, one ``data: {...}`` line,
-        is dispatched without a per-line pass.
+        Splits on blank lines (event boundaries). The common event — one ``data: {...}`` line
+        holding a plain content chunk — is parsed and checked inline; anything else (the first
+        chunk, usage, finish, errors, odd shapes) takes the full path in :meth:`_dispatch_doc`.
         """
-        before = len(self.parts)
+        parts = self.parts
+        before = len(parts)
         buf = self._buf + data if self._buf else data
         if b"\r" in buf:
             buf = buf.replace(b"\r\n", b"\n")
         events = buf.split(b"\n\n")
         self._buf = events.pop()
+        fast = self.state is None and self._started
+        count = 0
         for event in events:
             if event[:6] == b"data: " and b"\n" not in event:
-                self._dispatch(event[6:])
-            elif event:
-                payload = _data_of(event)
-                if payload is not None:
-                    self._dispatch(payload)
-            if self.state is not None and self.state is not StreamState.COMPLETE:
-                break
-        return len(self.parts) - before
+                payload = event[6:]
+            else:
+                found = _data_of(event) if event else None
+                if found is None:
+                    continue
+                payload = found
+            try:
+                doc = _decode(payload.decode())
+            except ValueError:  # UnicodeDecodeError is a ValueError too
+                doc = _INVALID
+            if fast and type(doc) is dict and "error" not in doc and doc.get("usage") is None:
+                choices = doc.get("choices")
+                if type(choices) is list and choices and doc.get("object", _CHUNK) == _CHUNK:
+                    choice = choices[0]
+                    delta = choice.get("delta") if type(choice) is dict else None
+                    if type(delta) is dict and choice.get("finish_reason") is None:
+                        content = delta.get("content")
+                        if not content or type(content) is str:
+                            count += 1
+                            if content:
+                                parts.append(content)
+                            continue
+            self.chunks += count
+            count = 0
+            self._dispatch_doc(payload, doc)
+            if self.state is not None:
+                if self.state is not StreamState.COMPLETE:
+                    break
+                fast = False
+            else:
+                fast = self._started
+        self.chunks += count
+        if len(parts) > before:
+            self.first_content = True
+        return len(parts) - before
 
     def eof(self) -> None:
         """The connection closed: dispatch a last unterminated event, then settle the state."""
@@ -109,6 +143,14 @@ class StreamChecker:
         self.problem = problem
 
     def _dispatch(self, payload: bytes) -> None:
+        try:
+            doc = _decode(payload.decode())
+        except ValueError:
+            doc = _INVALID
+        self._dispatch_doc(payload, doc)
+
+    def _dispatch_doc(self, payload: bytes, doc: Any) -> None:
+        """The full path for one event: ``[DONE]``, invalid JSON, error objects, every check."""
         if self.state is not None and self.state is not StreamState.COMPLETE:
             return
         if payload == b"[DONE]":
@@ -116,9 +158,7 @@ class StreamChecker:
             if self.state is None:
                 self._fail(StreamState.CUT, "[DONE] arrived before any finish_reason")
             return
-        try:
-            doc = _decode(payload.decode())
-        except ValueError:  # UnicodeDecodeError is a ValueError too
+        if doc is _INVALID:
             self._fail(StreamState.MALFORMED, f"event {self.chunks + 1} is not valid JSON")
             return
         self.chunks += 1
@@ -137,7 +177,8 @@ class StreamChecker:
         if (obj is not None and obj != _CHUNK) or type(choices) is not list:
             self._fail(StreamState.MALFORMED, f"event {self.chunks} is not a chat.completion.chunk")
             return
-        if self.model is None:
+        if not self._started:
+            self._started = True
             self.model = doc.get("model")
             self.response_id = doc.get("id")
         usage = doc.get("usage")

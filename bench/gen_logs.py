@@ -273,6 +273,25 @@ def _jitterless(retries: list[tuple[Attempt, Attempt, int]]) -> tuple[int, int]:
     return sum(len(g) for g in flagged), len(flagged)
 
 
+def _retry_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
+    retries = _retries(requests)
+    failing = [r for r in requests if any(effective_class(a) for a in r)]
+    jitter_retries, jitter_groups = _jitterless(retries)
+    return {
+        "failing_requests": len(failing),
+        "failing_attempts": sum(len(r) for r in failing),
+        "max_attempts": max(len(r) for r in requests),
+        "retries": len(retries),
+        "no_spacing": sum(gap < 100 for _, _, gap in retries),
+        "jitterless_retries": jitter_retries,
+        "jitterless_groups": jitter_groups,
+        "retry_after_retries": sum(p.retry_after is not None for p, _, _ in retries),
+        "retry_after_ignored": sum(p.retry_after is not None and g < p.retry_after for p, _, g in retries),
+        "deadline_ms": DEADLINE_MS,
+        "after_deadline": sum(c.start - r[0].start > DEADLINE_MS for r in requests for c in r[1:]),
+    }
+
+
 def ground_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
     """Every planted finding, computed from the plan."""
     attempts = [a for r in requests for a in r]
@@ -280,11 +299,8 @@ def ground_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
     per_minute: Counter[int] = Counter(a.start // 60000 for a in attempts)
     fail_minute: Counter[int] = Counter(a.start // 60000 for a in failed)
     peak = min(fail_minute, key=lambda m: (-fail_minute[m], m))
-    retries = _retries(requests)
     storm = [r for r in requests if r[0].failure_class == "auth"]
-    failing = [r for r in requests if any(effective_class(a) for a in r)]
     ok2xx = [a for a in attempts if a.status == 200 and not effective_class(a)]
-    jitter_retries, jitter_groups = _jitterless(retries)
     streams = [a for a in attempts if a.streaming and a.status == 200]
     cut = [a for a in streams if a.finish_reason is None]
     return {
@@ -305,17 +321,7 @@ def ground_truth(requests: list[list[Attempt]]) -> dict[str, Any]:
         "auth_retries": sum(len(r) - 1 for r in storm),
         "auth_first_failure": _when(min(r[0].start for r in storm)),
         "auth_first_retry": _when(min(r[1].start for r in storm)),
-        "failing_requests": len(failing),
-        "failing_attempts": sum(len(r) for r in failing),
-        "max_attempts": max(len(r) for r in requests),
-        "retries": len(retries),
-        "no_spacing": sum(gap < 100 for _, _, gap in retries),
-        "jitterless_retries": jitter_retries,
-        "jitterless_groups": jitter_groups,
-        "retry_after_retries": sum(p.retry_after is not None for p, _, _ in retries),
-        "retry_after_ignored": sum(p.retry_after is not None and g < p.retry_after for p, _, g in retries),
-        "deadline_ms": DEADLINE_MS,
-        "after_deadline": sum(c.start - r[0].start > DEADLINE_MS for r in requests for c in r[1:]),
+        **_retry_truth(requests),
         "streams": len(streams),
         "cut_streams": len(cut),
         "cut_counted_as_success": sum(a.failure_class is None for a in cut),
@@ -343,6 +349,21 @@ def har_entry(a: Attempt) -> dict[str, Any]:
         {"name": "x-stainless-retry-count", "value": str(a.number - 1)},
         {"name": "user-agent", "value": f"OpenAI/Python 1.40.0 {a.deployment}"},
     ]
+    return {
+        "startedDateTime": iso(a.start),
+        "time": a.latency,
+        "request": {
+            "method": "POST",
+            "url": f"https://{HOST}{a.path}",
+            "headers": headers,
+            "postData": {"mimeType": "application/json", "text": json.dumps(body)},
+        },
+        "response": _har_response(a),
+    }
+
+
+
+def _har_response(a: Attempt) -> dict[str, Any]:
     response: dict[str, Any] = {"status": a.status or 0, "headers": [], "content": {"mimeType": "application/json"}}
     if a.status is None:
         response["_error"] = "net::ERR_CONNECTION_REFUSED"
@@ -381,17 +402,7 @@ def har_entry(a: Attempt) -> dict[str, Any]:
         if a.usage:
             doc["usage"] = dict(zip(("prompt_tokens", "completion_tokens", "total_tokens"), a.usage, strict=True))
         response["content"]["text"] = json.dumps(doc)
-    return {
-        "startedDateTime": iso(a.start),
-        "time": a.latency,
-        "request": {
-            "method": "POST",
-            "url": f"https://{HOST}{a.path}",
-            "headers": headers,
-            "postData": {"mimeType": "application/json", "text": json.dumps(body)},
-        },
-        "response": response,
-    }
+    return response
 
 
 def _otlp_value(v: Any) -> dict[str, Any]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from chatcontract.cli.common import ProfileOpt, console, note
 from chatcontract.errors import UsageError
+
+if TYPE_CHECKING:
+    from chatcontract.review import ReviewResult
 
 FORMATS = ("md", "html", "json")
 
@@ -65,7 +68,6 @@ def review(
 
     Exit codes: 0 no mismatch finding, 1 mismatch findings reported, 2 bad input.
     """
-    from chatcontract.report.review_md import render_json, render_markdown
     from chatcontract.review import ReviewOptions, run_review
 
     if fmt not in FORMATS:
@@ -77,25 +79,33 @@ def review(
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
                             group_window_s=window)
     result = run_review(options)
-    if fmt == "html":
-        from chatcontract.report.review_html import render_html
-
-        text = render_html(result)
-    else:
-        text = render_markdown(result) if fmt == "md" else render_json(result)
-    if out is None:
-        console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
-    else:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            target = out / f"review.{fmt}"
-            target.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
-        note(f"wrote {target}")
+    _emit(_render(result, fmt), out, fmt)
     if result.bad_input.total:
         note(f"{result.bad_input.total} bad input lines (counted by reason in the report)")
     raise typer.Exit(1 if result.has_mismatches else 0)
+
+
+def _render(result: ReviewResult, fmt: str) -> str:
+    from chatcontract.report.review_md import render_json, render_markdown
+
+    if fmt == "html":
+        from chatcontract.report.review_html import render_html
+
+        return render_html(result)
+    return render_markdown(result) if fmt == "md" else render_json(result)
+
+
+def _emit(text: str, out: Path | None, fmt: str) -> None:
+    if out is None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / f"review.{fmt}"
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    note(f"wrote {target}")
 
 
 def register(app: typer.Typer) -> None:

@@ -123,7 +123,14 @@ def entry_row(entry: dict[str, Any]) -> dict[str, Any] | None:
         error = str(response.get("_error") or "no response")
         row["transport_error"] = "read_timeout" if "TIMED_OUT" in error.upper() else "connect_error"
         return row
-    obs = observe(status, sh, text)
+    row.update(_response_facts(status, sh, text))
+    return row
+
+
+def _response_facts(status: int, headers: dict[str, str], text: str) -> dict[str, Any]:
+    """What the response says, through the classifier's own parser."""
+    obs = observe(status, headers, text)
+    row: dict[str, Any] = {}
     row.update(
         status=status,
         response_shape=obs.shape.value if obs.shape else None,

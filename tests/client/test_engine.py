@@ -373,3 +373,16 @@ def test_retry_after_that_leaves_no_room_for_an_attempt_is_not_slept() -> None:
     assert sent == ["m"]
     assert stop.error is not None
     assert stop.error.failure_class is FailureClass.RATE_LIMITED
+
+
+def test_abandoned_half_open_probe_gives_its_permit_back() -> None:
+    clock = FakeClock()
+    eng = engine(clock, breaker_failure_threshold=1, breaker_reprobe_s=5.0, max_attempts_per_route=1)
+    drive(begin(eng), [error(503)], clock)
+    clock.advance(5.0)
+    probe = begin(eng)
+    assert isinstance(probe.next_step(), Send)
+    blocked = begin(eng).next_step()
+    assert isinstance(blocked, Stop)  # the one probe is in flight
+    probe.abandon()
+    assert isinstance(begin(eng).next_step(), Send)

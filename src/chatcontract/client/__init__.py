@@ -3,8 +3,27 @@
 ``Client`` (sync, thread-safe) and ``AsyncClient`` drive one sans-I/O engine
 (:mod:`chatcontract.client.engine`) that holds every decision: full-jitter backoff, Retry-After
 within the deadline, a retry budget and a circuit breaker per client, fallbacks only where the
-failure class allows them. ``ResilientTransport`` carries the same policy into any httpx-based
-SDK. Every attempt becomes a redacted :class:`~chatcontract.record.AttemptRecord`.
+failure class allows them. ``ResilientTransport`` / ``AsyncResilientTransport`` carry the same
+policy into any httpx-based SDK. Every attempt becomes a redacted
+:class:`~chatcontract.record.AttemptRecord` (``Completion.attempts``, ``CallFailed.attempts``,
+and the optional ``sink``)::
+
+    from chatcontract import CallFailed, Client, Policy, Route
+
+    client = Client(base_url="https://api.cometapi.com/v1", api_key=key,
+                    policy=Policy(deadline_s=30), fallbacks=[Route(model="other-model")])
+    c = client.chat(model="m", messages=[{"role": "user", "content": "Hi"}])
+    c.content, c.model, c.finish_reason, c.usage, c.attempts   # c.model: the model that answered
+    for delta in client.stream(model="m", messages=[...]):       # live text; a cut raises
+        ...                                                      # CallFailed(partial=True)
+
+    # the same policy inside the openai SDK (its own retries off):
+    openai.OpenAI(http_client=httpx.Client(transport=ResilientTransport(fallbacks=[...])),
+                  max_retries=0)
+
+Defaults (:class:`Policy`): connect 5 s, first content chunk 10 s, stream idle 15 s, whole call
+60 s, 3 attempts per route, backoff full jitter base 0.5 s cap 8 s, retries under 10 % of calls
+(floor 10 per 10 s), breaker opens after 5 consecutive health failures and re-probes after 15 s.
 """
 
 from __future__ import annotations

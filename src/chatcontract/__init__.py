@@ -17,6 +17,7 @@ from chatcontract.redact import redact
 
 _EXPORTS: dict[str, str] = {
     "AsyncClient": "chatcontract.client",
+    "AsyncResilientTransport": "chatcontract.client",
     "CallFailed": "chatcontract.client",
     "Client": "chatcontract.client",
     "Completion": "chatcontract.client",
@@ -54,6 +55,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AsyncClient",
+    "AsyncResilientTransport",
     "AttemptRecord",
     "CallFailed",
     "ChatContractError",
@@ -106,7 +108,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from chatcontract.client import AsyncClient, CallFailed, Client, Completion, Policy, ResilientTransport, Route
+    from chatcontract.client import (
+        AsyncClient,
+        AsyncResilientTransport,
+        CallFailed,
+        Client,
+        Completion,
+        Policy,
+        ResilientTransport,
+        Route,
+    )
     from chatcontract.config import resolve_credential
     from chatcontract.contract import Profile, load_profile
     from chatcontract.errors import ChatContractError, ProfileError, UsageError

@@ -82,3 +82,15 @@ def test_each_distinct_key_is_classified_once(tmp_path: Path, monkeypatch: pytes
     result = run_review(_write(tmp_path, rows))
     assert result.totals["attempts"] == 900
     assert len(calls) == 3
+
+
+def test_many_off_profile_paths_are_capped_and_queries_stripped(tmp_path: Path) -> None:
+    rows = [{"t": f"2026-11-22T14:00:{i % 60:02d}Z", "s": 404, "p": f"/v1/other/{i}?key=abc"} for i in range(25)]
+    rows.append({"t": "2026-11-22T14:01:00Z", "s": 200, "p": "/v1/chat/completions?x=1"})
+    result = run_review(_write(tmp_path, rows, "fields: {time: t, status: s, path: p}\n"))
+    keys = [f.key for f in result.findings if f.key.startswith("routes.off_profile:")]
+    assert len(keys) == 10
+    assert all("?" not in k for k in keys)
+    assert result.finding("routes.off_profile_more").numbers == {"paths": 15, "attempts": 15}
+    verdicts = {row["assumption"]: row["logs"] for row in result.assumptions}
+    assert verdicts["chat_route"] == "supported"  # the query string was stripped

@@ -8,6 +8,8 @@ from typing import Any
 from chatcontract.report.markdown import md_code, md_heading, md_table
 from chatcontract.review.model import Finding, ReviewResult
 
+MAX_MINUTES = 120
+
 
 def _finding_md(f: Finding) -> list[str]:
     label = f" — **{f.label.value}**" if f.label else ""
@@ -50,9 +52,15 @@ def render_markdown(result: ReviewResult) -> str:
                     for r in result.assumptions])]
     out += ["", md_heading("Exemplar requests"), "", _exemplars(result)]
     out += ["", md_heading("Latency"), "", _table(result.latency)]
-    out += ["", md_heading("Timeline (per minute, UTC)"), "",
+    minutes = result.timeline
+    note = ""
+    if len(minutes) > MAX_MINUTES:
+        minutes = sorted(minutes, key=lambda m: -m["failures"])[:MAX_MINUTES]
+        minutes.sort(key=lambda m: m["minute"])
+        note = f"The {MAX_MINUTES} minutes with the most failures of {len(result.timeline)}; the JSON has all."
+    out += ["", md_heading("Timeline (per minute, UTC)"), "", *([note, ""] if note else []),
             _table([{k: m[k] for k in ("minute", "attempts", "failures", "s2xx", "s4xx", "s5xx", "no_response")}
-                    for m in result.timeline])]
+                    for m in minutes])]
     out += ["", md_heading("Inputs and bad lines"), "", _table([vars(s) for s in result.sources]), ""]
     if result.bad_input.counts:
         out += [_table([{"reason": r, "lines": n} for r, n in result.bad_input.counts.items()]), ""]

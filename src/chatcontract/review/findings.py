@@ -13,6 +13,8 @@ from chatcontract.review import queries as q
 from chatcontract.review.context import Ctx, minute, num, pct, when
 from chatcontract.review.model import Finding, Label
 
+MAX_LISTED = 10  # paths or hosts outside the profile listed one finding each
+
 
 def failures_by_class(ctx: Ctx) -> list[Finding]:
     rows = ctx.rows(q.BY_CLASS)
@@ -87,13 +89,20 @@ def route_drift(ctx: Ctx) -> list[Finding]:
     expected = {ctx.chat_path, ctx.models_path}
     rows = ctx.rows(q.PATHS)
     failed_total = sum(r[2] for r in rows) or 0
-    off = [r for r in rows if r[0] not in expected]
+    off = [r for r in rows if r[0] is not None and r[0] not in expected]
     documented = sum(r[2] for r in rows if r[0] == ctx.chat_path)
     if not off:
         return [Finding("routes.drift", "Route drift",
                         f"All {ctx.attempts} attempts used profile routes ({ctx.chat_path}).", {"off_profile": 0})]
     findings = []
-    for path, n, failed, n_dep, dep, first in off:
+    if len(off) > MAX_LISTED:
+        rest = off[MAX_LISTED:]
+        findings.append(Finding("routes.off_profile_more", "More paths outside the profile",
+                                f"{len(rest)} more paths outside the profile carried {sum(r[1] for r in rest)} "
+                                f"attempts ({sum(r[2] for r in rest)} failed); the {MAX_LISTED} busiest are listed.",
+                                {"paths": len(rest), "attempts": sum(r[1] for r in rest)},
+                                table=[{"path": r[0], "attempts": r[1], "failed": r[2]} for r in rest[:50]]))
+    for path, n, failed, n_dep, dep, first in off[:MAX_LISTED]:
         detail = ctx.rows(q.PATH_DETAIL, path)
         statuses = sorted({s for _, s, _ in detail if s is not None})
         label = Label.DEPLOYMENT_DRIFT if ctx.has_deployment and n_dep == 1 else Label.CLIENT_BUG
@@ -115,7 +124,7 @@ def route_drift(ctx: Ctx) -> list[Finding]:
 def host_drift(ctx: Ctx) -> list[Finding]:
     if not ctx.has_host:
         return [Finding("routes.hosts", "Base URL drift", "Not assessed: these logs record no server address.")]
-    rows = [r for r in ctx.rows(q.HOSTS) if r[0] is not None and r[0] != ctx.expected_host]
+    rows = [r for r in ctx.rows(q.HOSTS) if r[0] is not None and r[0] != ctx.expected_host][:MAX_LISTED]
     findings = []
     for host, n, failed, n_dep, dep in rows:
         statement = (f"{n} attempts ({pct(n, ctx.attempts)}) went to {host}, not the profile's "

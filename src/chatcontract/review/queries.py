@@ -84,6 +84,8 @@ def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
         return _time_expr(spec, v, typed_time)
     if kind == "ms":
         return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
+    if field == "path":  # the query string is not part of the route
+        return f"split_part({v}, '?', 1)"
     cast = {"status": "INTEGER", "int": "BIGINT", "bool": "BOOLEAN"}.get(kind)
     return f"TRY_CAST({v} AS {cast})" if cast else v
 

@@ -334,3 +334,14 @@ def test_a_stream_longer_than_the_deadline_is_cut_at_the_deadline(
     assert info.value.failure_class is FailureClass.STREAM_STALLED
     assert "deadline" in (info.value.attempts[0].error_summary or "")
     assert info.value.partial is live
+
+
+def test_a_caller_that_stops_reading_leaves_no_verdict(sim: SimServer, make_client: MakeClient) -> None:
+    client = make_client(policy=replace(FAST, breaker_failure_threshold=1))
+    live = client.stream(model="sim-long-1000", messages=MESSAGES)
+    assert next(live)
+    live.close()
+    assert client.sink is not None
+    assert client.sink.records == []  # type: ignore[attr-defined]
+    c = client.chat(model="sim-long-1000", messages=MESSAGES)  # the route was not marked down
+    assert c.attempts[0].circuit_state == "closed"

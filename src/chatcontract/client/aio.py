@@ -138,8 +138,12 @@ class AsyncClient(ClientBase):
                     bodies[step.target.model] = body
                 out = Outcome(started=self._clock(), wall=utc_now())
                 if stream:
-                    async for delta in self._stream_attempt(step, body, live, out):
-                        yield delta
+                    try:
+                        async for delta in self._stream_attempt(step, body, live, out):
+                            yield delta
+                    except GeneratorExit:  # the caller stopped reading: no verdict on the route
+                        run.abandon()
+                        raise
                 else:
                     await self._attempt(step, body, out)
                 out.elapsed_s = self._clock() - out.started

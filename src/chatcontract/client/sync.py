@@ -149,7 +149,11 @@ class Client(ClientBase):
                     )
                     bodies[target.model] = body
                 if stream:
-                    outcome = yield from self._stream_attempt(step, body, live)
+                    try:
+                        outcome = yield from self._stream_attempt(step, body, live)
+                    except GeneratorExit:  # the caller stopped reading: no verdict on the route
+                        run.abandon()
+                        raise
                 else:
                     outcome = self._attempt(step, body)
                 run.report(outcome)

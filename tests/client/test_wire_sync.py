@@ -345,3 +345,26 @@ def test_a_caller_that_stops_reading_leaves_no_verdict(sim: SimServer, make_clie
     assert client.sink.records == []  # type: ignore[attr-defined]
     c = client.chat(model="sim-long-1000", messages=MESSAGES)  # the route was not marked down
     assert c.attempts[0].circuit_state == "closed"
+
+
+def test_the_key_never_leaks_into_records_or_errors(sim: SimServer, make_client: MakeClient) -> None:
+    client = make_client()
+    texts: list[str] = []
+    for model in ("sim-ok", "sim-503", "sim-429-quota", "sim-stream-error", "sim-silent", "sim-non-json"):
+        try:
+            c = client.chat(model=model, messages=MESSAGES, stream=model.startswith("sim-stream"))
+            texts += [a.to_json() for a in c.attempts]
+        except CallFailed as err:
+            texts.append(str(err))
+            texts += [a.to_json() for a in err.attempts]
+    assert texts
+    assert all(KEY not in t for t in texts)
+    assert KEY not in repr(client)
+
+
+@pytest.mark.parametrize("base_url", ["", "api.cometapi.com/v1"])
+def test_a_base_url_without_scheme_is_a_usage_error(base_url: str) -> None:
+    from chatcontract.errors import UsageError
+
+    with pytest.raises(UsageError):
+        Client(base_url=base_url, api_key=KEY)

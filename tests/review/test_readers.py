@@ -189,3 +189,15 @@ def test_readers_registry_names_are_unique() -> None:
 
     with pytest.raises(ValueError, match="already registered"):
         register(READERS["har"])
+
+
+def test_cut_gzip_keeps_the_lines_before_the_cut(tmp_path: Path, incident: tuple[Path, dict[str, Any]]) -> None:
+    directory, truth = incident
+    packed = gzip.compress((directory / "attempts.jsonl").read_bytes())
+    path = tmp_path / "attempts.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])  # a log still being written
+    result = run_review(ReviewOptions(paths=(path,)))
+    assert 0 < result.totals["attempts"] < truth["attempts"]
+    assert result.bad_input.counts["compressed stream cut short or corrupt"] == 1
+    assert set(result.bad_input.counts) <= {"compressed stream cut short or corrupt",
+                                            "invalid JSON (malformed or truncated line)"}

@@ -8,6 +8,9 @@ counted; nothing is dropped silently.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +74,45 @@ def _insert_json_lines(con: duckdb.DuckDBPyConnection, path: Path, fmap: FieldMa
     raise AssertionError("unreachable")
 
 
-def _load_sql(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput) -> SourceInfo:
-    _insert_json_lines(con, path, reader.field_map(ctx), str(path))
-    return SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
+def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
+    """Decompress ``path`` as far as it goes; ``(plain file, True if the stream was cut or corrupt)``."""
+    fd, name = tempfile.mkstemp(prefix="chatcontract-review-", suffix=".jsonl", dir=directory)
+    decoder = zlib.decompressobj(47)  # gzip header, auto-detected
+    cut = False
+    with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            try:
+                dst.write(decoder.decompress(chunk))
+            except zlib.error:
+                cut = True
+                break
+        else:
+            cut = not decoder.eof
+    return Path(name), cut
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput) -> SourceInfo:
+def _load_sql(
+    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput
+) -> tuple[SourceInfo, Path]:
+    """DuckDB reads the file; a gzip stream it cannot finish is decompressed as far as it goes."""
+    info = SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
+    try:
+        _insert_json_lines(con, path, reader.field_map(ctx), str(path))
+        return info, path
+    except UsageError:
+        if not is_gzip(path):
+            raise
+    plain, cut = gunzip_partial(path, ctx.workdir)
+    _insert_json_lines(con, plain, reader.field_map(ctx), str(path))
+    if cut:
+        bad.add("compressed stream cut short or corrupt", path.name, None, "the lines before the cut were read")
+        info.bad += 1
+    return info, plain
+
+
+def _load_rows(
+    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput
+) -> tuple[SourceInfo, Path]:
     out = PythonRead()
     sink = RowSink(directory=ctx.workdir)
     source = str(path)
@@ -91,8 +127,9 @@ def _load_rows(con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: Rea
     bad.merge(out.bad)
     if out.lines and not sink.count and out.bad.total:
         raise UsageError(f"{path}: none of its {out.lines} entries is a {reader.description} record")
-    return SourceInfo(path=source, reader=reader.name, lines=out.lines, records=0, bad=out.bad.total,
+    info = SourceInfo(path=source, reader=reader.name, lines=out.lines, records=0, bad=out.bad.total,
                       skipped=dict(out.skipped))
+    return info, path
 
 
 def load(
@@ -110,7 +147,8 @@ def load(
     for path in paths:
         reader: Reader = choose_reader(path, forced)
         loader = _load_sql if hasattr(reader, "field_map") else _load_rows
-        loaded.append((loader(con, path, reader, ctx, bad), path, reader))
+        info, read_path = loader(con, path, reader, ctx, bad)
+        loaded.append((info, read_path, reader))
     _account(con, loaded, ctx, bad)
     return [info for info, _, _ in loaded], bad
 
@@ -128,9 +166,9 @@ def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path
         if hasattr(reader, "field_map"):
             info.lines = total
             if total and unparsed == total:
-                raise UsageError(f"{path}: none of its {total} lines is a {reader.description} record")
+                raise UsageError(f"{info.path}: none of its {total} lines is a {reader.description} record")
             if unparsed:
-                diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad)
+                diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad, name=Path(info.path).name)
         sql_bad = total - counts.get("", 0)
         info.bad += sql_bad
         info.records = counts.get("", 0)

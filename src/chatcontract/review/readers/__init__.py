@@ -56,6 +56,8 @@ def choose_reader(path: Path, forced: str | None = None) -> Reader:
         return READERS[forced]
     head = read_head(path)
     if not head.strip():
+        if is_gzip(path):
+            raise UsageError(f"{path}: gzip data that does not decompress (cut short or corrupt)")
         raise UsageError(f"{path}: empty file, not a log")
     scored = sorted(((r.sniff(head), r.name) for r in READERS.values()), reverse=True)
     score, name = scored[0]

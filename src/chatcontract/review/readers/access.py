@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chatcontract.review.readers.base import PythonRead, ReadContext, iter_lines
+from chatcontract.review.readers.base import CorruptCompressionError, PythonRead, ReadContext, iter_lines
 
 NGINX = re.compile(
     rb'^(?P<addr>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+)(?: [^"]*)?" '
@@ -126,16 +126,19 @@ class _LineReader:
         return 70 if lines and hits * 2 >= len(lines) else 0
 
     def rows(self, path: Path, ctx: ReadContext, out: PythonRead) -> Iterator[dict[str, Any]]:
-        for number, line in iter_lines(path):
-            if not line.strip():
-                continue
-            out.lines += 1
-            row = self.parse(line)
-            if row is None:
-                out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
-                continue
-            row["source_line"] = number
-            yield row
+        try:
+            for number, line in iter_lines(path):
+                if not line.strip():
+                    continue
+                out.lines += 1
+                row = self.parse(line)
+                if row is None:
+                    out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
+                    continue
+                row["source_line"] = number
+                yield row
+        except CorruptCompressionError as exc:
+            out.bad.add("compressed stream cut short or corrupt", path.name, None, str(exc))
 
 
 class NginxReader(_LineReader):

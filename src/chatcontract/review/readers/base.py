@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,19 +37,36 @@ def open_binary(path: Path) -> IO[bytes]:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    """The first ``size`` (decompressed) bytes, for sniffing."""
+    """The first ``size`` (decompressed) bytes, for sniffing; a cut gzip stream gives what it has."""
     try:
-        with open_binary(path) as fh:
-            return fh.read(size)
-    except (OSError, EOFError, gzip.BadGzipFile):
+        with path.open("rb") as fh:
+            raw = fh.read(max(size, 1 << 20))
+    except OSError:
+        return b""
+    if raw[:2] != GZIP_MAGIC:
+        return raw[:size]
+    try:
+        return zlib.decompressobj(47).decompress(raw, size)
+    except zlib.error:
         return b""
 
 
+class CorruptCompressionError(Exception):
+    """A gzip stream that is cut short or corrupt; the lines before it were read."""
+
+
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` for every line, streamed (files larger than memory work)."""
+    """``(line number, line)`` for every line, streamed (files larger than memory work).
+
+    Raises :class:`CorruptCompressionError` where a gzip stream breaks off.
+    """
     with open_binary(path) as stream:
-        for number, line in enumerate(stream, start=1):
-            yield number, line.rstrip(b"\r\n")
+        number = 0
+        try:
+            for number, line in enumerate(stream, start=1):
+                yield number, line.rstrip(b"\r\n")
+        except (EOFError, OSError, zlib.error) as exc:
+            raise CorruptCompressionError(f"after line {number}: {exc}") from None
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from chatcontract.errors import UsageError
 from chatcontract.review.mapping import ATTEMPTS_MAP, FieldMap
 from chatcontract.review.model import BadInput
-from chatcontract.review.readers.base import ReadContext, first_json_objects, iter_lines
+from chatcontract.review.readers.base import CorruptCompressionError, ReadContext, first_json_objects, iter_lines
 
 _OWN_KEYS = frozenset({"schema_version", "attempt_number", "http_method", "route_template", "request_id"})
 
@@ -69,22 +69,25 @@ def _line_reason(line: bytes, fmap: FieldMap) -> str | None:
     return None
 
 
-def diagnose_unparsed(path: Path, fmap: FieldMap, expected: int, bad: BadInput) -> None:
+def diagnose_unparsed(path: Path, fmap: FieldMap, expected: int, bad: BadInput, name: str | None = None) -> None:
     """Count why ``expected`` lines could not be parsed, with redacted examples.
 
     Lines Python would accept but DuckDB did not are counted under a reason of their own, so
     the counts always add up to ``expected``.
     """
     found: Counter[str] = Counter()
-    for number, line in iter_lines(path):
-        if sum(found.values()) >= expected:
-            break
-        if not line.strip():
-            continue
-        reason = _line_reason(line, fmap)
-        if reason is not None:
-            found[reason] += 1
-            bad.add(reason, path.name, number, line[:400], n=0)
+    try:
+        for number, line in iter_lines(path):
+            if sum(found.values()) >= expected:
+                break
+            if not line.strip():
+                continue
+            reason = _line_reason(line, fmap)
+            if reason is not None:
+                found[reason] += 1
+                bad.add(reason, name or path.name, number, line[:400], n=0)
+    except CorruptCompressionError:
+        pass  # DuckDB read what it could; the remainder is counted below
     total = 0
     for reason, n in found.items():
         take = min(n, expected - total)

@@ -7,6 +7,7 @@ given prefixes, yielding each as soon as it is complete.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -41,5 +42,6 @@ def objects_at(stream: IO[bytes], prefixes: frozenset[str]) -> Iterator[tuple[st
                     assert active is not None
                     yield active, builder.value
                     builder, active = None, None
-    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError, EOFError, OSError,
+            zlib.error) as exc:  # a gzip stream that is cut or corrupt ends the document too
         raise TruncatedDocumentError(str(exc).splitlines()[0][:200] if str(exc) else "invalid JSON") from None

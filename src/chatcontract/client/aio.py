@@ -13,19 +13,11 @@ from typing import Any
 import httpx
 
 from chatcontract.client.aio_stream import checked_astream, widen_read_timeout
-from chatcontract.client.attempt import Outcome, read_answer
-from chatcontract.client.base import ClientBase
-from chatcontract.client.engine import CallRun, Send, Wait
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.wire import (
-    Completion,
-    RequestMaker,
-    completion,
-    fail_transport,
-    header_dict,
-    request_body,
-)
-from chatcontract.record import utc_now
+from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
 
 class AsyncClient(ClientBase):
@@ -72,17 +64,12 @@ class AsyncClient(ClientBase):
         **params: Any,
     ) -> Completion:
         """One whole, checked answer; raises :class:`CallFailed` otherwise."""
-        run = self.begin(
-            model,
-            messages,
-            streaming=stream,
-            live=False,
-            reissue=reissue,
-            deadline_s=deadline_s,
-            request_class=request_class,
-        )
+        call = self.start(
+            model, messages, stream=stream, live=False, params=params,
+            reissue=reissue, deadline_s=deadline_s, request_class=request_class,
+        )  # fmt: skip
         result = AsyncChatStream()
-        async for _ in self._drive(run, model, messages, stream=stream, live=False, params=params, result=result):
+        async for _ in self._drive(call, result):
             pass
         assert result.completion is not None
         return result.completion
@@ -98,106 +85,59 @@ class AsyncClient(ClientBase):
         **params: Any,
     ) -> AsyncChatStream:
         """Live text deltas (``async for``); ``.completion`` is set once the stream ended whole."""
-        run = self.begin(
-            model,
-            messages,
-            streaming=True,
-            live=True,
-            reissue=reissue,
-            deadline_s=deadline_s,
-            request_class=request_class,
-        )
+        call = self.start(
+            model, messages, stream=True, live=True, params=params,
+            reissue=reissue, deadline_s=deadline_s, request_class=request_class,
+        )  # fmt: skip
         result = AsyncChatStream()
-        result.bind(self._drive(run, model, messages, stream=True, live=True, params=params, result=result))
+        result.bind(self._drive(call, result))
         return result
 
-    async def _drive(
-        self,
-        run: CallRun,
-        model: str,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        stream: bool,
-        live: bool,
-        params: Mapping[str, Any],
-        result: AsyncChatStream,
-    ) -> AsyncIterator[str]:
-        bodies: dict[str, bytes] = {}
-        while True:
-            step = run.next_step()
-            if isinstance(step, Send):
-                body = bodies.get(step.target.model)
-                if body is None:
-                    body = request_body(
-                        step.target.model,
-                        messages,
-                        stream=stream,
-                        include_usage=self.include_usage,
-                        params=params,
-                    )
-                    bodies[step.target.model] = body
-                out = Outcome(started=self._clock(), wall=utc_now())
-                if stream:
-                    try:
-                        async for delta in self._stream_attempt(step, body, live, out):
-                            yield delta
-                    except GeneratorExit:  # the caller stopped reading: no verdict on the route
-                        run.abandon()
-                        raise
-                else:
-                    await self._attempt(step, body, out)
-                out.elapsed_s = self._clock() - out.started
-                run.report(out)
-            elif isinstance(step, Wait):
+    # -- driver: the I/O only ----------------------------------------------------------
+
+    async def _drive(self, call: ClientCall, result: AsyncChatStream) -> AsyncIterator[str]:
+        run = call.run
+        for step in run.steps():
+            if isinstance(step, Wait):
                 await self._sleep(step.seconds)
-            elif step.error is not None:
-                raise step.error
+                continue
+            out = run.start_attempt()
+            if call.stream:
+                try:
+                    async for delta in self._stream_attempt(call.request(step), step, out, call.live):
+                        yield delta
+                except GeneratorExit:  # the caller stopped reading: no verdict on the route
+                    run.abandon()
+                    raise
             else:
-                assert step.outcome is not None
-                assert step.target is not None
-                result.completion = completion(step.outcome, step.target, run.attempts, model)
-                return
+                await self._attempt(call.request(step), out)
+            run.end_attempt(out)
+        result.completion = call.result()
 
-    def _request(self, step: Send, body: bytes) -> httpx.Request:
-        timeouts = {
-            "connect": step.connect_s,
-            "read": step.first_chunk_s,
-            "write": step.first_chunk_s,
-            "pool": step.connect_s,
-        }
-        return self._maker.build(step.target, body, timeouts)
-
-    async def _attempt(self, step: Send, body: bytes, out: Outcome) -> None:
+    async def _attempt(self, request: httpx.Request, out: Outcome) -> None:
         response: httpx.Response | None = None
         try:
-            response = await self._send(self._request(step, body))
-            out.status = response.status_code
-            out.headers = header_dict(response)
-            out.body = await response.aread()
+            response = await self._send(request)
+            received(out, response)
+            whole_body(out, await response.aread())
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
-            return
         finally:
             if response is not None:
                 await response.aclose()
-        if 200 <= out.status < 300:
-            read_answer(out)
 
-    async def _stream_attempt(self, step: Send, body: bytes, live: bool, out: Outcome) -> AsyncIterator[str]:
-        request = self._request(step, body)
+    async def _stream_attempt(self, request: httpx.Request, step: Send, out: Outcome, live: bool) -> AsyncIterator[str]:
         try:
             response = await self._send(request)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return
         try:
-            out.status = response.status_code
-            out.headers = header_dict(response)
-            if not 200 <= out.status < 300:
-                out.body = await response.aread()
-            else:
+            if received(out, response):
                 async for delta in self._read_stream(request, response, step, out, live):
                     yield delta
+            else:
+                out.body = await response.aread()
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
@@ -209,24 +149,15 @@ class AsyncClient(ClientBase):
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
         widen_read_timeout(request.extensions.get("timeout"), step.first_chunk_s, step.idle_s)
         checker = StreamChecker()
-        parts = checker.parts
-        seen = 0
+        deltas = Deltas(checker, out)
         async for _ in checked_astream(
-            response.aiter_bytes(),
-            checker,
-            out,
-            clock=self._clock,
-            first_chunk_s=step.first_chunk_s,
-            idle_s=step.idle_s,
-            deadline=step.deadline_at,
-            grace_s=self.policy.post_finish_grace_s,
+            response.aiter_bytes(), checker, out, clock=self.clock, first_chunk_s=step.first_chunk_s,
+            idle_s=step.idle_s, deadline=step.deadline_at, grace_s=self.policy.post_finish_grace_s,
             want_usage=self.include_usage,
-        ):
-            if live and len(parts) > seen:
-                out.delivered = True
-                for part in parts[seen:]:
+        ):  # fmt: skip
+            if live:
+                for part in deltas.take():
                     yield part
-                seen = len(parts)
 
 
 class AsyncChatStream:

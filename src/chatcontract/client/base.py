@@ -1,72 +1,38 @@
-"""Configuration shared by ``Client`` and ``AsyncClient``: routes, profile, records, the engine."""
+"""What ``Client`` and ``AsyncClient`` share: configuration, and the non-I/O half of one call
+(:class:`ClientCall`: each attempt's request, the result). The two drivers only do I/O."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatcontract.client.attempt import RecordContext
-from chatcontract.client.engine import CallRun, Engine
-from chatcontract.client.otel import Telemetry
-from chatcontract.client.policy import Policy
+import httpx
+
+from chatcontract.client.common import EngineOwner
+from chatcontract.client.engine import CallRun, Send
 from chatcontract.client.route import Route, Target, resolve_target
-from chatcontract.contract.profile import Profile, load_profile
+from chatcontract.client.wire import Completion, RequestMaker, completion, request_body
 from chatcontract.errors import UsageError
-from chatcontract.record import AttemptRecord
-from chatcontract.sinks import RecordSink
 
 
-class ClientBase:
-    """Everything about a client except its I/O. One engine (budget, breakers) per client."""
+class ClientBase(EngineOwner):
+    """Everything about a client except its I/O. One engine (budget, breakers) per client.
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str | None = None,
-        policy: Policy | None = None,
-        fallbacks: Sequence[Route] = (),
-        profile: str | Path | Profile = "cometapi",
-        sink: RecordSink | None = None,
-        credential_source: str | None = None,
-        service: str | None = None,
-        deployment: str | None = None,
-        run_id: str | None = None,
-        incident_id: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
-    ) -> None:
+    Takes ``base_url``, ``api_key`` and the keyword arguments of :class:`EngineOwner`.
+    """
+
+    _maker: RequestMaker  # set by the subclass, from its HTTP client's default headers
+
+    def __init__(self, *, base_url: str, api_key: str | None = None, **config: Any) -> None:
         if not base_url or "://" not in base_url:
             raise UsageError(f"base_url {base_url!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
+        super().__init__(**config)
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
-        self.policy = policy or Policy()
-        self.fallbacks = tuple(fallbacks)
-        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
-        self.sink = sink
-        self.credential_source = credential_source
-        self._ctx = {
-            "service": service,
-            "deployment": deployment,
-            "run_id": run_id,
-            "incident_id": incident_id,
-        }
-        self._clock = clock
-        self._telemetry = Telemetry(tracer_provider, meter_provider)
-        self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
         self._targets: dict[str, tuple[Target, ...]] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, fallbacks={len(self.fallbacks)})"
-
-    def _on_record(self, record: AttemptRecord) -> None:
-        if self.sink is not None:
-            self.sink.append(record)
-        self._telemetry.emit(record)
 
     def targets(self, model: str) -> tuple[Target, ...]:
         """The call's routes, primary first (cached per model: headers are built once)."""
@@ -89,35 +55,74 @@ class ClientBase:
             self._targets[model] = found
         return found
 
-    def begin(
+    def start(
         self,
         model: str,
         messages: Sequence[Mapping[str, Any]],
         *,
-        streaming: bool,
+        stream: bool,
         live: bool,
+        params: Mapping[str, Any],
         reissue: bool | None,
         deadline_s: float | None,
         request_class: str | None,
-    ) -> CallRun:
+    ) -> ClientCall:
+        """Begin one logical call on the engine (checks the arguments first)."""
         if not model:
             raise UsageError("model is required")
-        ctx = RecordContext(
-            request_id=uuid.uuid4().hex,
-            request_class=request_class or ("chat-stream" if streaming else "chat-completion"),
-            streaming=streaming,
-            messages=messages,
-            **self._ctx,
+        ctx = self.record_context(messages, streaming=stream, request_class=request_class)
+        run = self.engine.begin(
+            self.targets(model), ctx, messages=messages, reissue=reissue, deadline_s=deadline_s, live=live
         )
-        return self.engine.begin(
-            self.targets(model),
-            ctx,
-            messages=messages,
-            reissue=reissue,
-            deadline_s=deadline_s,
-            live=live,
-        )
+        return ClientCall(self, run, model, messages, stream=stream, live=live, params=params)
 
     @property
     def include_usage(self) -> bool:
         return self.profile.supports_include_usage
+
+
+class ClientCall:
+    """One call of a client: the engine's run, each attempt's request, the final result."""
+
+    def __init__(
+        self,
+        client: ClientBase,
+        run: CallRun,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        stream: bool,
+        live: bool,
+        params: Mapping[str, Any],
+    ) -> None:
+        self.client = client
+        self.run = run
+        self.model = model
+        self.messages = messages
+        self.stream = stream
+        self.live = live
+        self.params = params
+        self._bodies: dict[str, bytes] = {}
+
+    def request(self, step: Send) -> httpx.Request:
+        """The request of one attempt (its body built once per model)."""
+        model = step.target.model
+        body = self._bodies.get(model)
+        if body is None:
+            body = self._bodies[model] = request_body(
+                model,
+                self.messages,
+                stream=self.stream,
+                include_usage=self.client.include_usage,
+                params=self.params,
+            )
+        return self.client._maker.build(step.target, body, step.timeouts())
+
+    def result(self) -> Completion:
+        """The whole answer once the run stopped; raises its :class:`CallFailed` otherwise."""
+        stop = self.run.stopped
+        if stop.error is not None:
+            raise stop.error
+        assert stop.outcome is not None
+        assert stop.target is not None
+        return completion(stop.outcome, stop.target, self.run.attempts, self.model)

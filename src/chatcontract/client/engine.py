@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from chatcontract.client.budget import RetryBudget
 from chatcontract.client.errors import CallFailed
 from chatcontract.client.policy import Policy, request_size, retry_wait_s
 from chatcontract.client.route import Target
-from chatcontract.record import AttemptRecord, FailureClass, RetryDecision
+from chatcontract.record import AttemptRecord, FailureClass, RetryDecision, utc_now
 from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, TransportError, classify
 
 Clock = Callable[[], float]
@@ -55,6 +55,12 @@ class Send:
     first_chunk_s: float
     idle_s: float
     deadline_at: float
+
+    def timeouts(self) -> dict[str, float]:
+        """httpx/httpcore per-request limits (the request's ``timeout`` extension); a stream's
+        driver then widens or narrows ``read`` for the body."""
+        connect, first = self.connect_s, self.first_chunk_s
+        return {"connect": connect, "read": first, "write": first, "pool": connect}
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +172,30 @@ class CallRun:
         self._stop: Stop | None = None
 
     # -- driver interface -------------------------------------------------------------
+
+    def steps(self) -> Iterator[Send | Wait]:
+        """The driver's loop: every :class:`Send` and :class:`Wait` until the call stops (then
+        :attr:`stopped` holds the verdict)."""
+        while True:
+            step = self.next_step()
+            if isinstance(step, Stop):
+                return
+            yield step
+
+    @property
+    def stopped(self) -> Stop:
+        """The verdict once :meth:`steps` ended (success: outcome and target; else error)."""
+        assert self._stop is not None
+        return self._stop
+
+    def start_attempt(self) -> Outcome:
+        """A fresh outcome for the attempt about to be sent (its clock starts now)."""
+        return Outcome(started=self.engine.clock(), wall=utc_now())
+
+    def end_attempt(self, outcome: Outcome) -> None:
+        """Stop the attempt's clock and :meth:`report` it."""
+        outcome.elapsed_s = self.engine.clock() - outcome.started
+        self.report(outcome)
 
     def next_step(self) -> Step:
         """What the driver does next."""

@@ -13,23 +13,13 @@ from typing import Any
 
 import httpx
 
-from chatcontract.client.attempt import Outcome, read_answer
-from chatcontract.client.base import ClientBase
-from chatcontract.client.engine import CallRun, Send, Wait
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import arm, checked_stream
 from chatcontract.client.watchdog import Watchdog
-from chatcontract.client.wire import (
-    Completion,
-    RequestMaker,
-    completion,
-    fail_transport,
-    header_dict,
-    request_body,
-)
-from chatcontract.record import utc_now
-
-Attempt = Generator[str, None, Outcome]
+from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
 
 class Client(ClientBase):
@@ -54,7 +44,7 @@ class Client(ClientBase):
             self._http = http_client
             self._send = lambda request: http_client.send(request, stream=True)
         self._sleep = sleep
-        self._watchdog = Watchdog(self._clock)
+        self._watchdog = Watchdog(self.clock)
         self._maker = RequestMaker(self._http.headers)
 
     def close(self) -> None:
@@ -82,16 +72,11 @@ class Client(ClientBase):
         **params: Any,
     ) -> Completion:
         """One whole, checked answer (streamed or not); raises :class:`CallFailed` otherwise."""
-        run = self.begin(
-            model,
-            messages,
-            streaming=stream,
-            live=False,
-            reissue=reissue,
-            deadline_s=deadline_s,
-            request_class=request_class,
-        )
-        gen = self._drive(run, model, messages, stream=stream, live=False, params=params)
+        call = self.start(
+            model, messages, stream=stream, live=False, params=params,
+            reissue=reissue, deadline_s=deadline_s, request_class=request_class,
+        )  # fmt: skip
+        gen = self._drive(call)
         try:
             while True:
                 next(gen)
@@ -110,114 +95,61 @@ class Client(ClientBase):
         **params: Any,
     ) -> ChatStream:
         """Live text deltas; the stream ends with a checked final (``.completion``)."""
-        run = self.begin(
-            model,
-            messages,
-            streaming=True,
-            live=True,
-            reissue=reissue,
-            deadline_s=deadline_s,
-            request_class=request_class,
-        )
-        return ChatStream(self._drive(run, model, messages, stream=True, live=True, params=params))
+        call = self.start(
+            model, messages, stream=True, live=True, params=params,
+            reissue=reissue, deadline_s=deadline_s, request_class=request_class,
+        )  # fmt: skip
+        return ChatStream(self._drive(call))
 
-    # -- driver --------------------------------------------------------------------------
+    # -- driver: the I/O only ----------------------------------------------------------
 
-    def _drive(
-        self,
-        run: CallRun,
-        model: str,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        stream: bool,
-        live: bool,
-        params: Mapping[str, Any],
-    ) -> Generator[str, None, Completion]:
-        bodies: dict[str, bytes] = {}
-        while True:
-            step = run.next_step()
-            if isinstance(step, Send):
-                target = step.target
-                body = bodies.get(target.model)
-                if body is None:
-                    body = request_body(
-                        target.model,
-                        messages,
-                        stream=stream,
-                        include_usage=self.include_usage,
-                        params=params,
-                    )
-                    bodies[target.model] = body
-                if stream:
-                    try:
-                        outcome = yield from self._stream_attempt(step, body, live)
-                    except GeneratorExit:  # the caller stopped reading: no verdict on the route
-                        run.abandon()
-                        raise
-                else:
-                    outcome = self._attempt(step, body)
-                run.report(outcome)
-            elif isinstance(step, Wait):
+    def _drive(self, call: ClientCall) -> Generator[str, None, Completion]:
+        run = call.run
+        for step in run.steps():
+            if isinstance(step, Wait):
                 self._sleep(step.seconds)
-            elif step.error is not None:
-                raise step.error
+                continue
+            out = run.start_attempt()
+            if call.stream:
+                try:
+                    yield from self._stream_attempt(call.request(step), step, out, call.live)
+                except GeneratorExit:  # the caller stopped reading: no verdict on the route
+                    run.abandon()
+                    raise
             else:
-                assert step.outcome is not None
-                assert step.target is not None
-                return completion(step.outcome, step.target, run.attempts, model)
+                self._attempt(call.request(step), out)
+            run.end_attempt(out)
+        return call.result()
 
-    def _request(self, step: Send, body: bytes) -> httpx.Request:
-        timeouts = {
-            "connect": step.connect_s,
-            "read": step.first_chunk_s,
-            "write": step.first_chunk_s,
-            "pool": step.connect_s,
-        }
-        return self._maker.build(step.target, body, timeouts)
-
-    def _attempt(self, step: Send, body: bytes) -> Outcome:
+    def _attempt(self, request: httpx.Request, out: Outcome) -> None:
         """One non-streaming attempt."""
-        out = Outcome(started=self._clock(), wall=utc_now())
         response: httpx.Response | None = None
         try:
-            response = self._send(self._request(step, body))
-            out.status = response.status_code
-            out.headers = header_dict(response)
-            out.body = response.read()
+            response = self._send(request)
+            received(out, response)
+            whole_body(out, response.read())
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
-        else:
-            if 200 <= out.status < 300:
-                read_answer(out)
         finally:
             if response is not None:
                 response.close()
-        out.elapsed_s = self._clock() - out.started
-        return out
 
-    def _stream_attempt(self, step: Send, body: bytes, live: bool) -> Attempt:
+    def _stream_attempt(self, request: httpx.Request, step: Send, out: Outcome, live: bool) -> Iterator[str]:
         """One streaming attempt; yields deltas as they arrive when ``live``."""
-        out = Outcome(started=self._clock(), wall=utc_now())
-        request = self._request(step, body)
         try:
             response = self._send(request)
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
-            out.elapsed_s = self._clock() - out.started
-            return out
+            return
         try:
-            out.status = response.status_code
-            out.headers = header_dict(response)
-            if not 200 <= out.status < 300:
-                out.body = response.read()
-            else:
+            if received(out, response):
                 yield from self._read_stream(request, response, step, out, live)
+            else:
+                out.body = response.read()
         except httpx.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
             response.close()
-        out.elapsed_s = self._clock() - out.started
-        return out
 
     def _read_stream(
         self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
@@ -233,22 +165,13 @@ class Client(ClientBase):
             deadline=step.deadline_at,
         )
         checker = StreamChecker()
-        parts = checker.parts
-        seen = 0
+        deltas = Deltas(checker, out)
         for _ in checked_stream(
-            response.iter_bytes(),
-            checker,
-            out,
-            guard,
-            clock=self._clock,
-            deadline=step.deadline_at,
-            grace_s=self.policy.post_finish_grace_s,
-            want_usage=self.include_usage,
-        ):
-            if live and len(parts) > seen:
-                out.delivered = True
-                yield from parts[seen:]
-                seen = len(parts)
+            response.iter_bytes(), checker, out, guard, clock=self.clock, deadline=step.deadline_at,
+            grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
+        ):  # fmt: skip
+            if live:
+                yield from deltas.take()
 
 
 class ChatStream:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from chatcontract.client.attempt import Outcome
+from chatcontract.client.attempt import Outcome, read_answer
 from chatcontract.client.route import Route, Target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.record import AttemptRecord, ParserOutcome
@@ -69,6 +69,43 @@ class RequestMaker:
 def header_dict(response: httpx.Response) -> dict[str, str]:
     """Response headers as a plain dict with lower-case names (one pass, no re-decoding)."""
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers.raw}
+
+
+def received(out: Outcome, response: httpx.Response) -> bool:
+    """Note the status line and headers on ``out``; ``True`` for a 2xx (the body is an answer)."""
+    status = out.status = response.status_code
+    out.headers = header_dict(response)
+    return 200 <= status < 300
+
+
+def whole_body(out: Outcome, body: bytes) -> None:
+    """A whole body was read: keep it, and parse the answer out of a 2xx."""
+    out.body = body
+    if out.status is not None and 200 <= out.status < 300:
+        read_answer(out)
+
+
+class Deltas:
+    """Live text for a caller: what a stream's checker decoded since the caller last took some.
+
+    Taking any text marks the attempt as delivered (a later break is then a partial answer).
+    """
+
+    __slots__ = ("_out", "_parts", "_seen")
+
+    def __init__(self, checker: StreamChecker, out: Outcome) -> None:
+        self._parts = checker.parts
+        self._out = out
+        self._seen = 0
+
+    def take(self) -> list[str]:
+        parts = self._parts
+        seen = self._seen
+        if len(parts) == seen:
+            return []
+        self._out.delivered = True
+        self._seen = len(parts)
+        return parts[seen:]
 
 
 def request_body(

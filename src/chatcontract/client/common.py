@@ -1,0 +1,66 @@
+"""What every entry point sets up alike (``Client``, ``AsyncClient`` and both transports):
+policy, routes, profile, record sink, telemetry and the one engine (budget, breakers)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chatcontract.client.attempt import RecordContext
+from chatcontract.client.engine import Engine
+from chatcontract.client.otel import Telemetry
+from chatcontract.client.policy import Policy
+from chatcontract.client.route import Route
+from chatcontract.contract.profile import Profile, load_profile
+from chatcontract.record import AttemptRecord
+from chatcontract.sinks import RecordSink
+
+
+class EngineOwner:
+    """Configuration and the engine of one client or transport (one engine each)."""
+
+    def __init__(
+        self,
+        *,
+        policy: Policy | None = None,
+        fallbacks: Sequence[Route] = (),
+        profile: str | Path | Profile = "cometapi",
+        sink: RecordSink | None = None,
+        credential_source: str | None = None,
+        service: str | None = None,
+        deployment: str | None = None,
+        run_id: str | None = None,
+        incident_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+    ) -> None:
+        self.policy = policy or Policy()
+        self.fallbacks = tuple(fallbacks)
+        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        self.sink = sink
+        self.credential_source = credential_source
+        self.ctx = {"service": service, "deployment": deployment, "run_id": run_id, "incident_id": incident_id}
+        self.clock = clock
+        self._telemetry = Telemetry(tracer_provider, meter_provider)
+        self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
+
+    def _on_record(self, record: AttemptRecord) -> None:
+        if self.sink is not None:
+            self.sink.append(record)
+        self._telemetry.emit(record)
+
+    def record_context(
+        self, messages: Sequence[Mapping[str, Any]], *, streaming: bool, request_class: str | None = None
+    ) -> RecordContext:
+        """What every record of one call carries (a fresh request id)."""
+        return RecordContext(
+            request_id=uuid.uuid4().hex,
+            request_class=request_class or ("chat-stream" if streaming else "chat-completion"),
+            streaming=streaming,
+            messages=messages,
+            **self.ctx,
+        )

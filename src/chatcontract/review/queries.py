@@ -138,21 +138,25 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     cols = source_columns(fmap, strict)
     inner: list[str] = []
     outer: list[str] = []
+    names: list[str] = []
     checks: list[str] = []
     for field in CANONICAL:
-        name, sql_type = column(field)
         spec = fmap.fields.get(field)
         if spec is None:
-            outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
-            continue
+            continue  # the column stays NULL
+        name = column(field)[0]
         v = _value(spec)
         typed_time = field == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
         inner.append(f"{_cast(field, spec, v, typed_time)} AS c_{name}")
         final, invalid = _checked(field, f"c_{name}")
+        names.append(name)
         outer.append(f"{final} AS {name}")
         if invalid is not None:
-            inner.append(f"({v} IS NOT NULL) AS p_{name}")
-            checks.append(f"WHEN p_{name} AND {invalid} THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
+            # strictly read values are typed already: present means not NULL
+            present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
+            if not strict:
+                inner.append(f"({v} IS NOT NULL) AS p_{name}")
+            checks.append(f"WHEN {present} AND {invalid} THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
     tops = " AND ".join(f"{_ident(c)} IS NULL" for c in cols)
     inner.append(f"({tops}) AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
@@ -161,7 +165,7 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
     )
     return (
-        f"INSERT INTO raw ({', '.join(column(f)[0] for f in CANONICAL)}, source_file, bad_reason) "
+        f"INSERT INTO raw ({', '.join(names)}, source_file, bad_reason) "
         f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
         f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
         f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size=268435456, "

@@ -74,6 +74,8 @@ def test_auth_storm_retried_2x_each(reviewed: tuple[ReviewResult, dict[str, Any]
     assert (f.numbers["requests"], f.numbers["retries"]) == (truth["auth_requests"], truth["auth_retries"])
     assert f.numbers["min_each"] == f.numbers["max_each"] == 2
     assert f.numbers["first_retry"] == truth["auth_first_retry"]
+    assert f.numbers["first_failure"] == truth["auth_first_failure"]
+    assert f.statement.startswith(f"auth failures began at {truth['auth_first_failure']} and were retried 2x each")
     assert f.numbers["recovered"] == 0
     auth_row = next(r for r in result.finding("incident.window").table if r["class"] == "auth")
     assert auth_row["first"] == truth["auth_first_failure"]

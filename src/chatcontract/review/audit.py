@@ -21,14 +21,16 @@ _OWNER = "platform team (retry policy)"
 
 def non_retryable_retried(ctx: Ctx) -> list[Finding]:
     out = []
+    began = {row[0]: row[5] for row in ctx.rows(q.BY_CLASS)}
     for cls, requests, retries, lo, hi, first, recovered in ctx.rows(q.NEVER_RETRIED):
         each = f"{num(lo)}x each" if lo == hi else f"{num(lo)}-{num(hi)}x (mean {num(round(retries / requests, 2))})"
-        statement = (f"{cls} failures were retried although the class is never retried: {retries} retries over "
-                     f"{requests} logical requests, {each}, from {when(first)}; {recovered} of those requests "
-                     f"later succeeded.")
+        statement = (f"{cls} failures began at {when(began.get(cls))} and were retried {each} although the class "
+                     f"is never retried: {retries} retries over {requests} logical requests from {when(first)}; "
+                     f"{recovered} of those requests later succeeded.")
         out.append(Finding(f"retry.non_retryable:{cls}", "Non-retryable failures retried", statement,
                            {"class": cls, "retries": retries, "requests": requests, "min_each": lo, "max_each": hi,
-                            "first_retry": when(first), "recovered": recovered}, Label.CLIENT_BUG, _OWNER))
+                            "first_failure": when(began.get(cls)), "first_retry": when(first),
+                            "recovered": recovered}, Label.CLIENT_BUG, _OWNER))
     return out
 
 

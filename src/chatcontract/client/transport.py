@@ -24,11 +24,12 @@ from typing import Any
 import httpx
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.engine import Send, Stop, Wait
+from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import arm, checked_stream
 from chatcontract.client.transport_base import (
     CallBase,
+    CheckedTailBase,
     StreamBroken,
     TransportConfig,
     TransportFailure,
@@ -36,8 +37,7 @@ from chatcontract.client.transport_base import (
     started_response,
 )
 from chatcontract.client.watchdog import Watchdog
-from chatcontract.client.wire import fail_transport, finish_stream, header_dict
-from chatcontract.record import utc_now
+from chatcontract.client.wire import received
 
 __all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
 
@@ -78,44 +78,33 @@ class _Call(CallBase):
     owner: ResilientTransport
 
     def run(self) -> httpx.Response:
-        run = self.run_
-        while True:
-            step = run.next_step()
-            if isinstance(step, Send):
-                ready = self._send(step)
-                if ready is not None:
-                    return ready
-            elif isinstance(step, Wait):
+        for step in self.run_.steps():
+            if isinstance(step, Wait):
                 self.owner.sleep(step.seconds)
-            elif step.error is not None:
-                return self.give_up(step.error)
-            else:
-                assert self.last_response is not None
-                return self.last_response
+                continue
+            ready = self._send(step)
+            if ready is not None:
+                return ready
+        return self.final()
 
     def _send(self, step: Send) -> httpx.Response | None:
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
-        out = Outcome(started=self.owner.clock(), wall=utc_now())
-        self.last_response = None
-        outgoing = self.outgoing(step)
+        out, outgoing = self.begin_attempt(step)
         try:
             response = self.owner.inner.handle_request(outgoing)
         except httpx.HTTPError as exc:
-            fail_transport(out, exc, streaming=self.stream)
-            self.report(out)
+            self.failed(out, exc, streaming=self.stream)
             return None
-        out.status, out.headers = response.status_code, header_dict(response)
-        if self.stream and 200 <= response.status_code < 300:
+        if received(out, response) and self.stream:
             return self._start_stream(step, outgoing, response, out)
         try:
-            out.body = response.read()
+            body = response.read()
         except httpx.HTTPError as exc:
-            fail_transport(out, exc, streaming=False)
-            self.report(out)
+            self.failed(out, exc, streaming=False)
             return None
         finally:
             response.close()
-        self.buffered(response, out)
+        self.buffered(response, out, body)
         return None
 
     def _start_stream(
@@ -135,15 +124,9 @@ class _Call(CallBase):
         raw = response.stream
         assert isinstance(raw, httpx.SyncByteStream)
         chunks = checked_stream(
-            raw,
-            checker,
-            out,
-            guard,
-            clock=owner.clock,
-            deadline=step.deadline_at,
-            grace_s=owner.policy.post_finish_grace_s,
-            want_usage=self.want_usage,
-        )
+            raw, checker, out, guard, clock=owner.clock, deadline=step.deadline_at,
+            grace_s=owner.policy.post_finish_grace_s, want_usage=self.want_usage,
+        )  # fmt: skip
         prefix: list[bytes] = []
         for data in chunks:
             prefix.append(data)
@@ -155,54 +138,25 @@ class _Call(CallBase):
         return None
 
 
-class _CheckedTail(httpx.SyncByteStream):
+class _CheckedTail(CheckedTailBase, httpx.SyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
-    def __init__(
-        self,
-        call: _Call,
-        prefix: list[bytes],
-        chunks: Iterator[bytes],
-        response: httpx.Response,
-        *,
-        out: Outcome,
-        checker: StreamChecker,
-    ) -> None:
-        self._call = call
-        self._prefix = prefix
+    def __init__(self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx.Response, **kw: Any):
+        super().__init__(call, prefix, response, **kw)
         self._chunks = chunks
-        self._response = response
-        self._out = out
-        self._checker = checker
-        self._settled = False
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._prefix
         self._prefix = []
         yield from self._chunks
-        self._settle()
-
-    def _settle(self) -> None:
-        if self._settled:
-            return
-        self._settled = True
-        self._response.close()
-        self._out.delivered = True
-        self._call.report(self._out)
-        step = self._call.run_.next_step()
-        if isinstance(step, Stop) and step.error is not None:
-            raise StreamBroken(step.error)
+        if self._claim():
+            self._response.close()
+            self._verdict()
 
     def close(self) -> None:
-        if self._settled:
+        if not self._claim():
             return
-        self._settled = True
-        if self._checker.state is not None:  # finished or failed: the verdict is known
-            finish_stream(self._out, self._checker)
-            self._out.delivered = True
-            self._call.report(self._out)
-        else:
-            self._call.run_.abandon()
+        self._closed_early()
         close = getattr(self._chunks, "close", None)
         if close is not None:
             close()

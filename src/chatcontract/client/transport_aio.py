@@ -11,11 +11,10 @@ import httpx
 
 from chatcontract.client.aio_stream import checked_astream, widen_read_timeout
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.engine import Send, Stop, Wait
+from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.transport_base import CallBase, StreamBroken, TransportConfig, started_response
-from chatcontract.client.wire import fail_transport, finish_stream, header_dict
-from chatcontract.record import utc_now
+from chatcontract.client.transport_base import CallBase, CheckedTailBase, TransportConfig, started_response
+from chatcontract.client.wire import received
 
 
 class AsyncResilientTransport(TransportConfig, httpx.AsyncBaseTransport):
@@ -47,43 +46,32 @@ class _AsyncCall(CallBase):
     owner: AsyncResilientTransport
 
     async def run(self) -> httpx.Response:
-        run = self.run_
-        while True:
-            step = run.next_step()
-            if isinstance(step, Send):
-                ready = await self._send(step)
-                if ready is not None:
-                    return ready
-            elif isinstance(step, Wait):
+        for step in self.run_.steps():
+            if isinstance(step, Wait):
                 await self.owner.sleep(step.seconds)
-            elif step.error is not None:
-                return self.give_up(step.error)
-            else:
-                assert self.last_response is not None
-                return self.last_response
+                continue
+            ready = await self._send(step)
+            if ready is not None:
+                return ready
+        return self.final()
 
     async def _send(self, step: Send) -> httpx.Response | None:
-        out = Outcome(started=self.owner.clock(), wall=utc_now())
-        self.last_response = None
-        outgoing = self.outgoing(step)
+        out, outgoing = self.begin_attempt(step)
         try:
             response = await self.owner.inner.handle_async_request(outgoing)
         except httpx.HTTPError as exc:
-            fail_transport(out, exc, streaming=self.stream)
-            self.report(out)
+            self.failed(out, exc, streaming=self.stream)
             return None
-        out.status, out.headers = response.status_code, header_dict(response)
-        if self.stream and 200 <= response.status_code < 300:
+        if received(out, response) and self.stream:
             return await self._start_stream(step, outgoing, response, out)
         try:
-            out.body = await response.aread()
+            body = await response.aread()
         except httpx.HTTPError as exc:
-            fail_transport(out, exc, streaming=False)
-            self.report(out)
+            self.failed(out, exc, streaming=False)
             return None
         finally:
             await response.aclose()
-        self.buffered(response, out)
+        self.buffered(response, out, body)
         return None
 
     async def _start_stream(
@@ -94,16 +82,9 @@ class _AsyncCall(CallBase):
         raw = response.stream
         assert isinstance(raw, httpx.AsyncByteStream)
         chunks = checked_astream(
-            raw,
-            checker,
-            out,
-            clock=self.owner.clock,
-            first_chunk_s=step.first_chunk_s,
-            idle_s=step.idle_s,
-            deadline=step.deadline_at,
-            grace_s=self.owner.policy.post_finish_grace_s,
-            want_usage=self.want_usage,
-        )
+            raw, checker, out, clock=self.owner.clock, first_chunk_s=step.first_chunk_s, idle_s=step.idle_s,
+            deadline=step.deadline_at, grace_s=self.owner.policy.post_finish_grace_s, want_usage=self.want_usage,
+        )  # fmt: skip
         prefix: list[bytes] = []
         async for data in chunks:
             prefix.append(data)
@@ -115,26 +96,14 @@ class _AsyncCall(CallBase):
         return None
 
 
-class _AsyncCheckedTail(httpx.AsyncByteStream):
+class _AsyncCheckedTail(CheckedTailBase, httpx.AsyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
     def __init__(
-        self,
-        call: _AsyncCall,
-        prefix: list[bytes],
-        chunks: AsyncIterator[bytes],
-        response: httpx.Response,
-        *,
-        out: Outcome,
-        checker: StreamChecker,
+        self, call: _AsyncCall, prefix: list[bytes], chunks: AsyncIterator[bytes], response: httpx.Response, **kw: Any
     ) -> None:
-        self._call = call
-        self._prefix = prefix
+        super().__init__(call, prefix, response, **kw)
         self._chunks = chunks
-        self._response = response
-        self._out = out
-        self._checker = checker
-        self._settled = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for data in self._prefix:
@@ -142,29 +111,14 @@ class _AsyncCheckedTail(httpx.AsyncByteStream):
         self._prefix = []
         async for data in self._chunks:
             yield data
-        await self._settle()
-
-    async def _settle(self) -> None:
-        if self._settled:
-            return
-        self._settled = True
-        await self._response.aclose()
-        self._out.delivered = True
-        self._call.report(self._out)
-        step = self._call.run_.next_step()
-        if isinstance(step, Stop) and step.error is not None:
-            raise StreamBroken(step.error)
+        if self._claim():
+            await self._response.aclose()
+            self._verdict()
 
     async def aclose(self) -> None:
-        if self._settled:
+        if not self._claim():
             return
-        self._settled = True
-        if self._checker.state is not None:
-            finish_stream(self._out, self._checker)
-            self._out.delivered = True
-            self._call.report(self._out)
-        else:
-            self._call.run_.abandon()
+        self._closed_early()
         closer = getattr(self._chunks, "aclose", None)
         if closer is not None:
             await closer()

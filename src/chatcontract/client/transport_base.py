@@ -4,23 +4,18 @@ and the non-I/O half of one call (outgoing requests, giving up, buffered respons
 from __future__ import annotations
 
 import json
-import time
-import uuid
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from chatcontract.client.attempt import Outcome, RecordContext, read_answer
-from chatcontract.client.engine import Engine, Send
+from chatcontract.client.attempt import Outcome
+from chatcontract.client.common import EngineOwner
+from chatcontract.client.engine import Send, Stop
 from chatcontract.client.errors import CallFailed
-from chatcontract.client.otel import Telemetry
-from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route, Target, resolve_target
-from chatcontract.contract.profile import Profile, load_profile
-from chatcontract.record import AttemptRecord, FailureClass
-from chatcontract.sinks import RecordSink
+from chatcontract.client.sse import StreamChecker
+from chatcontract.client.wire import fail_transport, finish_stream, whole_body
+from chatcontract.record import FailureClass
 
 _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 _TIMEOUT_CLASSES = frozenset({FailureClass.TIMEOUT, FailureClass.DEADLINE_EXCEEDED, FailureClass.STREAM_STALLED})
@@ -50,40 +45,13 @@ class StreamBroken(httpx.RemoteProtocolError):
         self.call_failed = call_failed
 
 
-class TransportConfig:
-    """Policy, routes, records and the engine of one resilient transport."""
+class TransportConfig(EngineOwner):
+    """Policy, routes, records and the engine of one resilient transport (the keyword arguments
+    of :class:`EngineOwner`)."""
 
-    def __init__(
-        self,
-        *,
-        policy: Policy | None = None,
-        fallbacks: Sequence[Route] = (),
-        profile: str | Path | Profile = "cometapi",
-        sink: RecordSink | None = None,
-        credential_source: str | None = None,
-        service: str | None = None,
-        deployment: str | None = None,
-        run_id: str | None = None,
-        incident_id: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
-    ) -> None:
-        self.policy = policy or Policy()
-        self.fallbacks = tuple(fallbacks)
-        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
-        self.sink = sink
-        self.ctx = {"service": service, "deployment": deployment, "run_id": run_id, "incident_id": incident_id}
-        self.credential_source = credential_source
-        self.clock = clock
-        self._telemetry = Telemetry(tracer_provider, meter_provider)
-        self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
         self._suffix = "/" + self.profile.chat_route
-
-    def _on_record(self, record: AttemptRecord) -> None:
-        if self.sink is not None:
-            self.sink.append(record)
-        self._telemetry.emit(record)
 
     def chat_doc(self, request: httpx.Request, body: bytes) -> dict[str, Any] | None:
         """The JSON body of a chat-completions POST, or ``None``: pass the request through."""
@@ -132,13 +100,7 @@ class CallBase:
         messages: list[dict[str, Any]] = (
             [m for m in raw_messages if isinstance(m, dict)] if isinstance(raw_messages, list) else []
         )
-        ctx = RecordContext(
-            request_id=uuid.uuid4().hex,
-            request_class="chat-stream" if self.stream else "chat-completion",
-            streaming=self.stream,
-            messages=messages,
-            **owner.ctx,
-        )
+        ctx = owner.record_context(messages, streaming=self.stream)
         self.run_ = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
         self.last_response: httpx.Response | None = None
 
@@ -163,25 +125,74 @@ class CallBase:
         headers["content-length"] = str(len(body))
         if self.stream:
             headers["accept-encoding"] = "identity"
-        timeouts = {
-            "connect": step.connect_s,
-            "read": step.first_chunk_s,
-            "write": step.first_chunk_s,
-            "pool": step.connect_s,
-        }
-        extensions = {**self.request.extensions, "timeout": timeouts}
+        extensions = {**self.request.extensions, "timeout": step.timeouts()}
         return httpx.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
 
-    def report(self, out: Outcome) -> None:
-        out.elapsed_s = self.owner.clock() - out.started
-        self.run_.report(out)
+    def begin_attempt(self, step: Send) -> tuple[Outcome, httpx.Request]:
+        """A fresh outcome and the outgoing request of one attempt."""
+        self.last_response = None
+        return self.run_.start_attempt(), self.outgoing(step)
 
-    def buffered(self, response: httpx.Response, out: Outcome) -> None:
-        """A whole (non-stream or error) body was read: keep a copy to hand over, then report."""
-        if out.status is not None and 200 <= out.status < 300:
-            read_answer(out)
-        self.last_response = rebuilt(response, out.body)
+    def report(self, out: Outcome) -> None:
+        self.run_.end_attempt(out)
+
+    def failed(self, out: Outcome, exc: httpx.HTTPError, *, streaming: bool) -> None:
+        """The attempt broke before a whole body or a started stream: record and report it."""
+        fail_transport(out, exc, streaming=streaming)
         self.report(out)
+
+    def buffered(self, response: httpx.Response, out: Outcome, body: bytes) -> None:
+        """A whole (non-stream or error) body was read: keep a copy to hand over, then report."""
+        whole_body(out, body)
+        self.last_response = rebuilt(response, body)
+        self.report(out)
+
+    def final(self) -> httpx.Response:
+        """What the caller gets once the run stopped without a started stream."""
+        stop = self.run_.stopped
+        if stop.error is not None:
+            return self.give_up(stop.error)
+        assert self.last_response is not None
+        return self.last_response
+
+
+class CheckedTailBase:
+    """The non-I/O half of a started stream's checked tail: settling the call once it ended,
+    or was closed early (sync and async tails add only the reading and the closing)."""
+
+    def __init__(
+        self, call: CallBase, prefix: list[bytes], response: httpx.Response, *, out: Outcome, checker: StreamChecker
+    ) -> None:
+        self._call = call
+        self._prefix = prefix
+        self._response = response
+        self._out = out
+        self._checker = checker
+        self._settled = False
+
+    def _claim(self) -> bool:
+        """``True`` the first time only: one verdict per stream."""
+        if self._settled:
+            return False
+        self._settled = True
+        return True
+
+    def _verdict(self) -> None:
+        """The stream ended: report it, and raise :class:`StreamBroken` when the call failed."""
+        self._out.delivered = True
+        self._call.report(self._out)
+        step = self._call.run_.next_step()
+        if isinstance(step, Stop) and step.error is not None:
+            raise StreamBroken(step.error)
+
+    def _closed_early(self) -> None:
+        """The caller closed the stream: report it when its verdict is known, else abandon."""
+        if self._checker.state is not None:  # finished or failed: the verdict is known
+            finish_stream(self._out, self._checker)
+            self._out.delivered = True
+            self._call.report(self._out)
+        else:
+            self._call.run_.abandon()
 
 
 def started_response(response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:

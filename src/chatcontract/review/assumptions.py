@@ -8,7 +8,7 @@ evidence consistent with it), ``unsupported`` (the logs contradict it) or
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chatcontract.review import queries as q
@@ -164,13 +164,22 @@ _EXEMPLAR_FIELDS = ("time", "method", "host", "path", "status", "failure_class",
                     "grouped_by")
 
 
+def _peak_failure(ctx: Ctx, peak: datetime | None) -> tuple[Any, ...]:
+    """The first failure of the peak minute's most frequent class."""
+    if peak is None:
+        return ()
+    top = ctx.one(q.PEAK_CLASS, peak, peak + timedelta(minutes=1))
+    return ctx.one(q.EXEMPLAR_OF_CLASS, top[0], peak) if top else ()
+
+
 def exemplars(ctx: Ctx, peak: datetime | None) -> dict[str, Any]:
     """One successful and one failed attempt from the window, next to the profile's expectation."""
     from chatcontract.redact import redact
 
     out: dict[str, Any] = {}
     for name, failed in (("success", False), ("failure", True)):
-        row = ctx.one(q.EXEMPLAR, failed, peak or datetime(1970, 1, 1))
+        row = _peak_failure(ctx, peak) if failed else ()
+        row = row or ctx.one(q.EXEMPLAR, failed, peak or datetime(1970, 1, 1))
         if not row and peak is not None:  # nothing after the peak minute: the first one at all
             row = ctx.one(q.EXEMPLAR, failed, datetime(1970, 1, 1))
         if row:

@@ -434,3 +434,13 @@ EXEMPLAR = (
     "deployment, source_file, source_line, group_method FROM attempts WHERE failed = ? AND started_at >= ? "
     "ORDER BY started_at LIMIT 1"
 )
+PEAK_CLASS = (
+    "SELECT failure_class, COUNT(*) AS n FROM attempts WHERE failed AND started_at >= ? "
+    "AND started_at < ? GROUP BY failure_class ORDER BY n DESC, failure_class LIMIT 1"
+)
+EXEMPLAR_OF_CLASS = (
+    "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "
+    "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
+    "deployment, source_file, source_line, group_method FROM attempts WHERE failure_class = ? "
+    "AND started_at >= ? ORDER BY started_at LIMIT 1"
+)

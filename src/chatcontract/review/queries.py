@@ -428,19 +428,14 @@ STREAM_OK = (
     "SELECT COUNT(*), SUM(CASE WHEN NOT (" + _NO_USAGE + ") THEN 1 ELSE 0 END) FROM attempts "
     "WHERE streaming AND status BETWEEN 200 AND 299 AND NOT failed"
 )
-EXEMPLAR = (
+_EXEMPLAR = (
     "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "
     "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
-    "deployment, source_file, source_line, group_method FROM attempts WHERE failed = ? AND started_at >= ? "
-    "ORDER BY started_at LIMIT 1"
+    "deployment, source_file, source_line, group_method FROM attempts"
 )
+EXEMPLAR = f"{_EXEMPLAR} WHERE failed = ? AND started_at >= ? ORDER BY started_at LIMIT 1"
 PEAK_CLASS = (
     "SELECT failure_class, COUNT(*) AS n FROM attempts WHERE failed AND started_at >= ? "
     "AND started_at < ? GROUP BY failure_class ORDER BY n DESC, failure_class LIMIT 1"
 )
-EXEMPLAR_OF_CLASS = (
-    "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "
-    "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
-    "deployment, source_file, source_line, group_method FROM attempts WHERE failure_class = ? "
-    "AND started_at >= ? ORDER BY started_at LIMIT 1"
-)
+EXEMPLAR_OF_CLASS = f"{_EXEMPLAR} WHERE failure_class = ? AND started_at >= ? ORDER BY started_at LIMIT 1"

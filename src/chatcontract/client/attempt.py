@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from chatcontract.client.route import Target
@@ -142,6 +143,55 @@ def _usage_int(usage: Mapping[str, Any] | None, key: str) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
+def _same(value: str | None) -> str | None:
+    return value
+
+
+def _labels(
+    ctx: RecordContext,
+    target: Target,
+    fallback_of: str | None,
+    circuit_state: str | None,
+    *,
+    text: Callable[[str | None], str | None] = _same,
+    url: Callable[[str | None], str | None] = _same,
+) -> dict[str, Any]:
+    """The names every record carries: the call's, the route's, its place among the routes.
+
+    ``text`` and ``url`` clean them; validated records leave that to the model (the default)."""
+    return {
+        "incident_id": text(ctx.incident_id),
+        "run_id": text(ctx.run_id),
+        "request_class": text(ctx.request_class),
+        "service": text(ctx.service),
+        "deployment": text(ctx.deployment),
+        "credential_source": text(target.credential_source),
+        "route_template": url(target.route_template),
+        "server_address": url(target.server_address),
+        "model": text(target.model),
+        "streaming": ctx.streaming,
+        "fallback_of": text(fallback_of),
+        "circuit_state": text(circuit_state),
+    }
+
+
+def _measured(outcome: Outcome, cls: Classification) -> dict[str, Any]:
+    """The text-free fields measured on a sent attempt (the same in every kind of record)."""
+    usage = outcome.usage
+    first = outcome.first_chunk_s
+    return {
+        "started_at": outcome.wall,
+        "elapsed_ms": outcome.elapsed_s * 1000.0,
+        "first_chunk_ms": None if first is None else first * 1000.0,
+        "parser_outcome": outcome.parser_outcome,
+        "http_status": cls.observation.status,
+        "response_shape": _shape(outcome, cls),
+        "prompt_tokens": _usage_int(usage, "prompt_tokens"),
+        "completion_tokens": _usage_int(usage, "completion_tokens"),
+        "total_tokens": _usage_int(usage, "total_tokens"),
+    }
+
+
 def build_record(
     ctx: RecordContext,
     target: Target,
@@ -159,37 +209,18 @@ def build_record(
     obs = cls.observation
     fc = cls.failure_class
     return AttemptRecord(
-        incident_id=ctx.incident_id,
-        run_id=ctx.run_id,
+        **_labels(ctx, target, fallback_of, circuit_state),
+        **_measured(outcome, cls),
         request_id=ctx.request_id,
         provider_request_id=obs.provider_request_id,
-        request_class=ctx.request_class,
-        started_at=outcome.wall,
-        elapsed_ms=outcome.elapsed_s * 1000.0,
-        first_chunk_ms=None if outcome.first_chunk_s is None else outcome.first_chunk_s * 1000.0,
-        service=ctx.service,
-        deployment=ctx.deployment,
-        credential_source=target.credential_source,
-        parser_outcome=outcome.parser_outcome,
-        route_template=target.route_template,
-        server_address=target.server_address,
-        http_status=obs.status,
         attempt_number=attempt_number,
         failure_class=fc,
         retry_decision=decision,
         operator_action=OperatorAction.NONE if fc is None else ACTIONS[fc].operator_action,
         backoff_ms=None if backoff_s is None else backoff_s * 1000.0,
         retry_after_ms=obs.retry_after_ms,
-        response_shape=_shape(outcome, cls),
-        model=target.model,
         response_model=outcome.response_model,
-        streaming=ctx.streaming,
         finish_reason=outcome.finish_reason,
-        prompt_tokens=_usage_int(outcome.usage, "prompt_tokens"),
-        completion_tokens=_usage_int(outcome.usage, "completion_tokens"),
-        total_tokens=_usage_int(outcome.usage, "total_tokens"),
-        fallback_of=fallback_of,
-        circuit_state=circuit_state,
         error_summary=_summary(outcome, cls, note),
         request_shape=None if fc is None else ctx.request_shape(),
     )
@@ -275,42 +306,22 @@ def success_record(
     """
     memo = _MEMO
     redactor = memo.check()
-    clean = memo.clean
     rid = ctx.request_id
     if redactor.extra_patterns or not _HEX_ID.fullmatch(rid):
         rid = redactor.redact(rid)
     provider_id = cls.observation.provider_request_id
     if provider_id is not None:
         provider_id = None if redactor.drop_ids else redactor.redact(provider_id)
-    usage = outcome.usage
+    text = partial(memo.clean, redactor)
     return _construct(
-        incident_id=clean(redactor, ctx.incident_id),
-        run_id=clean(redactor, ctx.run_id),
+        **_labels(ctx, target, fallback_of, circuit_state, text=text, url=memo.url),
+        **_measured(outcome, cls),
         request_id=rid,
         provider_request_id=provider_id,
-        request_class=clean(redactor, ctx.request_class),
-        started_at=outcome.wall,
-        elapsed_ms=outcome.elapsed_s * 1000.0,
-        first_chunk_ms=None if outcome.first_chunk_s is None else outcome.first_chunk_s * 1000.0,
-        service=clean(redactor, ctx.service),
-        deployment=clean(redactor, ctx.deployment),
-        credential_source=clean(redactor, target.credential_source),
-        parser_outcome=outcome.parser_outcome,
-        route_template=memo.url(target.route_template),
-        server_address=memo.url(target.server_address),
-        http_status=cls.observation.status,
         attempt_number=attempt_number,
         operator_action=OperatorAction.NONE,
-        response_shape=_shape(outcome, cls),
-        model=clean(redactor, target.model),
-        response_model=clean(redactor, outcome.response_model),
-        streaming=ctx.streaming,
-        finish_reason=clean(redactor, outcome.finish_reason),
-        prompt_tokens=_usage_int(usage, "prompt_tokens"),
-        completion_tokens=_usage_int(usage, "completion_tokens"),
-        total_tokens=_usage_int(usage, "total_tokens"),
-        fallback_of=clean(redactor, fallback_of),
-        circuit_state=clean(redactor, circuit_state),
+        response_model=text(outcome.response_model),
+        finish_reason=text(outcome.finish_reason),
     )
 
 
@@ -326,26 +337,15 @@ def local_record(
 ) -> AttemptRecord:
     """A record of a decision made without a network call (circuit open, deadline, size)."""
     return AttemptRecord(
-        incident_id=ctx.incident_id,
-        run_id=ctx.run_id,
+        **_labels(ctx, target, fallback_of, circuit_state),
         request_id=ctx.request_id,
-        request_class=ctx.request_class,
         started_at=utc_now(),
         elapsed_ms=0.0,
-        service=ctx.service,
-        deployment=ctx.deployment,
-        credential_source=target.credential_source,
-        route_template=target.route_template,
-        server_address=target.server_address,
         attempt_number=attempt_number,
         failure_class=failure_class,
         retry_decision=RetryDecision.DO_NOT_RETRY,
         operator_action=ACTIONS[failure_class].operator_action,
         response_shape=ResponseShape.CLIENT_ERROR,
-        model=target.model,
-        streaming=ctx.streaming,
-        fallback_of=fallback_of,
-        circuit_state=circuit_state,
         error_summary=summary,
         request_shape=ctx.request_shape(),
     )

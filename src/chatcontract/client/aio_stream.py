@@ -16,7 +16,7 @@ import httpx
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.wire import finish_stream, first_chunk_timeout
+from chatcontract.client.wire import finish_stream, timed_out
 
 
 def widen_read_timeout(timeouts: Any, first_chunk_s: float, idle_s: float) -> None:
@@ -61,11 +61,7 @@ async def checked_astream(
             elif out.first_chunk_s is not None:
                 limit = min(loop.time() + idle_s, end)
     except (TimeoutError, httpx.TimeoutException):
-        if checker.state is None:
-            if checker.first_content:
-                checker.stalled(deadline=loop.time() >= end)
-            else:
-                first_chunk_timeout(out)
+        timed_out(checker, out, deadline_passed=loop.time() >= end)
     except (httpx.RemoteProtocolError, httpx.ReadError):
         checker.eof()
     if out.transport_error is None:

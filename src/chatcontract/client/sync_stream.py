@@ -16,7 +16,7 @@ import httpx
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.watchdog import Guard, Watchdog
-from chatcontract.client.wire import finish_stream, first_chunk_timeout
+from chatcontract.client.wire import finish_stream, timed_out
 
 
 def arm(
@@ -62,10 +62,10 @@ def checked_stream(
         else:
             checker.eof()
     except httpx.TimeoutException:
-        _timed_out(checker, out, deadline_passed=clock() >= deadline)
+        timed_out(checker, out, deadline_passed=clock() >= deadline)
     except (httpx.RemoteProtocolError, httpx.ReadError):
         if guard.fired:
-            _timed_out(checker, out, deadline_passed=clock() >= deadline)
+            timed_out(checker, out, deadline_passed=clock() >= deadline)
         else:
             checker.eof()
     finally:
@@ -73,11 +73,3 @@ def checked_stream(
     if out.transport_error is None:
         finish_stream(out, checker)
 
-
-def _timed_out(checker: StreamChecker, out: Outcome, *, deadline_passed: bool) -> None:
-    if checker.state is not None:
-        return  # finished: only the grace after finish_reason ran out
-    if checker.first_content:
-        checker.stalled(deadline=deadline_passed)
-    else:
-        first_chunk_timeout(out)

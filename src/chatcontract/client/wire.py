@@ -170,6 +170,17 @@ def finish_stream(out: Outcome, checker: StreamChecker) -> None:
         out.parser_outcome = ParserOutcome.TIMEOUT
 
 
+def timed_out(checker: StreamChecker, out: Outcome, *, deadline_passed: bool) -> None:
+    """A stream limit ran out: a stall once content came, else no first chunk in time (after a
+    finish_reason only the grace ran out, and the stream stands as it finished)."""
+    if checker.state is not None:
+        return
+    if checker.first_content:
+        checker.stalled(deadline=deadline_passed)
+    else:
+        first_chunk_timeout(out)
+
+
 def first_chunk_timeout(out: Outcome) -> None:
     """Headers came but no content event within the first-chunk limit."""
     out.status = None

@@ -1,0 +1,171 @@
+"""Fresh corpora: secrets and clean text through redaction, claims through lint, bodies of
+other servers through the classifier."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.general.corpus_claims import ACCEPTABLE, UNSUPPORTED
+from tests.general.corpus_secrets import CLEAN, MAPPINGS, SECRETS
+
+from chatcontract.evidence.lint import lint_claims
+from chatcontract.record import AttemptRecord
+from chatcontract.redact import redact, redact_mapping
+from chatcontract.taxonomy import classify
+
+
+@pytest.mark.parametrize(("text", "needles"), [pytest.param(t, n, id=i) for i, t, n in SECRETS])
+def test_secret_is_redacted_in_text_and_records(text: str, needles: list[str]) -> None:
+    summary = AttemptRecord(error_summary=text).error_summary or ""
+    for needle in needles:
+        assert needle not in redact(text)
+        assert needle not in summary
+
+
+@pytest.mark.parametrize(("data", "needles"), [pytest.param(d, n, id=i) for i, d, n in MAPPINGS])
+def test_secret_is_redacted_in_mappings(data: dict[str, object], needles: list[str]) -> None:
+    out = json.dumps(redact_mapping(data))
+    for needle in needles:
+        assert needle not in out
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_text_is_unchanged(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_lint_precision_and_recall_on_fresh_corpus() -> None:
+    assert len(UNSUPPORTED) >= 30
+    assert len(ACCEPTABLE) >= 30
+    caught = sum(1 for s in UNSUPPORTED if lint_claims(s))
+    false = sum(1 for s in ACCEPTABLE if lint_claims(s))
+    precision = caught / (caught + false)
+    recall = caught / len(UNSUPPORTED)
+    assert precision >= 0.95, precision
+    assert recall >= 0.95, recall
+
+
+def _body(status: int, doc: object) -> bytes:
+    return json.dumps(doc).encode()
+
+
+FOREIGN = [
+    (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, "server_error"),
+    (
+        400,
+        {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": "prompt is too long: 250000 tokens > 200000 maximum"},
+        },
+        "context_exceeded",
+    ),
+    (
+        400,
+        {
+            "error": {
+                "code": 400,
+                "message": "API key not valid. Please pass a valid API key.",
+                "status": "INVALID_ARGUMENT",
+            }
+        },
+        "auth",
+    ),
+    (400, {"error": {"message": "Missing bearer authentication in header", "type": "invalid_request_error"}}, "auth"),
+    (
+        404,
+        {
+            "object": "error",
+            "message": "The model `x` does not exist.",
+            "type": "NotFoundError",
+            "param": None,
+            "code": 404,
+        },
+        "model_unknown",
+    ),
+    (
+        404,
+        {
+            "error": {
+                "message": "The model `x` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+        "model_unknown",
+    ),
+    (400, {"error": {"message": "abc is not a valid model ID", "type": "invalid_request_error"}}, "model_unknown"),
+    (
+        403,
+        {
+            "error": {
+                "message": "Project does not have access to model gpt-5",
+                "type": "invalid_request_error",
+                "code": "model_not_found",
+            }
+        },
+        "model_unknown",
+    ),
+    (
+        403,
+        {
+            "error": {
+                "message": "Incorrect API key provided: alt********0000.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+        "auth",
+    ),
+    (
+        400,
+        {
+            "error": {
+                "message": "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 5000",
+                "type": "validation",
+            }
+        },
+        "context_exceeded",
+    ),
+    (
+        422,
+        {
+            "error": {
+                "message": "1 validation error: body.model field required",
+                "type": "invalid_request_error",
+                "param": "model",
+                "code": None,
+            }
+        },
+        "request_invalid",
+    ),
+    (
+        422,
+        {"detail": [{"loc": ["body", "model"], "msg": "field required", "type": "value_error.missing"}]},
+        "request_invalid",
+    ),
+    (
+        413,
+        {"error": {"message": "Request body too large", "type": "invalid_request_error", "code": None}},
+        "context_exceeded",
+    ),
+    (429, {"type": "error", "error": {"type": "rate_limit_error", "message": "per-minute rate limit"}}, "rate_limited"),
+    (
+        400,
+        {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": "Your credit balance is too low to access the API."},
+        },
+        "quota_exhausted",
+    ),
+    (401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}, "auth"),
+]
+
+
+@pytest.mark.parametrize(("status", "doc", "expected"), FOREIGN)
+def test_other_servers_bodies_are_classified(status: int, doc: object, expected: str) -> None:
+    got = classify(status, {"content-type": "application/json"}, _body(status, doc))
+    assert got.failure_class is not None
+    assert got.failure_class.value == expected

@@ -82,7 +82,8 @@ class StreamState(StrEnum):
 
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|context window|too many tokens|prompt is too long|"
-    r"reduce the length|token limit|max_tokens.{0,80}too large|input is too long",
+    r"reduce the length|token limit|max_tokens.{0,80}too large|input is too long|"
+    r"max_new_tokens.{0,40}must be <=",
     re.I,
 )
 _CONTENT = re.compile(
@@ -93,7 +94,7 @@ _CONTENT = re.compile(
 _MODEL = re.compile(
     r"model[^.]{0,80}(?:does not exist|not found|not exist|not supported|is not available|"
     r"no access)|unknown model|invalid model|no available channel|无可用渠道|model_not_found|"
-    r"no such model|unsupported model|^model: \S+$",
+    r"no such model|unsupported model|not a valid model|^model: \S+$",
     re.I,
 )
 _QUOTA = re.compile(
@@ -108,7 +109,12 @@ _QUOTA_STRONG = re.compile(
     r"insufficient (?:user )?(?:quota|balance|credits?|funds)|余额不足|额度不足|额度已用尽",
     re.I,
 )
-_AUTH = re.compile(r"invalid[_ ](?:api[_ ])?(?:key|token)|incorrect api key|unauthori[sz]ed", re.I)
+_AUTH = re.compile(
+    r"invalid[_ ](?:api[_ ])?(?:key|token)|incorrect api key|unauthori[sz]ed|api key not valid|"
+    r"invalid (?:authentication|credentials|x-api-key)|authentication (?:failed|required)|"
+    r"(?:missing|no) (?:bearer |api )?(?:key|token|auth\w*)|didn't provide an api key",
+    re.I,
+)
 _CONTEXT_CODES = _words("context_length_exceeded string_above_max_length context_window_exceeded")
 _CONTENT_CODES = _words("content_filter content_policy_violation content_filtered prompt_blocked")
 _MODEL_CODES = _words(
@@ -171,11 +177,10 @@ def _classify_status(obs: Observation) -> FailureClass:
     status = obs.status or 0
     named = _classify_error_body(obs) if obs.shape is ResponseShape.ERROR_JSON else None
     if status in (401, 403):
-        return (
-            FailureClass.QUOTA_EXHAUSTED
-            if named is FailureClass.QUOTA_EXHAUSTED
-            else FailureClass.AUTH
-        )
+        if named is FailureClass.QUOTA_EXHAUSTED:
+            return named
+        # a 403 whose code names the model: the key works, the model is not open to it
+        return FailureClass.MODEL_UNKNOWN if _codes(obs) & _MODEL_CODES else FailureClass.AUTH
     if status == 429:
         return (
             FailureClass.QUOTA_EXHAUSTED

@@ -144,6 +144,8 @@ FAMILIES: tuple[Family, ...] = (
             rf"\b(?:supports?|offers?|serves?|hosts?|provides?|lists?|carr(?:y|ies)|removed|pulled)\s+"
             rf"(?:the\s+)?{MODEL_NAME}\b(?!\s+(?:field|parameter|name))",
             rf"\b{MODEL_NAME}\b{GAP}{{0,30}}\b(?:isn't|aren't|wasn't|weren't)\s+(?:available|offered|served|supported)",
+            # terse notes drop the verb: "gpt-4o not available anymore"
+            rf"\b{MODEL_NAME}\s+(?:not|no\s+longer)\s+(?:available|offered|served|supported)\b",
             r"\b(?:available|offered)\s+(?:in|to)\s+(?:all|every|our)\s+(?:regions?|accounts?|tiers?|plans?)",
             rf"\b{MODEL_NAME}\b{GAP}{{0,20}}\b(?:can|could)\s+(?:only\s+|not\s+|no\s+longer\s+)?be\s+"
             r"(?:reached|accessed|used|called|found|selected)\b",

@@ -67,6 +67,7 @@ _DISCLAIMER = re.compile(
     r"|\bwithout\s+(?:evidence|verification|confirmation)\b|\bout\s+of\s+scope\b"
     r"|\bunder\s+investigation\b|\binvestigation\s+(?:continues|is\s+ongoing)\b"
     r"|\bnot\s+yet\s+known\b"
+    r"|\b(?:not|never)\s+(?:claiming|asserting|alleging|saying)\b"
     r"|\b(?:please|can\s+you|could\s+you|kindly)\s+(?:confirm|verify|check|advise|tell\s+us)\b"
     r"|\b(?:ask|asking|asked)\s+(?:the\s+provider|support|them|the\s+account\s+owner)\b",
     FLAGS,
@@ -77,7 +78,10 @@ _FIRST_PERSON_MEASURE = re.compile(
     r"measurements?|dashboards?|metrics|traces?|requests?|calls?|attempts?)|chatcontract)\b"
     r"(?:[^.;!?]|\.(?=\w)){0,60}\b(?:observed|measured|saw|see|recorded|counted|logged|captured|received|got|"
     r"shows?|showed|sent|timed|sampled|found)\b"
-    r"|\b(?:measured|observed|recorded)\s+(?:by|in|over|across|during|between)\b",
+    r"|\b(?:measured|observed|recorded)\s+(?:by|in|over|across|during|between)\b"
+    # a labelled observation ("- Measured: ...") or one owned as ours ("our own timing")
+    r"|^[\s*•>#\d.)-]*(?:measured|observed|recorded|seen)\s*:"
+    r"|\bour\s+own\s+(?:timings?|measurements?|numbers|data|metrics|logs?)\b",
     FLAGS,
 )
 _NUMBER = re.compile(r"\d")
@@ -98,8 +102,8 @@ _CLAUSE_SPLIT = re.compile(r";|\s[–—-]\s|,?\s+\b(?:but|however|although|thou
 
 # The provider as the subject of a clause: "OpenAI fixed ...", "their load balancer kicked in".
 _SUBJECT = re.compile(
-    r"(?:^|[,;:(]\s*|\b(?:and|but|so|then|because|when|after|until|since|while|once)\s+)"
-    r"(?P<subject>(?:the\s+)?(?:provider|vendor|upstream|cometapi|comet\s?api|openai|anthropic|"
+    r"(?:^[\s*•>\d.)-]*|[,;:(.!?]\s*|\b(?:and|but|so|then|because|when|after|until|since|while|once)\s+)"
+    r"(?P<subject>(?:the\s+)?(?:upstream\s+(?=provider|vendor))?(?:provider|vendor|upstream|cometapi|comet\s?api|openai|anthropic|"
     r"azure(?:\s+openai)?|gateway)(?P<poss>'s|’s)?|(?P<their>their)|they)\b",
     FLAGS,
 )

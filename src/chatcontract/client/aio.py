@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from chatcontract.client.aio_stream import checked_astream, widen_read_timeout
+from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.engine import Send, Wait
@@ -147,13 +147,11 @@ class AsyncClient(ClientBase):
         self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
     ) -> AsyncIterator[str]:
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
-        widen_read_timeout(request.extensions.get("timeout"), step.first_chunk_s, step.idle_s)
         checker = StreamChecker()
         deltas = Deltas(checker, out)
         async for _ in checked_astream(
-            response.aiter_bytes(), checker, out, clock=self.clock, first_chunk_s=step.first_chunk_s,
-            idle_s=step.idle_s, deadline=step.deadline_at, grace_s=self.policy.post_finish_grace_s,
-            want_usage=self.include_usage,
+            response.aiter_bytes(), checker, out, step, request=request, clock=self.clock,
+            grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
         ):  # fmt: skip
             if live:
                 for part in deltas.take():

@@ -10,22 +10,38 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from typing import Any
 
 import httpx
 
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.engine import Send
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import finish_stream, timed_out
 
 
-def widen_read_timeout(timeouts: Any, first_chunk_s: float, idle_s: float) -> None:
-    """Let the per-read asyncio limits govern the body (httpx's own read limit stays outside)."""
+def checked_astream(
+    raw: AsyncIterable[bytes],
+    checker: StreamChecker,
+    out: Outcome,
+    step: Send,
+    *,
+    request: httpx.Request,
+    clock: Callable[[], float],
+    grace_s: float,
+    want_usage: bool,
+) -> AsyncIterator[bytes]:
+    """Let the per-read asyncio limits of ``step`` govern the body (httpx's own read limit, the
+    request's ``timeout`` extension, is widened to stay outside them); :func:`_checked` reads."""
+    timeouts = request.extensions.get("timeout")
     if isinstance(timeouts, dict):
-        timeouts["read"] = max(first_chunk_s, idle_s) + 1.0
+        timeouts["read"] = max(step.first_chunk_s, step.idle_s) + 1.0
+    return _checked(
+        raw, checker, out, clock=clock, first_chunk_s=step.first_chunk_s, idle_s=step.idle_s,
+        deadline=step.deadline_at, grace_s=grace_s, want_usage=want_usage,
+    )  # fmt: skip
 
 
-async def checked_astream(
+async def _checked(
     raw: AsyncIterable[bytes],
     checker: StreamChecker,
     out: Outcome,

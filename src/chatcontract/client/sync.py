@@ -17,7 +17,7 @@ from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.sync_stream import arm, checked_stream
+from chatcontract.client.sync_stream import checked_stream
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
@@ -155,20 +155,11 @@ class Client(ClientBase):
         self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
     ) -> Iterator[str]:
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
-        guard = arm(
-            self._watchdog,
-            request.extensions.get("timeout"),
-            response.extensions.get("network_stream"),
-            out,
-            first_chunk_s=step.first_chunk_s,
-            idle_s=step.idle_s,
-            deadline=step.deadline_at,
-        )
         checker = StreamChecker()
         deltas = Deltas(checker, out)
         for _ in checked_stream(
-            response.iter_bytes(), checker, out, guard, clock=self.clock, deadline=step.deadline_at,
-            grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
+            response.iter_bytes(), checker, out, step, watchdog=self._watchdog, request=request, response=response,
+            clock=self.clock, grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
         ):  # fmt: skip
             if live:
                 yield from deltas.take()

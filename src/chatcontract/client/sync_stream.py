@@ -9,34 +9,42 @@ generator ends, ``out`` says how the stream ended; it never raises a transport e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 import httpx
 
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.engine import Send
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.watchdog import Guard, Watchdog
 from chatcontract.client.wire import finish_stream, timed_out
 
 
-def arm(
-    watchdog: Watchdog,
-    timeouts: Any,
-    network_stream: Any,
-    out: Outcome,
-    *,
-    first_chunk_s: float,
-    idle_s: float,
-    deadline: float,
-) -> Guard:
-    """Switch the body's read timeout (the request's ``timeout`` extension) to the idle gap and
-    arm the watchdog at the first-chunk limit."""
-    if isinstance(timeouts, dict):
-        timeouts["read"] = idle_s
-    return watchdog.arm(network_stream, min(out.started + first_chunk_s, deadline))
-
-
 def checked_stream(
+    raw: Iterable[bytes],
+    checker: StreamChecker,
+    out: Outcome,
+    step: Send,
+    *,
+    watchdog: Watchdog,
+    request: httpx.Request,
+    response: httpx.Response,
+    clock: Callable[[], float],
+    grace_s: float,
+    want_usage: bool,
+) -> Iterator[bytes]:
+    """Arm ``step``'s limits on ``response`` now: the body's read timeout (the request's
+    ``timeout`` extension) becomes the idle gap, the watchdog cuts at the first-chunk limit.
+    Then :func:`_checked` reads."""
+    timeouts = request.extensions.get("timeout")
+    if isinstance(timeouts, dict):
+        timeouts["read"] = step.idle_s
+    at = min(out.started + step.first_chunk_s, step.deadline_at)
+    guard = watchdog.arm(response.extensions.get("network_stream"), at)
+    deadline = step.deadline_at
+    return _checked(raw, checker, out, guard, clock=clock, deadline=deadline, grace_s=grace_s, want_usage=want_usage)
+
+
+def _checked(
     raw: Iterable[bytes],
     checker: StreamChecker,
     out: Outcome,

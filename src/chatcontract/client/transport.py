@@ -26,7 +26,7 @@ import httpx
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.sync_stream import arm, checked_stream
+from chatcontract.client.sync_stream import checked_stream
 from chatcontract.client.transport_base import (
     CallBase,
     CheckedTailBase,
@@ -111,21 +111,12 @@ class _Call(CallBase):
         self, step: Send, outgoing: httpx.Request, response: httpx.Response, out: Outcome
     ) -> httpx.Response | None:
         owner = self.owner
-        guard = arm(
-            owner.watchdog,
-            outgoing.extensions["timeout"],
-            response.extensions.get("network_stream"),
-            out,
-            first_chunk_s=step.first_chunk_s,
-            idle_s=step.idle_s,
-            deadline=step.deadline_at,
-        )
         checker = StreamChecker()
         raw = response.stream
         assert isinstance(raw, httpx.SyncByteStream)
         chunks = checked_stream(
-            raw, checker, out, guard, clock=owner.clock, deadline=step.deadline_at,
-            grace_s=owner.policy.post_finish_grace_s, want_usage=self.want_usage,
+            raw, checker, out, step, watchdog=owner.watchdog, request=outgoing, response=response,
+            clock=owner.clock, grace_s=owner.policy.post_finish_grace_s, want_usage=self.want_usage,
         )  # fmt: skip
         prefix: list[bytes] = []
         for data in chunks:

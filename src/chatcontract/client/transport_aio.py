@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from chatcontract.client.aio_stream import checked_astream, widen_read_timeout
+from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
@@ -77,13 +77,12 @@ class _AsyncCall(CallBase):
     async def _start_stream(
         self, step: Send, outgoing: httpx.Request, response: httpx.Response, out: Outcome
     ) -> httpx.Response | None:
-        widen_read_timeout(outgoing.extensions["timeout"], step.first_chunk_s, step.idle_s)
         checker = StreamChecker()
         raw = response.stream
         assert isinstance(raw, httpx.AsyncByteStream)
         chunks = checked_astream(
-            raw, checker, out, clock=self.owner.clock, first_chunk_s=step.first_chunk_s, idle_s=step.idle_s,
-            deadline=step.deadline_at, grace_s=self.owner.policy.post_finish_grace_s, want_usage=self.want_usage,
+            raw, checker, out, step, request=outgoing, clock=self.owner.clock,
+            grace_s=self.owner.policy.post_finish_grace_s, want_usage=self.want_usage,
         )  # fmt: skip
         prefix: list[bytes] = []
         async for data in chunks:

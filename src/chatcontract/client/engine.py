@@ -1,13 +1,14 @@
 """The sans-I/O engine: every retry, deadline, budget, breaker and fallback decision.
 
-A :class:`CallRun` is one logical call. A driver (``Client``, ``AsyncClient``,
-``ResilientTransport``) loops::
+A :class:`CallRun` is one logical call. A driver (``Client``, ``AsyncClient``, the two
+``ResilientTransport`` kinds) loops, doing only the I/O::
 
-    while True:
-        step = run.next_step()
-        if isinstance(step, Send): run.report(perform(step))   # the driver's only I/O
-        elif isinstance(step, Wait): sleep(step.seconds)
-        else: return step                                     # Stop: success or CallFailed
+    for step in run.steps():
+        if isinstance(step, Wait): sleep(step.seconds); continue
+        out = run.start_attempt()          # Send: the driver's only I/O fills ``out``
+        perform(step, out)
+        run.end_attempt(out)               # classify, record, decide
+    run.stopped                            # Stop: success or CallFailed
 
 The engine never touches the network or sleeps; time comes from an injected clock, so the
 whole decision table is tested with a fake clock. State shared between calls (the retry budget

@@ -1,5 +1,6 @@
 """What the sync and async resilient transports share: configuration, targets, the exceptions,
-and the non-I/O half of one call (outgoing requests, giving up, buffered responses)."""
+and the non-I/O half of one call (outgoing requests, giving up, buffered responses) and of a
+started stream's checked tail (its verdict). The two transports only do I/O."""
 
 from __future__ import annotations
 

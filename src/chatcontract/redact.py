@@ -25,8 +25,13 @@ from chatcontract.redact_rules import (
     KNOWN_FORMATS,
     LOOPBACK,
     MASK,
+    NEAR_KEYWORD,
+    PREFIXED_TOKEN,
+    VERSION_BEFORE,
     is_identifier_name,
+    is_prefixed_token,
     is_secret_key,
+    looks_keyword_value,
     looks_random,
     shannon_bits,
 )
@@ -87,12 +92,15 @@ class Redactor:
                 continue
             keeps = "keep" in pattern.groupindex
             for m in pattern.finditer(text):
-                if name == "ipv4" and LOOPBACK.match(m.group()):
+                if name == "ipv4" and (
+                    LOOPBACK.match(m.group()) or VERSION_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+                ):
                     continue
                 start = m.end("keep") if keeps and m.group("keep") else m.start()
                 found.append((name, start, m.end()))
         for m in COOKIE.finditer(text):
             found.append(("cookie", m.start("value"), m.end("value")))
+        found.extend(_generated_tokens(text))
         for m in ASSIGNMENT.finditer(text):
             kind = _assignment_kind(m.group("name"), m.group("value"))
             if kind is not None:
@@ -166,6 +174,20 @@ class Redactor:
     def redact_headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """Header pairs with secret-named values masked and the rest redacted as text."""
         return [(k, MASK if is_secret_key(k) else self.redact(v)) for k, v in headers]
+
+
+def _generated_tokens(text: str) -> list[tuple[str, int, int]]:
+    """Vendor-style tokens and generated values next to a credential word, in free text."""
+    found = [
+        ("prefixed_token", m.start(), m.end())
+        for m in PREFIXED_TOKEN.finditer(text)
+        if is_prefixed_token(m.group("prefix"), m.group("tail"))
+    ]
+    for m in NEAR_KEYWORD.finditer(text):
+        value = m.group("value")
+        if value != MASK and looks_keyword_value(value):
+            found.append(("keyword_value", m.start("value"), m.end("value")))
+    return found
 
 
 def _assignment_kind(name: str, value: str) -> str | None:

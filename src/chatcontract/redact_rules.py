@@ -46,6 +46,19 @@ KNOWN_FORMATS: tuple[tuple[str, str], ...] = (
     ("mailgun_key", r"\bkey-[0-9a-f]{32}\b"),
     ("google_oauth", r"\bya29\.[0-9A-Za-z_-]{20,}"),
     ("webhook_url", r"https://(?:[a-z]+\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"),
+    ("llm_vendor_key", r"\b(?:gsk_[A-Za-z0-9]{40,}|pplx-[A-Za-z0-9]{40,}|r8_[A-Za-z0-9]{30,}|xai-[A-Za-z0-9]{30,})"),
+    ("age_secret_key", r"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}"),
+    ("telegram_bot_token", r"(?P<keep>\bbot)?\b\d{8,10}:AA[A-Za-z0-9_-]{30,}"),
+    # Passwords given on a command line: ``curl -u user:pw``, ``mysql -pPW``, ``--password PW``,
+    # and ``.netrc`` lines (``machine H login U password PW``).
+    ("cli_user_password", r"(?P<keep>(?<![\w-])(?:-u|--user)\s+[^\s:'\"]+:)[^\s'\"]+"),
+    ("cli_mysql_password", r"(?P<keep>\bmysql(?:dump|admin)?\b[^\n]{0,80}?\s-p)[^\s'\"]+"),
+    (
+        "cli_secret_flag",
+        r"(?P<keep>(?<![\w-])--(?:password|passwd|pass|secret|token|api-key|apikey|access-token|"
+        r"auth-token|client-secret)(?:=|\s+))(?!-)[^\s'\"]+",
+    ),
+    ("netrc_password", r"(?P<keep>\bmachine\s+\S+\s+login\s+\S+\s+password\s+)\S+"),
     ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)[^\s/@:]{1,256}(?::[^\s/@]{0,256})?@"),
     (  # bounded parts and a word-start lookbehind keep this linear on long dotted runs
         "email",
@@ -70,9 +83,11 @@ ASSIGNMENT = re.compile(
     r"""(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?:(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+)?)"""
     r"""(?!//)(?P<value>[^\s"'\\,;&<>{}\[\]()]+)"""
 )
-# A cookie header holds many ``name=value`` pairs: everything up to the end of the line goes.
+# A cookie header holds many ``name=value`` pairs, an authorization header a scheme and its
+# parameters (``Digest username=..., response=...``): everything up to the end of the line goes.
 COOKIE = re.compile(
-    r"""(?i)(?P<keep>(?<![A-Za-z0-9_-])(?:set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?)"""
+    r"""(?i)(?P<keep>(?<![A-Za-z0-9_-])(?:(?:set-)?cookie|(?:proxy-)?authorization)"""
+    r"""(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?)"""
     r"""(?P<value>[^\r\n"'\\]+)"""
 )
 
@@ -90,8 +105,11 @@ _ALLOWED_NAMES = re.compile(
 )
 # Last name segments that mark an identifier or a digest: high-entropy values under them pass.
 _IDENTIFIER_TAILS = _words(
-    "id ids model fingerprint etag digest sha sha1 sha256 hash checksum version commit ray traceparent requestid"
+    "id ids model fingerprint etag digest sha sha1 sha256 sha512 md5 hash checksum version commit ray "
+    "traceparent requestid revision rev uuid guid"
 )
+# A secret word at the end of one run-together segment (``PGPASSWORD``, ``dbsecret``).
+_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "secret", "apikey", "accesskey", "secretkey", "privatekey")
 _SECRET_SEGMENTS = _words(
     "secret secrets password passwd pwd passphrase cookie cookies credential credentials "
     "authorization auth signature sig bearer session sessionid sid apikey accesskey "
@@ -107,8 +125,17 @@ _PROPERTY_TAILS = _words(
     "format kind prefix status error tokens"
 )
 _SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_ID_PREFIX = re.compile(r"^(?:chatcmpl|req|resp|run|msg|call|evt|trace|span|cmpl|fp|file|batch)[-_]", re.I)
+# Dashed UUIDs of any version; without dashes only with the version and variant nibbles, since
+# 32 random hex digits are also the shape of many API keys (Azure OpenAI, Datadog, Twilio).
+_UUID = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{12}[1-8][0-9a-fA-F]{3}[89abAB][0-9a-fA-F]{15})$"
+)
+_ID_PREFIX = re.compile(
+    r"^(?:chatcmpl|req|resp|run|msg|call|evt|trace|span|cmpl|fp|file|batch|gen|asst|thread|conv|toolu|"
+    r"vs|ftjob|ft|org|proj|modr|ckpt|step|fc|rs|user|img|upload|cus|sub|txn)[-_]",
+    re.I,
+)
 _HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{32,}$")
 _WORD_SPLIT = re.compile(r"[-_./+]")
 # Whitespace, URL or header punctuation, or an inner ``=``: text with structure, not one token.
@@ -178,8 +205,33 @@ def is_secret_key(name: str) -> bool:
     segs = _segments(base)
     if not segs or segs[-1] in _PROPERTY_TAILS:
         return False
-    if segs == ["key"] or any(s in _SECRET_SEGMENTS for s in segs):
+    if segs == ["key"] or any(s in _SECRET_SEGMENTS or s.endswith(_SECRET_SUFFIXES) for s in segs):
         return True
     if any(s == "token" or (s.endswith("token") and len(s) > 5) for s in segs):
         return True
     return any(s == "key" and i > 0 and segs[i - 1] in _KEY_QUALIFIERS for i, s in enumerate(segs))
+
+
+# A vendor-style token (``prefix_`` / ``prefix-`` then 32+ generated characters) in free text;
+# the tail must look random and the prefix must not be a known identifier prefix (``req_``).
+PREFIXED_TOKEN = re.compile(
+    r"(?<![\w-])(?P<prefix>[a-z][a-z0-9]{1,7}[_-](?:[a-z0-9]{1,6}[_-])?)(?P<tail>[A-Za-z0-9]{32,})\b"
+)
+# A credential word, a few words, then a generated value: "the leaked key was gsk_...".
+NEAR_KEYWORD = re.compile(
+    r"(?i)\b(?:api[ _-]?key|key\d?|token|secret|password|passwd|credential)s?\b"
+    r"(?:[ \t]+[A-Za-z]{1,12}){0,6}?(?:[ \t]*[:=][ \t]*|[ \t]+)[`'\"]?"
+    r"(?P<value>[A-Za-z0-9_][A-Za-z0-9_./+=-]{19,})"
+)
+VERSION_BEFORE = re.compile(r"(?i)\b(?:v|ver|version|build|release|firmware|os)[ \t]*$")
+
+
+def looks_keyword_value(value: str) -> bool:
+    """A value right after a credential word: generated-looking, or 32+ hex digits even when they
+    happen to have a UUID's version nibbles (an Azure key does one time in 64)."""
+    return looks_random(value) or bool(_HEX.match(value.strip(".")))
+
+
+def is_prefixed_token(prefix: str, tail: str) -> bool:
+    """True for ``prefix`` + ``tail`` shaped like a vendor token and not a known identifier."""
+    return not _ID_PREFIX.match(prefix) and looks_random(tail)

@@ -164,3 +164,131 @@ CLEAN: list[str] = [
     "Coordinates of the fix: src/chatcontract/client/engine.py line 212, function _decide().",
     "At 2026-11-21T14:02:11.532Z the first 503 arrived; 17 more followed by 14:03:40Z.",
 ]
+
+# Round two (written after the first fixes, measured before the second).
+_HEX32 = "0123456789abcdef0123456789abcdef"
+_DIGEST = "6629fae49393a05397450978507c4ef1"
+SECRETS += [
+    ("apim-subscription-key", f"Ocp-Apim-Subscription-Key: {_HEX32}", [_HEX32]),
+    ("json-api-key-dash", '{"api-key": "9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e"}', ["9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e"]),
+    (
+        "google-key-query",
+        "https://generativelanguage.googleapis.com/v1/models?key=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1",
+        ["Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1"],
+    ),
+    (
+        "github-token-scheme",
+        "Authorization: token ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        ["ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"],
+    ),
+    ("mysql-p-flag", "mysql -h db -u root -pS3cr3tP4ss! app", ["S3cr3tP4ss!"]),
+    ("pgpassword-env", "PGPASSWORD=Pa55w0rdXyz psql -h db", ["Pa55w0rdXyz"]),
+    ("yaml-short-password", "password: hunter2", ["hunter2"]),
+    ("netrc-line", "machine api.example.com login bob password hunter2x", ["hunter2x"]),
+    (
+        "telegram-bot-url",
+        "https://api.telegram.org/bot123456789:AAHkZx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0/sendMessage",
+        ["AAHkZx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0"],
+    ),
+    ("datadog-env", f"DD_API_KEY={_HEX32}", [_HEX32]),
+    (
+        "sentry-dsn",
+        "https://abc123def456abc123def456abc12345@o123.ingest.sentry.io/456",
+        ["abc123def456abc123def456abc12345"],
+    ),
+    (
+        "age-secret-key",
+        "AGE-SECRET-KEY-1QQPQZ8ZQYQ4XJ7R4X0SZ8Q4Y5ZP2Q8XQ6YQ5Z4R2Q0X8S7Q4Y5ZP2Q8XQ6",
+        ["QQPQZ8ZQYQ4XJ7R4X0SZ8Q4Y5ZP2Q8XQ6"],
+    ),
+    (
+        "cookie-two-pairs",
+        "Cookie: theme=dark; sessionid=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        ["9f8e7d6c5b4a39281706f5e4d3c2b1a0"],
+    ),
+    ("stripe-restricted", "rk_live_51HqAbCdEfGhIjKlMnOpQrSt", ["rk_live_51HqAbCdEfGhIjKlMnOpQrSt"]),
+    ("cli-api-key-flag", "--api-key sk-abcdefghijklmnopqrstuvwx1234", ["sk-abcdefghijklmnopqrstuvwx1234"]),
+    ("curl-user-password", "curl -u admin:Sup3rS3cret! https://x.example.com", ["Sup3rS3cret!"]),
+    ("digest-auth", f'Proxy-Authorization: Digest username="bob", response="{_DIGEST}"', [_DIGEST]),
+    (
+        "azure-key-prose",
+        "key1 for the Azure resource is 8f3a9c2e71b64d0a9e5f1c7b3d2a6e94",
+        ["8f3a9c2e71b64d0a9e5f1c7b3d2a6e94"],
+    ),
+    (
+        "anthropic-admin-key",
+        "ANTHROPIC_API_KEY: sk-ant-admin01-abcdEFGH1234ijklMNOP5678qrstUVWX",
+        ["abcdEFGH1234ijklMNOP5678qrstUVWX"],
+    ),
+    (
+        "groq-key-prose",
+        "the leaked key was gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMn",
+        ["AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEf"],
+    ),
+    ("xai-env", "XAI_API_KEY=xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", ["AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"]),
+    (
+        "perplexity-bare",
+        "used pplx-0123456789abcdef0123456789abcdef0123456789abcdef for the test",
+        ["0123456789abcdef0123456789abcdef0123456789abcdef"],
+    ),
+    (
+        "replicate-bare",
+        "r8_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 was in the notebook",
+        ["AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"],
+    ),
+    ("openrouter-key", "sk-or-v1-" + _HEX32 * 2, [_HEX32 * 2]),
+    (
+        "azure-storage-conn",
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed9Cb8Aa7==;EndpointSuffix=core.windows.net",
+        ["Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed9Cb8Aa7"],
+    ),
+]
+MAPPINGS += [
+    ("auth-object", {"auth": {"type": "bearer", "token": "abc"}}, ['"abc"']),
+    (
+        "har-header-list",
+        {"headers": [{"name": "Authorization", "value": "Bearer zzzz9999yyyy8888"}]},
+        ["zzzz9999yyyy8888"],
+    ),
+    (
+        "service-account-key-id",
+        {"private_key_id": "0123456789abcdef0123456789abcdef01234567"},
+        ["0123456789abcdef0123456789abcdef01234567"],
+    ),
+    ("env-mapping", {"env": {"OPENAI_API_KEY": "sk-xx"}}, ["sk-xx"]),
+    ("form-encoded-string", {"config": "password=hunter2xy&user=bob"}, ["hunter2xy"]),
+]
+CLEAN += [
+    '{"revision": "9fceb02d0ae598e95dc970b74767f19372d61af8", "rev": "4e5f6a7"}',
+    "revision: 9fceb02d0ae598e95dc970b74767f19372d61af8",
+    "version 4.12.0.1 released; build 10.0.0.1 of the agent",
+    "max_tokens: 4096, prompt_tokens: 9, tokens_used: 120",
+    "Bearer tokens expire after 3600 s.",
+    "conversation_id=conv_8a7b6c5d4e3f2a1b0c9d8e7f",
+    "generation id gen-1732123456-AbCdEfGhIjKlMnOp",
+    "message id msg_01XFDUDYJgAACzvnptvVoYEL and tool use toolu_01A09q90qw90lq917835lq9",
+    "anthropic-request-id: req_011CKz3ZQ4p5n2Y7jW8X9abc",
+    "openai-organization: org-AbCdEfGhIjKlMnOpQrStUvWx",
+    "cf-ray: 8e5a1b2c3d4e5f60-AMS",
+    "x-amzn-trace-id: Root=1-5759e988-bd862e3fe1be46a994272793",
+    "The response id was chatcmpl-AbC123dEf456GhI789jKl012 and the fingerprint fp_44709d6fcb.",
+    "ft:gpt-4o-mini-2024-07-18:acme:support-bot:9ABel2Pk answered",
+    "GET /v1/files?limit=20&after=file-AbC123dEf456GhI789jKl HTTP/1.1 200",
+    "batch_6721b0c8a9f081909e2b5c1d4f3e2a10 completed",
+    "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b was the Responses API id",
+    "upload sha256=3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1c",
+    "image ghcr.io/acme/gateway@sha256:3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1c",
+    "thread_abc123DEF456ghi789JKL0 and run_abc123DEF456ghi789JKL0 and asst_abc123DEF456ghi789JKL0",
+    "the key rotation is scheduled for 2026-12-01",
+    "p99 latency 2,340 ms on 2026-11-21; 1 234 567 tokens processed",
+    "object: chat.completion.chunk, created: 1732123456",
+    "host=api.cometapi.com path=/v1/chat/completions status=503 duration_ms=1234",
+    "user_agent=OpenAI/Python 1.54.0 x-stainless-retry-count=2",
+    "span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+    "pod gateway-7d9f8b6c5d-x2k9p restarted 3 times",
+    "The password field is required; the secret manager returned 404.",
+    "The api_key parameter is deprecated in favour of the Authorization header.",
+    "idempotency-key: 5f2b8c1e-9a3d-4e7f-b6c5-d4e3f2a1b0c9",
+    "run 3f1c2b9a8e4d4c1a9b7e2d5f6a7c8e90 (a dashless UUID v4) finished",
+    "the token limit is 128000 and the key header is Authorization",
+]

@@ -132,7 +132,9 @@ class _Call(CallBase):
 class _CheckedTail(CheckedTailBase, httpx.SyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
-    def __init__(self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx.Response, **kw: Any) -> None:
+    def __init__(
+        self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx.Response, **kw: Any
+    ) -> None:
         super().__init__(call, prefix, response, **kw)
         self._chunks = chunks
 

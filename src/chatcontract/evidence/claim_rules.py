@@ -181,6 +181,8 @@ FAMILIES: tuple[Family, ...] = (
             r"rolled\s+out|shipped|deployed|pushed|introduced|switched)\b(?:[^.;!?]|\.(?=\w)){0,30}\b(?:api|schema|"
             r"format|response|field|fields|behaviou?r|contract|endpoint|version|change|update|release)",
             r"\b(?:silently|quietly|suddenly)\s+(?:changed|altered|modified|renamed|removed)\b",
+            r"\b(?:api|endpoint|provider|gateway|vendor|server)\b(?:[^.;!?]|\.(?=\w)){0,20}\b(?:now|no\s+longer)\s+"
+            r"(?:requires?|rejects?|expects?|accepts?|needs?|enforces?|demands?|supports?)\b",
             r"\b(?:something|things|a\s+lot)\s+(?:has\s+|had\s+)?changed\b",
             r"\bchanged\s+(?:in|on|with)\s+(?:their|the\s+provider's|the\s+api's?|cometapi's|openai's|"
             r"the\s+upstream)",
@@ -243,7 +245,12 @@ FAMILIES: tuple[Family, ...] = (
             r"\b(?:their|the\s+provider's|cometapi's|openai's|the\s+vendor's|upstream's?|"
             r"provider-side|vendor-side|server-side)\s+(?:[\w-]+\s+)?(?:fault|bug|issue|problem|error|mistake|"
             r"misconfiguration|deploy(?:ment)?|regression|outage|incident)",
-            r"\bon\s+(?:their|the\s+provider's|the\s+vendor's|cometapi's|openai's)\s+(?:side|end)\b",
+            r"\bon\s+(?:their|the\s+(?:provider|vendor|upstream|gateway|api)(?:'s|’s)|cometapi's|openai's|"
+            r"[A-Z][\w-]*(?:'s|’s))\s+(?:side|end)\b",
+            # the provider's internals, which we cannot see: "the provider's load balancer dropped ..."
+            r"\b(?:their|the\s+(?:provider|vendor|upstream|gateway)(?:'s|’s)|cometapi's|openai's|anthropic's|"
+            r"azure's)\s+(?:[\w-]+\s+)?(?:load\s+balancers?|databases?|caches?|clusters?|infrastructure|"
+            r"backends?|gpus?|capacity|data\s?cent(?:er|re)s?|cdn|proxies|proxy|config(?:uration)?)\b",
             rf"\b{PROVIDER}\s+(?:is|was|are|were)\s+(?:to\s+blame|responsible|at\s+fault)",
             r"\bnot\s+(?:our|on\s+our)\s+(?:fault|side|end|problem|bug)\b",
             r"\bnot\s+(?:from|on|at|by|with)\s+(?:us|our\s+side|our\s+end)\b",
@@ -289,6 +296,7 @@ FAMILIES: tuple[Family, ...] = (
             r"\b(?:we\s+are|we're|we\s+were|we\s+have|we've)\s+(?:on\s+)?(?:the|a|an)\s+"
             r"[\w -]{0,20}\b(?:plan|tier|subscription)\b",
             r"\b(?:enterprise|pro|premium|paid|business|team)\s+(?:plan|tier|subscription)\b",
+            r"\b(?:is|are|was|were|we're)\s+(?:on|in)\s+(?:usage\s+|rate[- ]limit\s+)?tier\s*\d+\b",
             r"\b(?:api\s+)?(?:keys?|tokens?|credentials?)\s+(?:expired|got\s+revoked|was\s+pulled)\b",
             r"\b(?:they|the\s+provider|cometapi|openai)\s+(?:revoked|disabled|suspended|banned|"
             r"blocked|throttled|deactivated)\s+(?:our|the|my)\b",

@@ -68,6 +68,11 @@ _DISCLAIMER = re.compile(
     r"|\bunder\s+investigation\b|\binvestigation\s+(?:continues|is\s+ongoing)\b"
     r"|\bnot\s+yet\s+known\b"
     r"|\b(?:not|never)\s+(?:claiming|asserting|alleging|saying)\b"
+    # a hypothesis ("if the provider were down we would expect ...") and a to-do ("confirm ...")
+    r"|(?:^|[,;:]\s*)\W*(?:if|suppose|supposing|assuming|hypothesis)\b"
+    r"|\bwould\s+(?:expect|predict|see)\b"
+    r"|(?:^|\b(?:todo|to\s+do|action(?:\s+item)?|next\s+steps?|follow-?up)\s*:)[\s*•>#\d.)-]*"
+    r"(?:confirm|verify|check|ask|find\s+out|investigate|determine)\b"
     r"|\b(?:please|can\s+you|could\s+you|kindly)\s+(?:confirm|verify|check|advise|tell\s+us)\b"
     r"|\b(?:ask|asking|asked)\s+(?:the\s+provider|support|them|the\s+account\s+owner)\b",
     FLAGS,

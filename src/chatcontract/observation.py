@@ -133,13 +133,28 @@ def _has_choices(doc: Mapping[str, Any]) -> bool:
     return any(isinstance(choices[0].get(k), Mapping | str) for k in ("message", "delta", "text"))
 
 
+def _sse_payloads(text: str) -> list[str]:
+    """The ``data`` of each server-sent event: its ``data:`` lines joined by newlines (an event
+    may spread its JSON over several lines); ``event:``/``id:``/``retry:`` and comments skipped."""
+    payloads: list[str] = []
+    data: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            if data:
+                payloads.append("\n".join(data))
+                data = []
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
+    if data:
+        payloads.append("\n".join(data))
+    return payloads
+
+
 def _observe_stream(base: Observation, raw: bytes) -> Observation:
     """An event stream read as a whole (logs, fixtures): its error, finish reason and end."""
     obs = replace(base, shape=ResponseShape.STREAM, stream_done=False)
-    for line in raw.decode("utf-8", "replace").splitlines():
-        if not line.startswith("data:"):
-            continue
-        payload = line[5:].strip()
+    for data in _sse_payloads(raw.decode("utf-8", "replace")):
+        payload = data.strip()
         if payload == "[DONE]":
             return replace(obs, stream_done=True)
         try:
@@ -203,7 +218,7 @@ def observe(
         return replace(base, shape=ResponseShape.EMPTY)
     if "text/html" in content_type or stripped.startswith((b"<!doctype html", b"<html")):
         return replace(base, shape=ResponseShape.OTHER, is_html=True)
-    if "text/event-stream" in content_type or stripped.startswith((b"data:", b":")):
+    if "text/event-stream" in content_type or stripped.startswith((b"data:", b":", b"event:", b"id:", b"retry:")):
         return _observe_stream(base, raw)
     try:
         doc = json.loads(raw)

@@ -64,6 +64,7 @@ class AltConfig:
     keepalive: bool = True
     ids: bool = True  # ``id:`` lines (with keep-alive comments the openai SDK then fails: see tests)
     done: bool = True
+    split_data: bool = False  # each event's JSON over two ``data:`` lines (valid SSE)
     unfaithful: frozenset[str] = frozenset()
 
 
@@ -265,7 +266,11 @@ class AltServer:
         head += f"id:{n}\r\n" if self.config.ids else ""
         if n == 0:
             head += "retry:3000\r\n"
-        return (head + "data:" + json.dumps(chunk, separators=(",", ":")) + "\r\n\r\n").encode()
+        text = json.dumps(chunk, separators=(",", ":"))
+        if self.config.split_data:
+            cut = text.index(",") + 1
+            text = text[:cut] + "\r\ndata:" + text[cut:]
+        return (head + "data:" + text + "\r\n\r\n").encode()
 
     def _stream(self, doc: dict[str, Any], fault: str) -> Response:
         trace = {"x-trace-id": "trace-" + secrets.token_hex(8)}

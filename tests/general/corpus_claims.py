@@ -138,7 +138,7 @@ ACCEPTABLE += [
     "The breaker opened after 5 consecutive failures and closed at 14:21.",
     "No retries were sent after the 401; the key was replaced at 14:40.",
     "- impact: 41 failed checkouts (from our order logs)",
-    "> quoted from the provider: \"we are investigating elevated error rates\"",
+    '> quoted from the provider: "we are investigating elevated error rates"',
     "tl;dr our retries were bounded, nothing amplified",
     "Summary: 12% of calls failed between 14:02 and 14:19; cause unknown.",
     "The attempt records (run 9c8b7a6f) show 3 attempts per failed call.",

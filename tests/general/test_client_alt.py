@@ -26,7 +26,9 @@ MODEL = "alt-model-1"
 
 
 @pytest.fixture(
-    scope="module", params=[{}, {"event_names": True, "done": False}], ids=["crlf-ids-keepalive", "event-lines-no-done"]
+    scope="module",
+    params=[{}, {"event_names": True, "done": False}, {"split_data": True}],
+    ids=["crlf-ids-keepalive", "event-lines-no-done", "multi-line-data"],
 )
 def alt(request: pytest.FixtureRequest) -> Iterator[AltServer]:
     with serve_alt(AltConfig(**request.param)) as server:

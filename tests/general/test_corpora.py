@@ -169,3 +169,28 @@ def test_other_servers_bodies_are_classified(status: int, doc: object, expected:
     got = classify(status, {"content-type": "application/json"}, _body(status, doc))
     assert got.failure_class is not None
     assert got.failure_class.value == expected
+
+
+WHOLE_STREAMS = [
+    pytest.param(
+        b'event:completion\r\nid:0\r\ndata:{"id":"c",\r\ndata:"choices":[{"index":0,"delta":{"content":"x"},'
+        b'"finish_reason":"stop"}]}\r\n\r\ndata:[DONE]\r\n\r\n',
+        "stop",
+        True,
+        id="multi-line-data-crlf",
+    ),
+    pytest.param(
+        b': keep-alive\n\nid:1\ndata:{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"length"}]}\n\n',
+        "length",
+        False,
+        id="comment-first-no-done",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "reason", "done"), WHOLE_STREAMS)
+def test_whole_streams_of_other_servers_are_read(body: bytes, reason: str, done: bool) -> None:
+    got = classify(200, {}, body)
+    assert got.failure_class is None
+    assert got.observation.finish_reason == reason
+    assert got.observation.stream_done is done

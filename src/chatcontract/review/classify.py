@@ -73,11 +73,12 @@ def classify_key(key: Key) -> FailureClass | None:
     return classify_observation(_observation(key), transport_error=_transport(key), stream_state=state)
 
 
-def _row(class_id: int, key: Key) -> tuple[object, ...]:
-    failure = classify_key(key)
+def _row(class_id: int, kh: int, key: Key, classes: dict[Key, FailureClass | None]) -> tuple[object, ...]:
+    failure = classes[key]
     action = ACTIONS[failure] if failure is not None else None
     return (
         class_id,
+        kh,
         -1 if key.status is None else key.status,
         key.error_type or "",
         key.error_code or "",
@@ -94,12 +95,20 @@ def _row(class_id: int, key: Key) -> tuple[object, ...]:
     )
 
 
-def build_classes(con: duckdb.DuckDBPyConnection) -> int:
-    """Classify each distinct key of ``keyed`` once, store it in ``classes`` and give every row
-    of ``raw`` its key's ``class_id``; returns how many keys there were."""
-    keys = [Key(*row) for row in con.execute(q.DISTINCT_KEYS).fetchall()]
+def build_classes(con: duckdb.DuckDBPyConnection) -> tuple[int, bool]:
+    """Classify each distinct key of ``keyed`` once and store it in ``classes``.
+
+    Returns how many keys there were and whether rows can be joined to their class by the
+    key hash ``kh`` alone (distinct keys with distinct hashes; otherwise the join uses the key
+    columns themselves).
+    """
+    rows = con.execute(q.DISTINCT_KEYS).fetchall()
+    keys = {Key(*row[1:]) for row in rows}  # a key seen under two hashes is classified once
+    by_hash = len({row[0] for row in rows}) == len(rows)
     con.execute(q.CREATE_CLASSES)
-    if keys:
-        con.executemany(q.INSERT_CLASS, [_row(i, k) for i, k in enumerate(keys, start=1)])
-        con.execute(q.ASSIGN_CLASS)
-    return len(keys)
+    if not by_hash:  # the join is on the key columns: one row per key
+        rows = list({Key(*row[1:]): row for row in rows}.values())
+    if rows:
+        classes = {key: classify_key(key) for key in keys}
+        con.executemany(q.INSERT_CLASS, [_row(i, row[0], Key(*row[1:]), classes) for i, row in enumerate(rows, 1)])
+    return len(keys), by_hash

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,13 +24,19 @@ class Ctx:
     has_deployment: bool
     has_host: bool
     has_path: bool
+    # query results by (sql, params): several findings read the same numbers, the tables are
+    # not changed once findings start, so each query runs once
+    _cache: dict[tuple[Any, ...], list[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql, list(params)).fetchall()
+        key = (sql, *params)
+        if key not in self._cache:
+            self._cache[key] = self.con.execute(sql, list(params)).fetchall()
+        return self._cache[key]
 
     def one(self, sql: str, *params: Any) -> tuple[Any, ...]:
-        row = self.con.execute(sql, list(params)).fetchone()
-        return tuple(row) if row else ()
+        rows = self.rows(sql, *params)
+        return tuple(rows[0]) if rows else ()
 
     @property
     def chat_path(self) -> str:

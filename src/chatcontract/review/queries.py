@@ -33,7 +33,7 @@ def column(field: str) -> tuple[str, str]:
 
 def create_raw() -> str:
     cols = [f"{column(f)[0]} {column(f)[1]}" for f in CANONICAL]
-    cols += ["source_file VARCHAR", "bad_reason VARCHAR", "class_id INTEGER", "hkey VARCHAR"]
+    cols += ["source_file VARCHAR", "bad_reason VARCHAR", "kh UBIGINT", "hkey VARCHAR"]
     return "CREATE TABLE raw (" + ", ".join(cols) + ")"
 
 
@@ -84,8 +84,8 @@ def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
         return _time_expr(spec, v, typed_time)
     if kind == "ms":
         return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
-    if field == "path":  # the query string is not part of the route
-        return f"split_part({v}, '?', 1)"
+    if field == "path":  # the query string is not part of the route (most paths have none: no copy)
+        return f"CASE WHEN contains({v}, '?') THEN split_part({v}, '?', 1) ELSE {v} END"
     cast = {"status": "INTEGER", "int": "BIGINT", "bool": "BOOLEAN"}.get(kind)
     return f"TRY_CAST({v} AS {cast})" if cast else v
 
@@ -94,16 +94,22 @@ _REASON = {"int": "not a non-negative integer", "ms": "not a non-negative number
            "status": "not an HTTP status code"}
 
 
-def _checked(field: str, c: str) -> tuple[str, str | None]:
-    """``(final expression, condition meaning 'present but invalid')`` over the cast ``c``."""
+def _valid(field: str, c: str, strict: bool) -> str | None:
+    """The condition a present value ``c`` must meet (``None``: any value will do).
+
+    A row with a present but invalid value gets a ``bad_reason`` and never reaches the review,
+    so the value itself is kept as read (bad-line examples show it).
+    """
     kind = CANONICAL[field]
-    ok = {"status": f"{c} BETWEEN 100 AND 999", "int": f"{c} >= 0", "ms": f"{c} >= 0 AND {c} < 1e12",
-          "bool": f"{c} IS NOT NULL"}.get(kind)
-    if ok is None:
-        return c, None
-    return f"CASE WHEN {ok} THEN {c} END", f"NOT COALESCE({ok}, FALSE)"
+    if kind == "bool" and strict:
+        return None  # DuckDB typed it already
+    return {"status": f"{c} BETWEEN 100 AND 999", "int": f"{c} >= 0", "ms": f"{c} >= 0 AND {c} < 1e12",
+            "bool": f"{c} IS NOT NULL"}.get(kind)
 
 
+# canonical fields an outcome key (and how a stream ended) is made of
+_KEY_FIELDS = ("status", "error_type", "error_code", "failure_class", "transport_error", "response_shape",
+               "stream_state", "streaming", "finish_reason")
 _STRICT_TYPE = {"status": "INTEGER", "int": "BIGINT", "ms": "DOUBLE", "bool": "BOOLEAN"}
 
 
@@ -140,6 +146,7 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     outer: list[str] = []
     names: list[str] = []
     checks: list[str] = []
+    oks: list[str] = []
     for field in CANONICAL:
         spec = fmap.fields.get(field)
         if spec is None:
@@ -148,28 +155,36 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
         v = _value(spec)
         typed_time = field == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
         inner.append(f"{_cast(field, spec, v, typed_time)} AS c_{name}")
-        final, invalid = _checked(field, f"c_{name}")
+        valid = _valid(field, f"c_{name}", strict)
         names.append(name)
-        outer.append(f"{final} AS {name}")
-        if invalid is not None:
+        outer.append(f"c_{name} AS {name}")
+        if valid is not None:
             # strictly read values are typed already: present means not NULL
             present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
             if not strict:
                 inner.append(f"({v} IS NOT NULL) AS p_{name}")
-            checks.append(f"WHEN {present} AND {invalid} THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
+            oks.append(f"NOT {present} OR {valid}" if strict else f"NOT {present} OR COALESCE({valid}, FALSE)")
+            checks.append(f"WHEN NOT ({oks[-1]}) THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
     tops = " AND ".join(f"{_ident(c)} IS NULL" for c in cols)
     inner.append(f"({tops}) AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
+    # most rows are good: one conjunction settles them, the reasons are sought for the rest only
+    good = " AND ".join(["NOT unparsed", "c_started_at IS NOT NULL", *(f"({ok})" for ok in oks)])
     reason = (
-        "CASE WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
+        f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
     )
+    # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
+    for field in _KEY_FIELDS:
+        name, sql_type = column(field)
+        if name not in names:
+            outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
     return (
-        f"INSERT INTO raw ({', '.join(names)}, source_file, bad_reason) "
+        f"INSERT INTO raw BY NAME SELECT *, {KEY_HASH} AS kh FROM ("
         f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
         f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
         f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size=268435456, "
-        f"compression={_quote(compression)})) s"
+        f"compression={_quote(compression)})) s) t"
     )
 
 
@@ -210,26 +225,29 @@ def keyed_view(since: str | None, until: str | None) -> str:
 
 
 DISTINCT_KEYS = (
-    "SELECT DISTINCT status, error_type, error_code, source_class, transport_error, response_shape, "
+    "SELECT DISTINCT kh, status, error_type, error_code, source_class, transport_error, response_shape, "
     "stream_eff FROM keyed"
 )
 CREATE_CLASSES = (
-    "CREATE TABLE classes (class_id INTEGER, k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
+    "CREATE TABLE classes (class_id INTEGER, kh UBIGINT, k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
     "k_source_class VARCHAR, k_transport VARCHAR, k_shape VARCHAR, k_stream VARCHAR, "
     "failure_class VARCHAR, review_category VARCHAR, owner VARCHAR, escalation VARCHAR, "
     "retry_rule VARCHAR, never_retry BOOLEAN)"
 )
-INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 COUNT_UNKEYED = "SELECT count(*) FROM keyed WHERE request_id IS NULL AND idempotency_key IS NULL"
 
-# The one non-SELECT step: each row gets the id of its classified key (a broadcast join; on
-# Spark, MERGE INTO or a join with the small ``classes`` table).
-ASSIGN_CLASS = (
-    "UPDATE raw SET class_id = c.class_id FROM classes c WHERE COALESCE(raw.status, -1) = c.k_status "
-    "AND COALESCE(raw.error_type, '') = c.k_error_type AND COALESCE(raw.error_code, '') = c.k_error_code "
-    "AND COALESCE(raw.source_class, '') = c.k_source_class "
-    "AND COALESCE(raw.transport_error, '') = c.k_transport AND COALESCE(raw.response_shape, '') = c.k_shape "
-    f"AND COALESCE({_STREAM_EFF.replace('stream_state', 'raw.stream_state')}, '') = c.k_stream"
+# Every row's outcome key, hashed once at load time (``raw.kh``) so that joining a row to its
+# classified key is a join on one integer with the small ``classes`` table (a broadcast join
+# on Spark). ``build_classes`` checks that distinct keys have distinct hashes and otherwise
+# joins on the key columns themselves (``KEY_MATCH``).
+KEY_COLUMNS = ("status", "error_type", "error_code", "source_class", "transport_error", "response_shape")
+KEY_HASH = f"hash({', '.join(KEY_COLUMNS)}, {_STREAM_EFF})"
+KEY_MATCH = (
+    "COALESCE(r.status, -1) = c.k_status AND COALESCE(r.error_type, '') = c.k_error_type "
+    "AND COALESCE(r.error_code, '') = c.k_error_code AND COALESCE(r.source_class, '') = c.k_source_class "
+    "AND COALESCE(r.transport_error, '') = c.k_transport AND COALESCE(r.response_shape, '') = c.k_shape "
+    f"AND COALESCE({_STREAM_EFF.replace('stream_state', 'r.stream_state')}, '') = c.k_stream"
 )
 _PART = (
     "concat_ws('|', COALESCE(service, ''), COALESCE(deployment, ''), COALESCE(client, ''), "
@@ -238,13 +256,26 @@ _PART = (
 )
 
 
-def assign_groups(window_ms: float, since: str | None, until: str | None) -> str:
+def _source(sources: tuple[str, ...]) -> str:
+    """``raw.source_file`` holds the input's index (``table.source_token``): its path again."""
+    if not sources:
+        return "r.source_file"
+    whens = " ".join(f"WHEN {_quote(str(i))} THEN {_quote(name)}" for i, name in enumerate(sources))
+    return f"CASE r.source_file {whens} ELSE r.source_file END AS source_file"
+
+
+def _class_join(by_hash: bool) -> str:
+    return "JOIN classes c ON " + ("r.kh = c.kh" if by_hash else KEY_MATCH)
+
+
+def assign_groups(window_ms: float, since: str | None, until: str | None, by_hash: bool = True) -> str:
     """Logical requests for rows with no request id or idempotency key (``raw.hkey``).
 
     Within one client (same service, deployment, client, host, route, model and body shape), a
     retry counter (x-stainless-retry-count, http.request.resend_count, attempt number) that
     restarts at 0 starts a new request; with no counter, the heuristic: a new request starts
     after a success or after a gap longer than ``window_ms``. (``rowid`` is DuckDB's row id.)
+    Only the unkeyed rows are updated.
     """
     counter = "COALESCE(retry_count, resend_count, attempt - 1)"
     new_group = (
@@ -254,7 +285,7 @@ def assign_groups(window_ms: float, since: str | None, until: str | None) -> str
     return (
         "UPDATE raw SET hkey = g.hkey FROM ("
         "WITH w AS (SELECT r.rowid AS rid, r.started_at, r.latency_ms, c.failure_class, "
-        f"{_PART} AS part, {counter} AS counter FROM raw r JOIN classes c ON r.class_id = c.class_id "
+        f"{_PART} AS part, {counter} AS counter FROM raw r {_class_join(by_hash)} "
         f"WHERE {_window(since, until)} AND r.request_id IS NULL AND r.idempotency_key IS NULL), "
         "l AS (SELECT w.*, LAG(counter) OVER p AS prev_counter, "
         "LAG(epoch_ms(started_at) + COALESCE(latency_ms, 0)) OVER p AS prev_end, "
@@ -266,14 +297,18 @@ def assign_groups(window_ms: float, since: str | None, until: str | None) -> str
     )
 
 
-def attempts_view(since: str | None, until: str | None) -> str:
-    """``attempts``: good rows in the window with their class, action and logical request key."""
+def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
+                  sources: tuple[str, ...] = ()) -> str:
+    """``attempts``: good rows in the window with their class, action and logical request key.
+
+    A view, not a copy: copying the wide table costs more than the small join it saves.
+    """
     return (
         "CREATE VIEW attempts AS SELECT r.started_at, r.method, r.host, r.path, r.status, r.latency_ms, "
         "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
         f"r.provider_request_id, r.streaming, {_STREAM_EFF.replace('stream_state', 'r.stream_state')} "
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
-        "r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, r.source_file, "
+        f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources)}, "
         "r.source_line, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, "
         "c.never_retry, c.failure_class IS NOT NULL AS failed, "
         "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
@@ -282,7 +317,7 @@ def attempts_view(since: str | None, until: str | None) -> str:
         "WHEN r.resend_count IS NOT NULL THEN 'http.request.resend_count' WHEN r.attempt IS NOT NULL "
         "THEN 'attempt number' ELSE 'heuristic' END AS group_method, "
         "COALESCE(r.request_id, 'idem:' || r.idempotency_key, r.hkey) AS logical_key "
-        f"FROM raw r JOIN classes c ON r.class_id = c.class_id WHERE {_window(since, until)}"
+        f"FROM raw r {_class_join(by_hash)} WHERE {_window(since, until)}"
     )
 
 

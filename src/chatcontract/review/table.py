@@ -33,6 +33,12 @@ from chatcontract.review.readers import (
 ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk database
 
 
+def source_token(index: int) -> str:
+    """What ``raw.source_file`` holds for the ``index``-th input: a short token, not the path
+    (a constant string copied into every row costs time); the views map it back."""
+    return str(index)
+
+
 def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection in UTC: in memory for small inputs, a temporary on-disk database
     (which DuckDB pages to and from disk) when the inputs may not fit in memory."""
@@ -92,18 +98,18 @@ def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
 
 
 def _load_sql(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput
+    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     """DuckDB reads the file; a gzip stream it cannot finish is decompressed as far as it goes."""
     info = SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
     try:
-        _insert_json_lines(con, path, reader.field_map(ctx), str(path))
+        _insert_json_lines(con, path, reader.field_map(ctx), token)
         return info, path
     except UsageError:
         if not is_gzip(path):
             raise
     plain, cut = gunzip_partial(path, ctx.workdir)
-    _insert_json_lines(con, plain, reader.field_map(ctx), str(path))
+    _insert_json_lines(con, plain, reader.field_map(ctx), token)
     if cut:
         bad.add("compressed stream cut short or corrupt", path.name, None, "the lines before the cut were read")
         info.bad += 1
@@ -111,7 +117,7 @@ def _load_sql(
 
 
 def _load_rows(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput
+    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     out = PythonRead()
     sink = RowSink(directory=ctx.workdir)
@@ -121,7 +127,7 @@ def _load_rows(
             sink.add(row)
         sink.close()
         if sink.count:
-            _insert_json_lines(con, sink.path, CANONICAL_MAP, source)
+            _insert_json_lines(con, sink.path, CANONICAL_MAP, token)
     finally:
         sink.remove()
     bad.merge(out.bad)
@@ -144,10 +150,10 @@ def load(
     ctx = ReadContext(field_map=field_map, workdir=str(workdir) if workdir else None)
     bad = BadInput()
     loaded: list[tuple[SourceInfo, Path, Any]] = []
-    for path in paths:
+    for index, path in enumerate(paths):
         reader: Reader = choose_reader(path, forced)
         loader = _load_sql if hasattr(reader, "field_map") else _load_rows
-        info, read_path = loader(con, path, reader, ctx, bad)
+        info, read_path = loader(con, path, reader, ctx, bad, token=source_token(index))
         loaded.append((info, read_path, reader))
     _account(con, loaded, ctx, bad)
     return [info for info, _, _ in loaded], bad
@@ -159,8 +165,9 @@ def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path
     rows: dict[str, dict[str, int]] = {}
     for source, reason, n in con.execute(q.ACCOUNT).fetchall():
         rows.setdefault(source, {})[reason] = int(n)
-    for info, path, reader in loaded:
-        counts = rows.get(info.path, {})
+    names = {source_token(i): info.path for i, (info, _, _) in enumerate(loaded)}
+    for index, (info, path, reader) in enumerate(loaded):
+        counts = rows.get(source_token(index), {})
         total = sum(counts.values())
         unparsed = counts.get("unparsed", 0)
         if hasattr(reader, "field_map"):
@@ -179,4 +186,4 @@ def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path
         for source, line, reason, started, status, path_, model in con.execute(q.BAD_EXAMPLES).fetchall():
             fields = {"time": started, "status": status, "path": path_, "model": model}
             text = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or "(no usable field)"
-            bad.add(reason, Path(source).name, line, text, n=0)
+            bad.add(reason, Path(names.get(source, source)).name, line, text, n=0)

@@ -106,7 +106,7 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
         "resend_count": resend if resend is not None or not is_http else 0,
         "error_type": str(error_type) if error_type is not None else None,
         # chatcontract exports its class as error.type: keep it as the recorded class
-        "failure_class": error_type if error_type in _CLASSES else None,
+        "failure_class": error_type if isinstance(error_type, str) and error_type in _CLASSES else None,
         "model": _first(attrs, "gen_ai.request.model"),
         "response_model": _first(attrs, "gen_ai.response.model"),
         "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else None,

@@ -125,6 +125,11 @@ _QUOTA_CODES = _words(
 )
 _AUTH_CODES = _words("invalid_api_key invalid_token unauthorized authentication_error")
 _INVALID_REQUEST_CODES = _words("invalid_request invalid_request_error")
+_SERVER_TYPES = _words(
+    "server_error internal_error internal_server_error api_error overloaded_error overloaded "
+    "service_unavailable bad_gateway upstream_error"
+)
+_RATE_TYPES = _words("rate_limit_error rate_limit_exceeded too_many_requests")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -154,6 +159,16 @@ def _classify_error_body(obs: Observation) -> FailureClass | None:
         return FailureClass.MODEL_UNKNOWN
     if codes & _AUTH_CODES:
         return FailureClass.AUTH
+    return None
+
+
+def _class_by_type(obs: Observation) -> FailureClass | None:
+    """The class an error envelope's type/code names when its status does not (a 2xx error)."""
+    codes = _codes(obs)
+    if codes & _SERVER_TYPES:
+        return FailureClass.SERVER_ERROR
+    if codes & _RATE_TYPES:
+        return FailureClass.RATE_LIMITED
     return None
 
 
@@ -257,8 +272,8 @@ def classify_observation(
         return FailureClass.ENDPOINT_MISMATCH
     if obs.shape in (ResponseShape.OTHER, ResponseShape.EMPTY):
         return FailureClass.INVALID_RESPONSE
-    if obs.shape is ResponseShape.ERROR_JSON:
-        return _classify_error_body(obs) or FailureClass.SCHEMA_MISMATCH
+    if obs.shape is ResponseShape.ERROR_JSON:  # a gateway that says 200 but sends an error
+        return _classify_error_body(obs) or _class_by_type(obs) or FailureClass.SCHEMA_MISMATCH
     if not obs.has_choices:
         return FailureClass.SCHEMA_MISMATCH
     return None

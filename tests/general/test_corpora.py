@@ -51,6 +51,9 @@ def _body(status: int, doc: object) -> bytes:
 
 
 FOREIGN = [
+    (200, {"error": {"message": "upstream timed out", "type": "server_error", "code": None}}, "server_error"),
+    (200, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, "server_error"),
+    (200, {"error": {"message": "slow down", "type": "rate_limit_error"}}, "rate_limited"),
     (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, "server_error"),
     (
         400,

@@ -16,11 +16,13 @@ non-OpenAI 404 envelope for unknown paths, gzip, chunked encoding, keep-alive.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import socket
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -37,6 +39,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 MAX_BODY = 1_000_000
+PING_FOR_S = 4.0
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 UNFAITHFUL = frozenset(
     {
@@ -65,6 +68,7 @@ class AltConfig:
     ids: bool = True  # ``id:`` lines (with keep-alive comments the openai SDK then fails: see tests)
     done: bool = True
     split_data: bool = False  # each event's JSON over two ``data:`` lines (valid SSE)
+    gzip_stream: bool = False  # streams sent with Content-Encoding: gzip, flushed per event
     unfaithful: frozenset[str] = frozenset()
 
 
@@ -280,13 +284,32 @@ class AltServer:
             )
             return Response(lines, media_type="application/json", headers=trace)
 
-        async def gen() -> AsyncIterator[bytes]:
-            for piece in self._events(doc, fault):
-                yield piece
+        headers = {**trace, "Cache-Control": "no-cache"}
+        if self.config.gzip_stream:
+            headers["Content-Encoding"] = "gzip"
 
-        return StreamingResponse(
-            gen(), media_type="text/event-stream; charset=utf-8", headers={**trace, "Cache-Control": "no-cache"}
-        )
+        async def gen() -> AsyncIterator[bytes]:
+            packer = zlib.compressobj(wbits=31) if self.config.gzip_stream else None
+            async for piece in self._pieces(doc, fault):
+                yield piece if packer is None else packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH)
+            if packer is not None:
+                yield packer.flush()
+
+        return StreamingResponse(gen(), media_type="text/event-stream; charset=utf-8", headers=headers)
+
+    async def _pieces(self, doc: dict[str, Any], fault: str) -> AsyncIterator[bytes]:
+        """The stream's pieces; ``pings``: keep-alive comments only, ``stall-after-content``:
+        two content events then keep-alive comments only (both for at most :data:`PING_FOR_S`)."""
+        events = self._events(doc, "cut" if fault == "stall-after-content" else fault)
+        if fault == "pings":
+            events = iter([b": keep-alive\r\n\r\n"])
+        for piece in events:
+            yield piece
+        if fault in ("pings", "stall-after-content"):
+            until = time.monotonic() + PING_FOR_S
+            while time.monotonic() < until:
+                await asyncio.sleep(0.1)
+                yield b": ping\r\n\r\n"
 
     def _completion(self, doc: dict[str, Any]) -> Response:
         model = doc["model"] if doc["model"] in self.config.models else self.config.models[0]

@@ -168,3 +168,25 @@ def test_altserver_really_differs_on_the_wire(alt: AltServer) -> None:
         assert b"\r\ndata:{" in streamed.content
         assert b"data: " not in streamed.content
         assert http.get(f"{alt.base_url}/chat/completions", headers=headers).status_code == 405
+
+
+def test_keepalive_comments_are_not_a_first_chunk(alt: AltServer) -> None:
+    """A server that only sends ``: ping`` comments is silent: the first-chunk limit applies."""
+    alt.faults.clear()
+    alt.script("pings")
+    policy = Policy(deadline_s=6.0, first_chunk_timeout_s=0.8, stream_idle_timeout_s=0.8, max_attempts_per_route=2)
+    client = Client(base_url=alt.base_url, api_key=alt.config.api_key, policy=policy)
+    started = time.monotonic()
+    with pytest.raises(CallFailed) as caught:
+        client.chat(model=MODEL, messages=MESSAGES, stream=True)
+    assert time.monotonic() - started < 2.5  # one first-chunk limit, not the server's 4 s of pings
+    assert caught.value.failure_class is FailureClass.TIMEOUT
+    assert len(caught.value.attempts) == 1  # a silent route is failed over, not retried
+
+
+def test_client_reads_gzip_encoded_streams() -> None:
+    with serve_alt(AltConfig(gzip_stream=True)) as server:
+        client = Client(base_url=server.base_url, api_key=server.config.api_key, policy=POLICY)
+        done = client.chat(model=MODEL, messages=MESSAGES, stream=True)
+    assert done.content == "pong."
+    assert done.finish_reason == "stop"

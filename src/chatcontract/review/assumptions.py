@@ -21,16 +21,16 @@ Verdict = tuple[str, str]
 def _base_url(ctx: Ctx) -> Verdict:
     if not ctx.has_host:
         return CONFIRM, "the logs record no server address"
-    n = ctx.one(q.OK_HOST, ctx.expected_host)[0]
+    n = ctx.facts["ok_host"]
     return (SUPPORTED, f"{n} successful attempts at {ctx.expected_host}") if n else \
         (CONFIRM, f"no successful attempt at {ctx.expected_host}")
 
 
-def _route(path: Callable[[Ctx], str]) -> Callable[[Ctx], Verdict]:
+def _route(path: Callable[[Ctx], str], fact: str) -> Callable[[Ctx], Verdict]:
     def check(ctx: Ctx) -> Verdict:
         if not ctx.has_path:
             return CONFIRM, "the logs record no request path"
-        n = ctx.one(q.OK_AT, path(ctx))[0]
+        n = ctx.facts[fact]
         return (SUPPORTED, f"{n} successful attempts on {path(ctx)}") if n else \
             (CONFIRM, f"no successful attempt on {path(ctx)}")
     return check
@@ -74,14 +74,14 @@ def _retry_stance(ctx: Ctx) -> Verdict:
 
 
 def _request_id(ctx: Ctx) -> Verdict:
-    n = ctx.one(q.PROVIDER_IDS)[0]
+    n = ctx.facts["provider_ids"]
     if n:
         return SUPPORTED, f"{n} attempts carry a provider request id"
     return CONFIRM, "no provider request id recorded"
 
 
 def _retry_after(ctx: Ctx) -> Verdict:
-    n429, with_ra = ctx.one(q.RETRY_AFTER_PRESENT)
+    n429, with_ra = ctx.facts["status_429"], ctx.facts["status_429_retry_after"]
     if not n429:
         return CONFIRM, "no 429 responses"
     documented = bool(ctx.profile.assumptions.retry_after_header.value)
@@ -91,21 +91,21 @@ def _retry_after(ctx: Ctx) -> Verdict:
 
 
 def _stream_usage(ctx: Ctx) -> Verdict:
-    n, with_usage = (int(x or 0) for x in ctx.one(q.STREAM_OK))
+    n, with_usage = ctx.facts["streams_ok"], ctx.facts["streams_ok_usage"]
     if not n:
         return CONFIRM, "no successful streams"
-    if not ctx.one(q.ANY_USAGE)[0]:
+    if not ctx.facts["any_usage"]:
         return CONFIRM, "the logs record no usage"
     return (SUPPORTED if with_usage else UNSUPPORTED), f"{with_usage} of {n} successful streams carried usage"
 
 
 def _stream_format(ctx: Ctx) -> Verdict:
-    n, _ = (int(x or 0) for x in ctx.one(q.STREAM_OK))
+    n = ctx.facts["streams_ok"]
     return (SUPPORTED, f"{n} streams completed with a finish_reason") if n else (CONFIRM, "no successful streams")
 
 
 def _response_fields(ctx: Ctx) -> Verdict:
-    bad = ctx.one(q.CLASS_COUNT, "schema_mismatch")[0] + ctx.one(q.CLASS_COUNT, "invalid_response")[0]
+    bad = ctx.facts["unparseable_2xx"]
     if bad:
         return UNSUPPORTED, f"{bad} 2xx responses were not parseable chat completions"
     return CONFIRM, "the logs carry no response bodies to check fields against"
@@ -132,9 +132,9 @@ def _no_evidence(ctx: Ctx) -> Verdict:
 
 CHECKS: dict[str, Callable[[Ctx], Verdict]] = {
     "base_url": _base_url,
-    "version_prefix": _route(lambda c: c.chat_path),
-    "chat_route": _route(lambda c: c.chat_path),
-    "models_route": _route(lambda c: c.models_path),
+    "version_prefix": _route(lambda c: c.chat_path, "ok_chat_path"),
+    "chat_route": _route(lambda c: c.chat_path, "ok_chat_path"),
+    "models_route": _route(lambda c: c.models_path, "ok_models_path"),
     "error_envelope": _error_envelope,
     "status_semantics": _status_semantics,
     "retry_stance": _retry_stance,

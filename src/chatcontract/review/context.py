@@ -27,6 +27,8 @@ class Ctx:
     # query results by (sql, params): several findings read the same numbers, the tables are
     # not changed once findings start, so each query runs once
     _cache: dict[tuple[Any, ...], list[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
+    # the single-number facts (``queries.FACT_COLUMNS``), all from one scan
+    facts: dict[str, int] = field(default_factory=dict)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         key = (sql, *params)

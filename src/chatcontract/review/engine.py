@@ -28,9 +28,15 @@ def _iso(ts: datetime | None) -> str | None:
 
 def _context(con: Any, options: ReviewOptions) -> Ctx:
     profile = load_profile(options.profile)
-    t = con.execute(q.TOTALS).fetchone()
-    return Ctx(con=con, profile=profile, options=options, attempts=int(t[0]), failures=int(t[1] or 0),
-               requests=int(t[2]), has_deployment=bool(t[5]), has_host=bool(t[6]), has_path=bool(t[8]))
+    ctx = Ctx(con=con, profile=profile, options=options, attempts=0, failures=0, requests=0,
+              has_deployment=False, has_host=False, has_path=False)
+    row = con.execute(q.FACTS, {"chat": ctx.chat_path, "models": ctx.models_path, "host": ctx.expected_host})
+    ctx.facts = dict(zip(q.FACT_COLUMNS, (int(x or 0) for x in row.fetchone() or ()), strict=True))
+    f = ctx.facts
+    ctx.attempts, ctx.failures, ctx.requests = f["attempts"], f["failures"], f["requests"]
+    ctx.has_deployment, ctx.has_host = bool(f["with_deployment"]), bool(f["with_host"])
+    ctx.has_path = bool(f["with_path"])
+    return ctx
 
 
 def run_review(options: ReviewOptions) -> ReviewResult:

@@ -153,7 +153,7 @@ def models(ctx: Ctx) -> list[Finding]:
 
 def fallbacks(ctx: Ctx) -> list[Finding]:
     rows = ctx.rows(q.FALLBACKS)
-    marked = ctx.one(q.FALLBACK_OF)[0]
+    marked = ctx.facts["fallback_of"]
     if not rows and not marked:
         return []
     requests = sum(r[2] for r in rows)
@@ -168,7 +168,7 @@ def fallbacks(ctx: Ctx) -> list[Finding]:
 
 
 def streaming(ctx: Ctx) -> list[Finding]:
-    total, cut, counted = (int(x or 0) for x in ctx.one(q.STREAMS))
+    total, cut, counted = (ctx.facts[k] for k in ("streams", "streams_cut", "streams_cut_counted"))
     if not total:
         return [Finding("streams.cut", "Streams", "Not assessed: no streamed 2xx responses in these logs.")]
     deps = ctx.rows(q.STREAM_DEPLOYMENTS)
@@ -189,7 +189,7 @@ def streaming(ctx: Ctx) -> list[Finding]:
 
 
 def usage(ctx: Ctx) -> list[Finding]:
-    if not ctx.one(q.ANY_USAGE)[0]:
+    if not ctx.facts["any_usage"]:
         return [Finding("usage.absent", "Usage", "Not assessed: no attempt in these logs carries token usage "
                         "(the log format may not record it).")]
     rows = {bool(s): (int(n), int(a)) for s, n, a in ctx.rows(q.USAGE)}

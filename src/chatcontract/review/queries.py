@@ -169,7 +169,8 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     inner.append(f"({tops}) AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
     # most rows are good: one conjunction settles them, the reasons are sought for the rest only
-    good = " AND ".join(["NOT unparsed", "c_started_at IS NOT NULL", *(f"({ok})" for ok in oks)])
+    # (a row with a timestamp was parsed: ``unparsed`` is looked at for the rest only)
+    good = " AND ".join(["c_started_at IS NOT NULL", *(f"({ok})" for ok in oks)])
     reason = (
         f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
@@ -347,10 +348,34 @@ _FAILED = "CASE WHEN failed THEN 1 ELSE 0 END"
 _NO_USAGE = "prompt_tokens IS NULL AND completion_tokens IS NULL AND total_tokens IS NULL"
 _CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE finish_reason IS NULL END"
 
-TOTALS = (
-    f"SELECT COUNT(*), SUM({_FAILED}), (SELECT COUNT(*) FROM logical), MIN(started_at), MAX(started_at), "
-    "COUNT(deployment), COUNT(host), COUNT(service), COUNT(path), COUNT(model) FROM attempts"
-)
+_OK = "status BETWEEN 200 AND 299 AND NOT failed"
+_STREAMED = "streaming AND status BETWEEN 200 AND 299"
+# Every single-number fact the findings need, in one scan of ``attempts`` (parameters: the
+# profile's chat path, models path and host). Name -> aggregate.
+FACT_COLUMNS: dict[str, str] = {
+    "attempts": "COUNT(*)",
+    "failures": "COUNT(*) FILTER (WHERE failed)",
+    "requests": "(SELECT COUNT(*) FROM logical)",
+    "with_deployment": "COUNT(deployment)",
+    "with_host": "COUNT(host)",
+    "with_path": "COUNT(path)",
+    "ok_chat_path": f"COUNT(*) FILTER (WHERE path = $chat AND {_OK})",
+    "ok_models_path": f"COUNT(*) FILTER (WHERE path = $models AND {_OK})",
+    "ok_host": f"COUNT(*) FILTER (WHERE host = $host AND {_OK})",
+    "provider_ids": "COUNT(provider_request_id)",
+    "status_429": "COUNT(*) FILTER (WHERE status = 429)",
+    "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429)",
+    "any_usage": f"COUNT(*) FILTER (WHERE NOT ({_NO_USAGE}))",
+    "streams": f"COUNT(*) FILTER (WHERE {_STREAMED})",
+    "streams_cut": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT})",
+    "streams_cut_counted": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT} AND source_class IS NULL "
+                           "AND error_type IS NULL AND error_code IS NULL)",
+    "streams_ok": f"COUNT(*) FILTER (WHERE streaming AND {_OK})",
+    "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND NOT ({_NO_USAGE}))",
+    "unparseable_2xx": "COUNT(*) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
+    "fallback_of": "COUNT(fallback_of)",
+}
+FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
@@ -404,7 +429,6 @@ FALLBACKS = (
     "SUM(CASE WHEN NOT failed THEN 1 ELSE 0 END) FROM seq WHERE seq_no > 1 AND prev_model IS NOT NULL "
     "AND model IS NOT NULL AND model <> prev_model GROUP BY prev_model, model ORDER BY n DESC"
 )
-FALLBACK_OF = "SELECT COUNT(*) FROM attempts WHERE fallback_of IS NOT NULL"
 NEVER_RETRIED = (
     "SELECT prev_class, COUNT(*), SUM(c), MIN(c), MAX(c), MIN(first_retry), SUM(recovered) FROM ("
     "SELECT prev_class, logical_key, COUNT(*) AS c, MIN(started_at) AS first_retry, "
@@ -432,11 +456,6 @@ AFTER_DEADLINE = (
     "SELECT COUNT(*), COUNT(DISTINCT logical_key), MAX(since_first_ms) FROM seq WHERE seq_no > 1 "
     "AND (since_first_ms > ? OR prev_class = 'deadline_exceeded')"
 )
-STREAMS = (
-    f"SELECT COUNT(*), SUM(CASE WHEN {_CUT} THEN 1 ELSE 0 END), "
-    f"SUM(CASE WHEN {_CUT} AND source_class IS NULL AND error_type IS NULL AND error_code IS NULL "
-    "THEN 1 ELSE 0 END) FROM attempts WHERE streaming AND status BETWEEN 200 AND 299"
-)
 STREAM_DEPLOYMENTS = (
     "SELECT deployment, COUNT(*) AS n FROM attempts WHERE streaming AND status BETWEEN 200 AND 299 "
     f"AND {_CUT} GROUP BY deployment ORDER BY n DESC"
@@ -445,8 +464,6 @@ USAGE = (
     f"SELECT COALESCE(streaming, FALSE) AS s, COUNT(*), SUM(CASE WHEN {_NO_USAGE} THEN 1 ELSE 0 END) "
     "FROM attempts WHERE status BETWEEN 200 AND 299 AND NOT failed GROUP BY s ORDER BY s"
 )
-ANY_USAGE = f"SELECT COUNT(*) FROM attempts WHERE NOT ({_NO_USAGE})"
-RETRY_AFTER_PRESENT = "SELECT COUNT(*), COUNT(retry_after_ms) FROM attempts WHERE status = 429"
 ERROR_TYPES = (
     "SELECT error_type, COUNT(*) AS n FROM attempts WHERE error_type IS NOT NULL AND status >= 400 "
     "GROUP BY error_type ORDER BY n DESC"
@@ -454,14 +471,6 @@ ERROR_TYPES = (
 STATUS_CLASSES = (
     "SELECT status, failure_class, COUNT(*) AS n FROM attempts WHERE status IS NOT NULL "
     "GROUP BY status, failure_class ORDER BY status, n DESC"
-)
-CLASS_COUNT = "SELECT COUNT(*) FROM attempts WHERE failure_class = ?"
-OK_AT = "SELECT COUNT(*) FROM attempts WHERE path = ? AND status BETWEEN 200 AND 299 AND NOT failed"
-OK_HOST = "SELECT COUNT(*) FROM attempts WHERE host = ? AND status BETWEEN 200 AND 299 AND NOT failed"
-PROVIDER_IDS = "SELECT COUNT(provider_request_id) FROM attempts"
-STREAM_OK = (
-    "SELECT COUNT(*), SUM(CASE WHEN NOT (" + _NO_USAGE + ") THEN 1 ELSE 0 END) FROM attempts "
-    "WHERE streaming AND status BETWEEN 200 AND 299 AND NOT failed"
 )
 _EXEMPLAR = (
     "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "

@@ -68,6 +68,8 @@ class AltConfig:
     ids: bool = True  # ``id:`` lines (with keep-alive comments the openai SDK then fails: see tests)
     done: bool = True
     split_data: bool = False  # each event's JSON over two ``data:`` lines (valid SSE)
+    early_413: bool = False  # refuse an oversized body by its Content-Length, without reading it
+    eol: bytes = b"\r\n"  # SSE allows CRLF, LF or a lone CR
     gzip_stream: bool = False  # streams sent with Content-Encoding: gzip, flushed per event
     unfaithful: frozenset[str] = frozenset()
 
@@ -155,6 +157,10 @@ class AltServer:
         denied = self._auth(request)
         if denied is not None:
             return denied
+        if self.config.early_413 and int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return self._error(
+                413, "Request Entity Too Large", "invalid_request_error", headers={"Connection": "close"}
+            )
         raw = await request.body()
         if len(raw) > MAX_BODY:
             return self._error(
@@ -290,7 +296,8 @@ class AltServer:
 
         async def gen() -> AsyncIterator[bytes]:
             packer = zlib.compressobj(wbits=31) if self.config.gzip_stream else None
-            async for piece in self._pieces(doc, fault):
+            async for raw in self._pieces(doc, fault):
+                piece = raw.replace(b"\r\n", self.config.eol)
                 yield piece if packer is None else packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH)
             if packer is not None:
                 yield packer.flush()

@@ -197,3 +197,41 @@ def test_whole_streams_of_other_servers_are_read(body: bytes, reason: str, done:
     assert got.failure_class is None
     assert got.observation.finish_reason == reason
     assert got.observation.stream_done is done
+
+
+def _interleaved() -> list[tuple[str, bool]]:
+    bad = [(s, True) for s in UNSUPPORTED]
+    ok = [(s, False) for s in ACCEPTABLE]
+    return [item for pair in zip(bad, ok, strict=False) for item in pair]
+
+
+@pytest.mark.parametrize("style", ["as-written", "bullets", "full-stops"])
+def test_lint_a_document_of_one_statement_per_line(style: str) -> None:
+    """Chat-style notes without full stops are one statement per line, not one long sentence."""
+    items = _interleaved()
+    if style == "bullets":
+        lines = ["- " + s.lstrip("-*•> 0123456789.").strip() for s, _ in items]
+    elif style == "full-stops":
+        lines = [s if s.endswith((".", "?", "!")) else s + "." for s, _ in items]
+    else:
+        lines = [s for s, _ in items]
+    flagged = {f.line for f in lint_claims("\n".join(lines) + "\n", "notes.md")}
+    assert [s for n, (s, bad) in enumerate(items, 1) if bad and n not in flagged] == []
+    assert [s for n, (s, bad) in enumerate(items, 1) if not bad and n in flagged] == []
+
+
+WRAPPED = """\
+Between 14:02 and 14:19 UTC, 41 of 300 calls from the checkout service returned
+HTTP 503. We have not verified the provider's pricing, so this note makes no
+claim about cost. The probe run at 14:30 UTC passed all 10 cases against the
+staging base URL.
+
+We measured a p95 first-chunk time of 1.8 s in run 5e1d2c3b, against 0.9 s the
+day before. The outage was caused by OpenAI's infrastructure, not by anything
+on our side. Three attempts to the fallback model returned 200.
+"""
+
+
+def test_lint_hard_wrapped_prose_is_read_as_sentences() -> None:
+    found = lint_claims(WRAPPED, "review.md")
+    assert {f.line for f in found} == {7}

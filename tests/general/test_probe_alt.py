@@ -47,6 +47,7 @@ def _verdicts(cfg: AltConfig, profile: str) -> dict[str, Result]:
         pytest.param({"event_names": True}, id="event-lines"),
         pytest.param({"keepalive": False, "ids": False}, id="bare-sse"),
         pytest.param({"split_data": True, "event_names": True}, id="multi-line-data"),
+        pytest.param({"eol": b"\n", "early_413": True}, id="lf-early-413"),
     ],
 )
 def test_faithful_variant_passes_every_case(profile: str, variant: dict[str, bool]) -> None:

@@ -84,24 +84,63 @@ def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
     return found
 
 
+_MARKER = re.compile(r"^(?:#|\||```|[-*+•>]\s|\d{1,3}[.)]\s)")
+# A line that ends like this continues on the next one (a wrapped sentence).
+_CONTINUES = re.compile(
+    r"(?:[,;:(\[/&-]|\b(?:a|an|the|of|to|by|for|from|in|on|at|with|and|or|but|that|which|as|than|"
+    r"is|are|was|were|be|been|our|their|its|per|via|between|after|before|since|until))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _ends_statement(line: str, nxt: str, width: int) -> bool:
+    """Whether a line break ends a statement although no full stop says so (chat-style notes,
+    one statement per line) rather than wrapping a sentence (hard-wrapped prose)."""
+    text = line.rstrip()
+    if not text or _CONTINUES.search(text):
+        return False
+    if text.endswith((".", "!", "?")):
+        return True
+    short = len(text) < 0.7 * width  # wrapped lines run close to the block's width
+    capital = nxt.lstrip()[:1].isupper() or nxt.lstrip()[:1].isdigit()
+    return short or capital
+
+
+def _split_block(start: int, lines: list[str]) -> Iterable[tuple[int, str]]:
+    width = max(len(x.rstrip()) for x in lines)
+    pos, at = start, start
+    chunk: list[str] = []
+    for k, line in enumerate(lines):
+        chunk.append(line)
+        pos += len(line)
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        if not nxt or _ends_statement(line, nxt, width):
+            yield at, "".join(chunk)
+            at, chunk = pos, []
+
+
 def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
-    """Blocks of consecutive non-blank lines with their offset (sentences may wrap lines)."""
+    """Statements: blocks of consecutive non-blank lines (sentences may wrap lines), split where
+    a line ends a statement without a full stop; list items and headings stand alone."""
     pos = 0
-    block_start: int | None = None
+    block: list[str] = []
+    block_start = 0
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
-        boundary = not stripped or stripped.startswith(("#", "|", "```", "- ", "* ", "> "))
-        if boundary and block_start is not None:
-            yield block_start, text[block_start:pos]
-            block_start = None
-        if stripped and (boundary or block_start is None):
+        boundary = not stripped or bool(_MARKER.match(stripped))
+        if (boundary or not stripped) and block:
+            yield from _split_block(block_start, block)
+            block = []
+        if stripped:
             if boundary:
                 yield pos, line
             else:
-                block_start = pos
+                if not block:
+                    block_start = pos
+                block.append(line)
         pos += len(line)
-    if block_start is not None:
-        yield block_start, text[block_start:]
+    if block:
+        yield from _split_block(block_start, block)
 
 
 def lint_claims(text: str, path: str = "<text>") -> list[Finding]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from tests.general.altserver import UNFAITHFUL, AltConfig, serve_alt
 
 import chatcontract.probe.cases_happy
 import chatcontract.probe.cases_negative  # noqa: F401 - registers the default cases
+from chatcontract.cli.app import main
 from chatcontract.config import Credential
 from chatcontract.contract.profile import load_profile
 from chatcontract.probe.registry import DEFAULT_REGISTRY
@@ -79,3 +83,31 @@ def test_unfaithful_mode_fails_the_matching_cases_only(mode: str, failing: set[s
     verdicts = _verdicts(AltConfig(unfaithful=frozenset({mode})), "openai-compatible")
     assert {n for n, v in verdicts.items() if v is Result.FAIL} == failing
     assert all(v is Result.PASS for n, v in verdicts.items() if n not in failing)
+
+
+@pytest.mark.parametrize(
+    ("unfaithful", "code"),
+    [
+        pytest.param(frozenset(), 0, id="faithful-exit-0"),
+        pytest.param(frozenset({"ignore-key"}), 1, id="broken-exit-1"),
+    ],
+)
+def test_cli_probe_against_altserver(
+    unfaithful: frozenset[str], code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = AltConfig(unfaithful=unfaithful)
+    monkeypatch.setenv("ALT_KEY", cfg.api_key)
+    with serve_alt(cfg) as alt:
+        args = ["probe", "--base-url", alt.base_url, "--profile", "openai-compatible"]
+        args += ["--api-key-env", "ALT_KEY", "--model", cfg.models[0], "--out", str(tmp_path)]
+        try:
+            rc = main(args)
+        except SystemExit as exc:
+            rc = exc.code
+    assert rc == code
+    written = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+    assert cfg.api_key not in written
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {c["name"] for c in results["cases"] if c["result"] == "fail"} == (
+        {"missing-auth", "invalid-key"} if unfaithful else set()
+    )

@@ -180,11 +180,14 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
         name, sql_type = column(field)
         if name not in names:
             outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
+    # DuckDB sizes its read buffers by the largest object allowed: the strict read keeps the
+    # default (16 MB, faster); a longer line fails it and the lenient read allows 256 MB
+    size = 16 << 20 if strict else 256 << 20
     return (
         f"INSERT INTO raw BY NAME SELECT *, {KEY_HASH} AS kh FROM ("
         f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
         f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
-        f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size=268435456, "
+        f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size={size}, "
         f"compression={_quote(compression)})) s) t"
     )
 

@@ -1,0 +1,67 @@
+"""The engine's fast paths give the same answers as the slow ones they stand in for.
+
+Rows join their classified key through a hash computed at load (with a fallback to the key
+columns when two keys share a hash); the strict typed read keeps DuckDB's default object size
+(a longer line falls back to the lenient read); ``raw.source_file`` holds a short token that
+the views map back to the file's path.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatcontract.review import ReviewOptions, ReviewResult, run_review
+from chatcontract.review import queries as q
+
+
+def _summary(result: ReviewResult) -> dict[str, Any]:
+    return {
+        "totals": result.totals,
+        "findings": [(f.key, f.statement) for f in result.findings],
+        "assumptions": [(a["assumption"], a["logs"], a["evidence"]) for a in result.assumptions],
+        "bad": result.bad_input.counts,
+    }
+
+
+def test_key_hash_collision_falls_back_to_the_key_columns(
+    incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory, truth = incident
+    options = ReviewOptions(paths=(directory / "attempts.jsonl",), deadline_ms=30_000)
+    hashed = run_review(options)
+    monkeypatch.setattr(q, "KEY_HASH", "CAST(42 AS UBIGINT)")  # every key collides
+    collided = run_review(options)
+    assert collided.totals["failures"] == truth["failures"]
+    assert _summary(collided) == _summary(hashed)
+
+
+def test_a_line_longer_than_the_strict_buffer_is_read(tmp_path: Path) -> None:
+    base = {"schema_version": 1, "request_id": "r1", "started_at": "2026-11-22T14:00:00Z", "http_method": "POST",
+            "route_template": "/v1/chat/completions", "http_status": 500, "attempt_number": 1}
+    huge = {**base, "request_id": "r2", "error_summary": "x" * (17 << 20)}  # over DuckDB's 16 MB default
+    log = tmp_path / "attempts.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in (base, huge, {**base, "request_id": "r3"})))
+    result = run_review(ReviewOptions(paths=(log,)))
+    assert result.totals["attempts"] == 3
+    assert result.totals["bad_lines"] == 0
+
+
+def test_sources_are_named_by_path_in_accounting_and_exemplars(
+    incident: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    directory, truth = incident
+    first, second = tmp_path / "a-first.jsonl", tmp_path / "b-second.jsonl"
+    shutil.copy(directory / "attempts.jsonl", first)
+    second.write_text('{"schema_version": 1, "attempt_number": 1, "started_at": "2026-11-22T14:00:00Z", '
+                      '"http_status": "teapot", "request_id": "x"}\n')
+    result = run_review(ReviewOptions(paths=(first, second)))
+    assert [s.path for s in result.sources] == [str(first), str(second)]
+    assert [s.records for s in result.sources] == [truth["attempts"], 0]
+    assert result.bad_input.counts == {"status: not an HTTP status code": 1}
+    assert [e["source"] for e in result.bad_input.examples] == ["b-second.jsonl"]
+    assert result.exemplars["failure"]["source_file"] == str(first)

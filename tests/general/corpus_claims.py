@@ -152,3 +152,39 @@ ACCEPTABLE += [
     "Per the rate-limit docs (https://platform.openai.com/docs/guides/rate-limits), limits vary by tier.",
     "Open question: is the 429 rate a quota issue? Not verified.",
 ]
+
+# Round three (measured before the third set of fixes: 5 of 15 missed, 3 of 15 flagged).
+UNSUPPORTED += [
+    "OpenAI had a major incident that took down chat completions.",
+    "It was an Azure problem.",
+    "The gateway dropped requests because it was overloaded.",
+    "Rate limits on CometAPI are per model and reset every minute.",
+    "gpt-4o-mini costs less than a cent per request.",
+    "Support is slow and never answers within the SLA.",
+    "Streaming is unsupported for o1 models on the gateway.",
+    "They cut our limits without telling us.",
+    "The provider is throttling all free-tier keys today.",
+    "Their models are degraded whenever US traffic peaks.",
+    "This endpoint is going away next month.",
+    "the upstream clearly had capacity problems",
+    "Nothing changed on our side, so it must be them.",
+    "The key has been leaked and revoked.",
+    "All regions are affected.",
+]
+ACCEPTABLE += [
+    "status.openai.com reported degraded performance for chat completions from 14:05 to 14:40 UTC.",
+    "OpenAI's incident report (status.openai.com/incidents/01JXYZ) attributes the errors to a config change.",
+    "cf. the provider changelog entry of 2026-11-20 for the deprecation notice.",
+    "Source: CometAPI support reply, ticket 88412, 2026-11-22 09:14 UTC.",
+    "The model list endpoint returned 37 models at 14:00; gpt-4o-mini was among them.",
+    "We did not see any 429 responses during the window.",
+    "Our fallback handled 100% of traffic while the primary route returned 503.",
+    "The error message said the model was overloaded; we retried twice.",
+    "Retry-After was 20 s on every 429 we received.",
+    "I confirmed with the account owner that the key was rotated at 13:55 (Slack thread, 2026-11-22).",
+    "We cannot tell whether other customers were affected.",
+    "The upstream returned 'insufficient_quota' on 4 of 4 attempts; billing not verified.",
+    "Pricing, quota and limits are out of scope for this note.",
+    "The SDK raised APIConnectionError after 600 s on 2 calls.",
+    "Our p95 latency SLO of 2 s was breached: we measured 3.4 s over 1,200 calls.",
+]

@@ -115,6 +115,11 @@ FAMILIES: tuple[Family, ...] = (
             rf"\brate[- ]?limits?\s+{BE}\s+"
             r"(?:lowered|raised|reduced|increased|changed|tightened|cut)",
             r"\b(?:is|are|was|were|started|began|keeps?)\s+(?:rate[- ]?limiting|throttling)\b",
+            # how limits work, stated as fact: "rate limits are per model and reset every minute"
+            rf"\b(?:rate[- ]?limits?|quotas?|limits)\b{GAP}{{0,40}}\b(?:reset|resets|are\s+(?:per|applied|"
+            r"enforced|counted|shared|pooled)|apply\s+per)\b",
+            rf"\b(?:they|{PROVIDER})\s+(?:cut|reduced|lowered|raised|changed|tightened)\s+(?:our|the|my)\s+"
+            r"(?:[\w-]+\s+)?(?:limits?|quotas?|rate[- ]?limits?)\b",
         ),
         "Report the 429s you observed (count, window, Retry-After) instead of a limit figure; "
         "cite the provider's documented limit if there is one.",
@@ -138,6 +143,10 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "model_availability",
         _p(
+            # a capability of a model or route, stated as fact: "streaming is unsupported for o1"
+            r"\b(?:streaming|tools?|tool\s+calls?|function\s+calling|vision|json\s+mode|structured\s+outputs?|"
+            rf"logprobs|system\s+prompts?)\s+{BE}\s+(?:not\s+|no\s+longer\s+)?(?:supported|unsupported|"
+            r"available|unavailable|disabled|enabled)\s+(?:for|on|with|in)\b",
             rf"\b{MODEL_NAME}\b{GAP}{{0,40}}\b{BE}\s+(?:not\s+|no\s+longer\s+|currently\s+|still\s+|only\s+|"
             r"now\s+)?(?:available|unavailable|supported|unsupported|offered|served|listed|"
             r"accessible|enabled|disabled|removed|pulled|gone|withdrawn)\b",
@@ -255,6 +264,8 @@ FAMILIES: tuple[Family, ...] = (
             r"\bnot\s+(?:our|on\s+our)\s+(?:fault|side|end|problem|bug)\b",
             r"\bnot\s+(?:from|on|at|by|with)\s+(?:us|our\s+side|our\s+end)\b",
             rf"\b(?:comes?|came|originat\w+)\s+from\s+(?:[\w-]+\s+){{0,4}}?{PROVIDER}\b",
+            rf"\b(?:an?\s+)?{PROVIDER}(?:-side)?\s+(?:problem|issue|fault|bug|failure|mistake)\b",
+            rf"\b(?:must|has\s+to|had\s+to)\s+(?:be|have\s+been)\s+(?:them|theirs|{PROVIDER}|on\s+their\s+(?:side|end))\b",
             rf"{PROVIDER}\b{GAP}{{0,20}}\b(?:caused|causes|led\s+to|leads\s+to|triggered|"
             r"resulted\s+in|is\s+causing|was\s+causing)\b",
         ),

@@ -40,7 +40,8 @@ _CITATION = re.compile(
     r"|\battempt\s+records?\b"
     r"|\b(?:run|record|attempt)\s*(?:id\s*)?[#:]?\s*`?[0-9a-f]{6,}\b"
     r"|\b(?:ticket|case|escalation)\s*(?:id\s*)?[#:]\s*\S+"
-    r"|\b(?:see|ref\.?)\s+(?:the\s+)?[\w' -]{0,40}(?:docs?|documentation|page|changelog|"
+    r"|\b(?:status|docs?|help|support|platform)\.[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"
+    r"|\b(?:see|ref\.?|cf\.?)\s+(?:the\s+)?[\w' -]{0,40}(?:docs?|documentation|page|changelog|"
     r"announcement|notice|post-?mortem|status\s+page|email|ticket|section|guide|reference)\b",
     FLAGS,
 )
@@ -91,6 +92,12 @@ _FIRST_PERSON_MEASURE = re.compile(
 )
 _NUMBER = re.compile(r"\d")
 _QUOTED = re.compile(r"\"[^\"\n]{1,160}\"|“[^”\n]{1,160}”|`[^`\n]{1,160}`|(?<![\w])'[^'\n]{1,120}'(?![\w])")
+# Reported speech of what we received: "the error message said the model was overloaded".
+_REPORTED = re.compile(
+    r"\b(?:error(?:\s+message)?|message|response(?:\s+body)?|body|log\s+line|status\s+line|header)\s+"
+    r"(?:said|says|read|reads|stated|states)\s+(?:that\s+)?[^;.!?]*",
+    FLAGS,
+)
 _REASON_PHRASE = re.compile(
     r"\b[1-5]\d\d\s+(?:service\s+unavailable|bad\s+gateway|gateway\s+time-?out|internal\s+server"
     r"\s+error|too\s+many\s+requests|unauthori[sz]ed|forbidden|not\s+found|bad\s+request|"
@@ -358,7 +365,7 @@ def claims_in(sentence: str) -> list[ClaimHit]:
     text = sentence.strip()
     if not text or text.endswith("?") or is_cited(text):
         return []
-    masked = _mask(_mask(text, _REASON_PHRASE), _QUOTED)
+    masked = _mask(_mask(_mask(text, _REASON_PHRASE), _QUOTED), _REPORTED)
     measured = is_measurement(text)
     hits: list[ClaimHit] = []
     for family in FAMILIES:

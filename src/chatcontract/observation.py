@@ -44,13 +44,23 @@ class Observation:
     stream_malformed: bool = False  # an event stream held an event that is not a JSON object
 
 
-_REQUEST_ID_IN_MESSAGE = re.compile(r"[(（]request id:\s*([^)）\s]+)\s*[)）]", re.I)
+_REQUEST_ID_IN_MESSAGE = re.compile(
+    r"[(（]request[ _-]?id[:：=]\s*([^)）\s]+)\s*[)）]"  # CometAPI / one-api: "(request id: ...)"
+    r"|\brequest[ _-]?id[:：=]\s*[`'\"]?([A-Za-z0-9][\w.:-]{5,})",  # "... Request ID: abc123"
+    re.I,
+)
+# Where servers put their id for a request (OpenAI, Anthropic, gateways, Azure, AWS, tracing).
 _REQUEST_ID_HEADERS = (
     "x-request-id",
     "request-id",
     "x-oneapi-request-id",
     "x-amzn-requestid",
+    "x-amz-request-id",
     "apim-request-id",
+    "x-ms-request-id",
+    "x-correlation-id",
+    "x-trace-id",
+    "trace-id",
 )
 
 
@@ -182,7 +192,7 @@ def _with_error(
     if obs.provider_request_id is None and message:
         m = _REQUEST_ID_IN_MESSAGE.search(message)
         if m:
-            obs = replace(obs, provider_request_id=m.group(1))
+            obs = replace(obs, provider_request_id=(m.group(1) or m.group(2)).rstrip(".:"))
     return replace(
         obs,
         shape=ResponseShape.ERROR_JSON,

@@ -235,3 +235,20 @@ on our side. Three attempts to the fallback model returned 200.
 def test_lint_hard_wrapped_prose_is_read_as_sentences() -> None:
     found = lint_claims(WRAPPED, "review.md")
     assert {f.line for f in found} == {7}
+
+
+@pytest.mark.parametrize(
+    ("headers", "message", "expected"),
+    [
+        pytest.param({"x-ms-request-id": "ms-42"}, "boom", "ms-42", id="azure-header"),
+        pytest.param({"x-amz-request-id": "amz-42"}, "boom", "amz-42", id="aws-header"),
+        pytest.param(
+            {}, "The server had an error. Request ID: req_9f8e7d6c5b. Retry.", "req_9f8e7d6c5b", id="in-message"
+        ),
+        pytest.param({}, "upstream failed (request id: 20261122ABC)", "20261122ABC", id="comet-style"),
+        pytest.param({}, "a request id was not given", None, id="prose-only"),
+    ],
+)
+def test_provider_request_ids_of_other_servers(headers: dict[str, str], message: str, expected: str | None) -> None:
+    body = json.dumps({"error": {"message": message, "type": "server_error"}}).encode()
+    assert classify(500, headers, body).observation.provider_request_id == expected

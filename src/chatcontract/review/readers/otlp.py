@@ -5,6 +5,13 @@ attributes (``gen_ai.*``) is one attempt. Retries of one logical call are the sp
 parent with ``http.request.resend_count`` (absent on the first attempt, as the semantic
 conventions say). Resource attributes (``service.name``, ``k8s.deployment.name``) name the
 caller; they are expected before the spans, as exporters write them.
+
+One call is counted once. Instrumentation that emits a GenAI span (``chat gpt-4o``) with HTTP
+client spans under it (one per attempt) would otherwise count the call twice: the HTTP child
+spans are kept (each is one attempt, with its own status and resend count) and a GenAI-only
+span with at least one HTTP child span is dropped, counted under "skipped". A GenAI-only span
+is held back until its children are seen or the file ends (exporters usually write children
+first, so few are held); the reader keeps one short id per HTTP span for this.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from chatcontract.review.readers.streamjson import TruncatedDocumentError, objec
 _RESOURCE = "resourceSpans.item.resource"
 _SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
 _CLASSES = frozenset(c.value for c in FailureClass)
+_DEDUPED = "GenAI span with HTTP child spans (counted once, as its HTTP attempts)"
 _DEPLOYMENT_KEYS = ("k8s.deployment.name", "deployment.name", "deployment.environment.name", "deployment.environment")
 
 
@@ -97,6 +105,7 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
     if error_type is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
         error_type = "span_error"
     return {
+        "_kind": "http" if is_http else "genai",
         "time": start_iso,
         "latency": (end_ns - start_ns) / 1e6 if start_ns and end_ns and end_ns >= start_ns else None,
         "method": _first(attrs, "http.request.method", "http.method"),
@@ -132,6 +141,7 @@ class OtlpReader:
         return 80 if start == b"{" and b'"resourceSpans"' in head else 0
 
     def rows(self, path: Path, ctx: ReadContext, out: PythonRead) -> Iterator[dict[str, Any]]:
+        calls = _OneCallOnce(out)
         resource: dict[str, Any] = {}
         index = 0
         with open_binary(path) as fh:
@@ -149,6 +159,38 @@ class OtlpReader:
                         out.bad.add("span without a valid startTimeUnixNano", path.name, index, str(obj)[:300])
                     else:
                         row["source_line"] = index
-                        yield row
+                        yield from calls.add(row, obj)
             except TruncatedDocumentError as exc:
                 out.bad.add("document truncated or invalid JSON", path.name, index + 1, str(exc))
+        yield from calls.rest()
+
+
+class _OneCallOnce:
+    """Drops a GenAI-only span that has HTTP child spans (see the module docstring)."""
+
+    def __init__(self, out: PythonRead) -> None:
+        self.out = out
+        self.http_parents: set[str] = set()
+        self.pending: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: dict[str, Any], span: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        trace = str(span.get("traceId") or "")
+        own, parent = span.get("spanId"), span.get("parentSpanId")
+        if row.pop("_kind") == "http":
+            if parent:
+                key = f"{trace}:{parent}"
+                self.http_parents.add(key)
+                if self.pending.pop(key, None) is not None:
+                    self.out.skip(_DEDUPED)
+            yield row
+        elif not own:
+            yield row
+        elif f"{trace}:{own}" in self.http_parents:
+            self.out.skip(_DEDUPED)
+        else:
+            self.pending[f"{trace}:{own}"] = row
+
+    def rest(self) -> Iterator[dict[str, Any]]:
+        """The GenAI-only spans no HTTP span was found under."""
+        yield from self.pending.values()
+        self.pending.clear()

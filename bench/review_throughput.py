@@ -26,8 +26,8 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chatcontract.report.review_md import render_json, render_markdown
 from chatcontract.review import ReviewOptions, run_review
+from chatcontract.review.load_sql import source_columns
 from chatcontract.review.mapping import ATTEMPTS_MAP
-from chatcontract.review.queries import source_columns
 from gen_logs import write_bulk
 
 PEERS = {

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from chatcontract.review import ReviewOptions, ReviewResult, run_review
-from chatcontract.review import queries as q
+from chatcontract.review import ReviewOptions, ReviewResult, load_sql, run_review
 
 
 def _summary(result: ReviewResult) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def test_key_hash_collision_falls_back_to_the_key_columns(
     directory, truth = incident
     options = ReviewOptions(paths=(directory / "attempts.jsonl",), deadline_ms=30_000)
     hashed = run_review(options)
-    monkeypatch.setattr(q, "KEY_HASH", "CAST(42 AS UBIGINT)")  # every key collides
+    monkeypatch.setattr(load_sql, "KEY_HASH", "CAST(42 AS UBIGINT)")  # every key collides
     collided = run_review(options)
     assert collided.totals["failures"] == truth["failures"]
     assert _summary(collided) == _summary(hashed)

@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - this module builds SQL from fixed column names and quoted identifiers only
-"""Every SQL statement the review runs, in one place.
+"""Every SQL statement the review runs after loading (loading: :mod:`load_sql`).
 
 The statements are plain SQL over one table of attempt records (``raw`` -> ``attempts``) so the
 same review can move to a distributed engine (Spark SQL) later. DuckDB-specific pieces are
@@ -10,213 +10,18 @@ micros to TIMESTAMP), ``epoch_ms`` and ``date_trunc``; each has a Spark equivale
 
 from __future__ import annotations
 
-from chatcontract.review.mapping import CANONICAL, FieldMap, FieldSpec
-
-# canonical field -> column of the ``raw`` table and its SQL type
-COLUMNS: dict[str, tuple[str, str]] = {
-    "time": ("started_at", "TIMESTAMP"),
-    "latency": ("latency_ms", "DOUBLE"),
-    "first_chunk": ("first_chunk_ms", "DOUBLE"),
-    "failure_class": ("source_class", "VARCHAR"),
-    "retry_after": ("retry_after_ms", "DOUBLE"),
-    "status": ("status", "INTEGER"),
-    "streaming": ("streaming", "BOOLEAN"),
-    "source_line": ("source_line", "BIGINT"),
-}
-_KIND_TYPE = {"int": "BIGINT", "str": "VARCHAR", "ms": "DOUBLE", "bool": "BOOLEAN"}
-
-
-def column(field: str) -> tuple[str, str]:
-    """``(column name, SQL type)`` of a canonical field in the ``raw`` table."""
-    return COLUMNS.get(field, (field, _KIND_TYPE.get(CANONICAL[field], "VARCHAR")))
-
-
-def create_raw() -> str:
-    cols = [f"{column(f)[0]} {column(f)[1]}" for f in CANONICAL]
-    cols += ["source_file VARCHAR", "bad_reason VARCHAR", "kh UBIGINT", "hkey VARCHAR"]
-    return "CREATE TABLE raw (" + ", ".join(cols) + ")"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _value(spec: FieldSpec) -> str:
-    """The VARCHAR (or TIMESTAMPTZ) source value of a field."""
-    top = _ident(spec.path[0])
-    if len(spec.path) == 1:
-        return top
-    return f"json_extract_string({top}, {_quote('$.' + '.'.join(spec.path[1:]))})"
-
-
-_EPOCH = {"epoch_s": 1_000_000.0, "epoch_ms": 1000.0, "epoch_us": 1.0, "epoch_ns": 0.001}
-
-
-def _epoch(v: str, factor: str) -> str:
-    micros = f"TRY_CAST({v} AS DOUBLE) * {factor}"
-    return f"CASE WHEN {micros} BETWEEN 0 AND 4102444800000000 THEN make_timestamp(CAST({micros} AS BIGINT)) END"
-
-
-def _time_expr(spec: FieldSpec, v: str, typed_source: bool) -> str:
-    if typed_source:
-        return f"CAST({v} AS TIMESTAMP)"
-    iso = f"CAST(TRY_CAST({v} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    if spec.time_format == "iso":
-        return iso
-    if spec.time_format in _EPOCH:
-        return _epoch(v, str(_EPOCH[spec.time_format]))
-    d = f"TRY_CAST({v} AS DOUBLE)"
-    by_size = (
-        f"CASE WHEN {d} < 1e11 THEN 1000000.0 WHEN {d} < 1e14 THEN 1000.0 "
-        f"WHEN {d} < 1e17 THEN 1.0 ELSE 0.001 END"
-    )
-    return f"CASE WHEN {d} IS NULL THEN {iso} ELSE {_epoch(v, by_size)} END"
-
-
-def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
-    """The first, unchecked cast of one field's source value."""
-    kind = CANONICAL[field]
-    if kind == "time":
-        return _time_expr(spec, v, typed_time)
-    if kind == "ms":
-        return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
-    if field == "path":  # the query string is not part of the route (most paths have none: no copy)
-        return f"CASE WHEN contains({v}, '?') THEN split_part({v}, '?', 1) ELSE {v} END"
-    cast = {"status": "INTEGER", "int": "BIGINT", "bool": "BOOLEAN"}.get(kind)
-    return f"TRY_CAST({v} AS {cast})" if cast else v
-
-
-_REASON = {"int": "not a non-negative integer", "ms": "not a non-negative number", "bool": "not a boolean",
-           "status": "not an HTTP status code"}
-
-
-def _valid(field: str, c: str, strict: bool) -> str | None:
-    """The condition a present value ``c`` must meet (``None``: any value will do).
-
-    A row with a present but invalid value gets a ``bad_reason`` and never reaches the review,
-    so the value itself is kept as read (bad-line examples show it).
-    """
-    kind = CANONICAL[field]
-    if kind == "bool" and strict:
-        return None  # DuckDB typed it already
-    return {"status": f"{c} BETWEEN 100 AND 999", "int": f"{c} >= 0", "ms": f"{c} >= 0 AND {c} < 1e12",
-            "bool": f"{c} IS NOT NULL"}.get(kind)
-
-
-# canonical fields an outcome key (and how a stream ended) is made of
-_KEY_FIELDS = ("status", "error_type", "error_code", "failure_class", "transport_error", "response_shape",
-               "stream_state", "streaming", "finish_reason")
-_STRICT_TYPE = {"status": "INTEGER", "int": "BIGINT", "ms": "DOUBLE", "bool": "BOOLEAN"}
-
-
-def source_columns(fmap: FieldMap, strict: bool = False) -> dict[str, str]:
-    """The ``columns`` argument of ``read_json``: top-level keys and their read types.
-
-    Lenient reads take every checked field as VARCHAR and cast it in SQL, so a wrongly typed
-    value is seen and counted; strict reads let DuckDB type the values (faster) and fail on
-    the first bad line, after which the caller reads the file again leniently.
-    """
-    cols: dict[str, str] = {}
-    for field, spec in fmap.fields.items():
-        top = spec.path[0]
-        if len(spec.path) > 1:
-            cols[top] = "JSON"
-        elif field == "time" and spec.time_format == "iso" and strict:
-            cols.setdefault(top, "TIMESTAMPTZ")
-        elif strict:
-            cols.setdefault(top, _STRICT_TYPE.get(CANONICAL[field], "VARCHAR"))
-        else:
-            cols.setdefault(top, "VARCHAR")
-    return cols
-
-
-def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> str:
-    """``INSERT INTO raw`` from a JSON-lines file (parameters: path, columns, source name).
-
-    Every non-blank line becomes one row (DuckDB turns a line it cannot parse into a row of
-    NULLs), so nothing is dropped: such rows get the reason ``unparsed``; rows whose fields
-    have the wrong type get a reason naming the field. Casts happen once, in the inner query.
-    """
-    cols = source_columns(fmap, strict)
-    inner: list[str] = []
-    outer: list[str] = []
-    names: list[str] = []
-    checks: list[str] = []
-    oks: list[str] = []
-    for field in CANONICAL:
-        spec = fmap.fields.get(field)
-        if spec is None:
-            continue  # the column stays NULL
-        name = column(field)[0]
-        v = _value(spec)
-        typed_time = field == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
-        inner.append(f"{_cast(field, spec, v, typed_time)} AS c_{name}")
-        valid = _valid(field, f"c_{name}", strict)
-        names.append(name)
-        outer.append(f"c_{name} AS {name}")
-        if valid is not None:
-            # strictly read values are typed already: present means not NULL
-            present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
-            if not strict:
-                inner.append(f"({v} IS NOT NULL) AS p_{name}")
-            oks.append(f"NOT {present} OR {valid}" if strict else f"NOT {present} OR COALESCE({valid}, FALSE)")
-            checks.append(f"WHEN NOT ({oks[-1]}) THEN {_quote(field + ': ' + _REASON[CANONICAL[field]])}")
-    tops = " AND ".join(f"{_ident(c)} IS NULL" for c in cols)
-    inner.append(f"({tops}) AS unparsed")
-    inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
-    # most rows are good: one conjunction settles them, the reasons are sought for the rest only
-    # (a row with a timestamp was parsed: ``unparsed`` is looked at for the rest only)
-    good = " AND ".join(["c_started_at IS NOT NULL", *(f"({ok})" for ok in oks)])
-    reason = (
-        f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
-        "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
-    )
-    # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
-    for field in _KEY_FIELDS:
-        name, sql_type = column(field)
-        if name not in names:
-            outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
-    # DuckDB sizes its read buffers by the largest object allowed: the strict read keeps the
-    # default (16 MB, faster); a longer line fails it and the lenient read allows 256 MB
-    size = 16 << 20 if strict else 256 << 20
-    return (
-        f"INSERT INTO raw BY NAME SELECT *, {KEY_HASH} AS kh FROM ("
-        f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
-        f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
-        f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size={size}, "
-        f"compression={_quote(compression)})) s) t"
-    )
-
-
-ACCOUNT = (
-    "SELECT source_file, COALESCE(bad_reason, '') AS reason, count(*) AS n FROM raw "
-    "GROUP BY source_file, reason ORDER BY source_file, n DESC"
-)
-BAD_EXAMPLES = (
-    "SELECT source_file, source_line, bad_reason, started_at, status, path, model FROM raw "
-    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' LIMIT 5"
-)
-
+from chatcontract.review.load_sql import STREAM_EFF, quote
 
 # --- the reviewed table -------------------------------------------------------------------
 
-_STREAM_EFF = (
-    "CASE WHEN stream_state IS NOT NULL THEN stream_state "
-    "WHEN streaming AND status BETWEEN 200 AND 299 AND source_class IS NULL THEN "
-    "CASE WHEN finish_reason IS NULL THEN 'cut' ELSE 'complete' END END"
-)
 
 
 def _window(since: str | None, until: str | None) -> str:
     where = ["bad_reason IS NULL"]
     if since:
-        where.append(f"started_at >= TIMESTAMP {_quote(since)}")
+        where.append(f"started_at >= TIMESTAMP {quote(since)}")
     if until:
-        where.append(f"started_at < TIMESTAMP {_quote(until)}")
+        where.append(f"started_at < TIMESTAMP {quote(until)}")
     return " AND ".join(where)
 
 
@@ -225,7 +30,7 @@ def keyed_view(since: str | None, until: str | None) -> str:
 
     ``since``/``until`` are ISO timestamps made by the engine from parsed datetimes.
     """
-    return f"CREATE VIEW keyed AS SELECT *, {_STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
+    return f"CREATE VIEW keyed AS SELECT *, {STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
 
 
 DISTINCT_KEYS = (
@@ -241,17 +46,11 @@ CREATE_CLASSES = (
 INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 COUNT_UNKEYED = "SELECT count(*) FROM keyed WHERE request_id IS NULL AND idempotency_key IS NULL"
 
-# Every row's outcome key, hashed once at load time (``raw.kh``) so that joining a row to its
-# classified key is a join on one integer with the small ``classes`` table (a broadcast join
-# on Spark). ``build_classes`` checks that distinct keys have distinct hashes and otherwise
-# joins on the key columns themselves (``KEY_MATCH``).
-KEY_COLUMNS = ("status", "error_type", "error_code", "source_class", "transport_error", "response_shape")
-KEY_HASH = f"hash({', '.join(KEY_COLUMNS)}, {_STREAM_EFF})"
 KEY_MATCH = (
     "COALESCE(r.status, -1) = c.k_status AND COALESCE(r.error_type, '') = c.k_error_type "
     "AND COALESCE(r.error_code, '') = c.k_error_code AND COALESCE(r.source_class, '') = c.k_source_class "
     "AND COALESCE(r.transport_error, '') = c.k_transport AND COALESCE(r.response_shape, '') = c.k_shape "
-    f"AND COALESCE({_STREAM_EFF.replace('stream_state', 'r.stream_state')}, '') = c.k_stream"
+    f"AND COALESCE({STREAM_EFF.replace('stream_state', 'r.stream_state')}, '') = c.k_stream"
 )
 _PART = (
     "concat_ws('|', COALESCE(service, ''), COALESCE(deployment, ''), COALESCE(client, ''), "
@@ -264,7 +63,7 @@ def _source(sources: tuple[str, ...]) -> str:
     """``raw.source_file`` holds the input's index (``table.source_token``): its path again."""
     if not sources:
         return "r.source_file"
-    whens = " ".join(f"WHEN {_quote(str(i))} THEN {_quote(name)}" for i, name in enumerate(sources))
+    whens = " ".join(f"WHEN {quote(str(i))} THEN {quote(name)}" for i, name in enumerate(sources))
     return f"CASE r.source_file {whens} ELSE r.source_file END AS source_file"
 
 
@@ -310,7 +109,7 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
     return (
         "CREATE VIEW attempts AS SELECT r.started_at, r.method, r.host, r.path, r.status, r.latency_ms, "
         "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
-        f"r.provider_request_id, r.streaming, {_STREAM_EFF.replace('stream_state', 'r.stream_state')} "
+        f"r.provider_request_id, r.streaming, {STREAM_EFF.replace('stream_state', 'r.stream_state')} "
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
         f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources)}, "
         "r.source_line, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, "

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from chatcontract.errors import UsageError
-from chatcontract.review import queries as q
+from chatcontract.review import load_sql as q
 from chatcontract.review.mapping import CANONICAL_MAP, FieldMap
 from chatcontract.review.model import BadInput, SourceInfo
 from chatcontract.review.readers import (

@@ -16,7 +16,7 @@ from chatcontract.review.classify import build_classes
 from chatcontract.review.context import Ctx
 from chatcontract.review.mapping import load_map
 from chatcontract.review.model import ReviewOptions, ReviewResult
-from chatcontract.review.table import connect, load
+from chatcontract.review.table import connect, load, source_token
 
 
 def _iso(ts: datetime | None) -> str | None:
@@ -59,7 +59,8 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
         if unkeyed and unkeyed[0]:
             con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
-        con.execute(q.attempts_view(since, until, by_hash, tuple(info.path for info in sources)))
+        names = {source_token(i): info.path for i, info in enumerate(sources)}
+        con.execute(q.attempts_view(since, until, by_hash, names))
         con.execute(q.CREATE_LOGICAL)
         con.execute(q.CREATE_SEQ)
         ctx = _context(con, options)

@@ -9,6 +9,9 @@ back on one integer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
 from chatcontract.review.mapping import CANONICAL, FieldMap, FieldSpec
 
 STREAM_EFF = (
@@ -146,6 +149,40 @@ def source_columns(fmap: FieldMap, strict: bool = False) -> dict[str, str]:
     return cols
 
 
+@dataclass
+class _Parts:
+    inner: list[str] = dc_field(default_factory=list)  # casts, over read_json's columns
+    outer: list[str] = dc_field(default_factory=list)  # the raw table's columns
+    names: list[str] = dc_field(default_factory=list)
+    oks: list[str] = dc_field(default_factory=list)  # per checked field: absent or valid
+    checks: list[str] = dc_field(default_factory=list)  # per checked field: WHEN invalid THEN reason
+
+
+def _parts(fmap: FieldMap, cols: dict[str, str], strict: bool) -> _Parts:
+    """Each mapped field cast once (inner query) and checked (outer query)."""
+    parts = _Parts()
+    for name_ in CANONICAL:
+        spec = fmap.fields.get(name_)
+        if spec is None:
+            continue  # the column stays NULL
+        name = column(name_)[0]
+        v = _value(spec)
+        typed_time = name_ == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
+        parts.inner.append(f"{_cast(name_, spec, v, typed_time)} AS c_{name}")
+        parts.names.append(name)
+        parts.outer.append(f"c_{name} AS {name}")
+        valid = _valid(name_, f"c_{name}", strict)
+        if valid is None:
+            continue
+        # strictly read values are typed already: present means not NULL
+        present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
+        if not strict:
+            parts.inner.append(f"({v} IS NOT NULL) AS p_{name}")
+        parts.oks.append(f"NOT {present} OR {valid}" if strict else f"NOT {present} OR COALESCE({valid}, FALSE)")
+        parts.checks.append(f"WHEN NOT ({parts.oks[-1]}) THEN {quote(name_ + ': ' + _REASON[CANONICAL[name_]])}")
+    return parts
+
+
 def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> str:
     """``INSERT INTO raw`` from a JSON-lines file (parameters: path, columns, source name).
 
@@ -154,44 +191,20 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     have the wrong type get a reason naming the field. Casts happen once, in the inner query.
     """
     cols = source_columns(fmap, strict)
-    inner: list[str] = []
-    outer: list[str] = []
-    names: list[str] = []
-    checks: list[str] = []
-    oks: list[str] = []
-    for field in CANONICAL:
-        spec = fmap.fields.get(field)
-        if spec is None:
-            continue  # the column stays NULL
-        name = column(field)[0]
-        v = _value(spec)
-        typed_time = field == "time" and cols.get(spec.path[0]) == "TIMESTAMPTZ"
-        inner.append(f"{_cast(field, spec, v, typed_time)} AS c_{name}")
-        valid = _valid(field, f"c_{name}", strict)
-        names.append(name)
-        outer.append(f"c_{name} AS {name}")
-        if valid is not None:
-            # strictly read values are typed already: present means not NULL
-            present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
-            if not strict:
-                inner.append(f"({v} IS NOT NULL) AS p_{name}")
-            oks.append(f"NOT {present} OR {valid}" if strict else f"NOT {present} OR COALESCE({valid}, FALSE)")
-            checks.append(f"WHEN NOT ({oks[-1]}) THEN {quote(field + ': ' + _REASON[CANONICAL[field]])}")
+    parts = _parts(fmap, cols, strict)
+    inner, outer = parts.inner, parts.outer
     tops = " AND ".join(f"{ident(c)} IS NULL" for c in cols)
     inner.append(f"({tops}) AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
-    # most rows are good: one conjunction settles them, the reasons are sought for the rest only
-    # (a row with a timestamp was parsed: ``unparsed`` is looked at for the rest only)
-    good = " AND ".join(["c_started_at IS NOT NULL", *(f"({ok})" for ok in oks)])
+    # most rows are good: one conjunction settles them (a row with a timestamp was parsed), and
+    # the reasons are sought for the rest only
+    good = " AND ".join(["c_started_at IS NOT NULL", *(f"({ok})" for ok in parts.oks)])
     reason = (
         f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
-        "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(checks) + " END"
+        "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(parts.checks) + " END"
     )
     # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
-    for field in _KEY_FIELDS:
-        name, sql_type = column(field)
-        if name not in names:
-            outer.append(f"CAST(NULL AS {sql_type}) AS {name}")
+    outer += [f"CAST(NULL AS {column(f)[1]}) AS {column(f)[0]}" for f in _KEY_FIELDS if column(f)[0] not in parts.names]
     # DuckDB sizes its read buffers by the largest object allowed: the strict read keeps the
     # default (16 MB, faster); a longer line fails it and the lenient read allows 256 MB
     size = 16 << 20 if strict else 256 << 20

@@ -59,11 +59,11 @@ _PART = (
 )
 
 
-def _source(sources: tuple[str, ...]) -> str:
-    """``raw.source_file`` holds the input's index (``table.source_token``): its path again."""
+def _source(sources: dict[str, str]) -> str:
+    """``raw.source_file`` holds a token per input (``table.source_token``): its path again."""
     if not sources:
         return "r.source_file"
-    whens = " ".join(f"WHEN {quote(str(i))} THEN {quote(name)}" for i, name in enumerate(sources))
+    whens = " ".join(f"WHEN {quote(token)} THEN {quote(name)}" for token, name in sources.items())
     return f"CASE r.source_file {whens} ELSE r.source_file END AS source_file"
 
 
@@ -101,7 +101,7 @@ def assign_groups(window_ms: float, since: str | None, until: str | None, by_has
 
 
 def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
-                  sources: tuple[str, ...] = ()) -> str:
+                  sources: dict[str, str] | None = None) -> str:
     """``attempts``: good rows in the window with their class, action and logical request key.
 
     A view, not a copy: copying the wide table costs more than the small join it saves.
@@ -111,8 +111,9 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
         "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
         f"r.provider_request_id, r.streaming, {STREAM_EFF.replace('stream_state', 'r.stream_state')} "
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
-        f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources)}, "
-        "r.source_line, c.failure_class, c.review_category, c.owner, c.escalation, c.retry_rule, "
+        f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources or {})}, "
+        "r.source_line, r.source_file AS source_token, c.failure_class, c.review_category, c.owner, "
+        "c.escalation, c.retry_rule, "
         "c.never_retry, c.failure_class IS NOT NULL AS failed, "
         "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
         "CASE WHEN r.request_id IS NOT NULL THEN 'request id' WHEN r.idempotency_key IS NOT NULL "
@@ -279,9 +280,19 @@ _EXEMPLAR = (
     "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
     "deployment, source_file, source_line, group_method FROM attempts"
 )
-EXEMPLAR = f"{_EXEMPLAR} WHERE failed = ? AND started_at >= ? ORDER BY started_at LIMIT 1"
+# the first attempt at or after a time: its time first (a narrow scan), then its row (ties: the
+# first in input order)
+EXEMPLAR = (
+    f"{_EXEMPLAR} WHERE failed = $1 AND started_at = "
+    "(SELECT MIN(started_at) FROM attempts WHERE failed = $1 AND started_at >= $2) "
+    "ORDER BY source_token, source_line LIMIT 1"
+)
 PEAK_CLASS = (
     "SELECT failure_class, COUNT(*) AS n FROM attempts WHERE failed AND started_at >= ? "
     "AND started_at < ? GROUP BY failure_class ORDER BY n DESC, failure_class LIMIT 1"
 )
-EXEMPLAR_OF_CLASS = f"{_EXEMPLAR} WHERE failure_class = ? AND started_at >= ? ORDER BY started_at LIMIT 1"
+EXEMPLAR_OF_CLASS = (
+    f"{_EXEMPLAR} WHERE failure_class = $1 AND started_at = "
+    "(SELECT MIN(started_at) FROM attempts WHERE failure_class = $1 AND started_at >= $2) "
+    "ORDER BY source_token, source_line LIMIT 1"
+)

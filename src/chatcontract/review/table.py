@@ -36,7 +36,7 @@ ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk da
 def source_token(index: int) -> str:
     """What ``raw.source_file`` holds for the ``index``-th input: a short token, not the path
     (a constant string copied into every row costs time); the views map it back."""
-    return str(index)
+    return f"{index:06d}"  # sorts in input order
 
 
 def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -156,3 +156,43 @@ def test_counts_every_chunk_on_both_paths() -> None:
     assert checker.chunks == 4
     assert checker.parts == ["a", "b"]
     assert checker.model == "m"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(WHOLE) * 2), max_size=12))
+def test_lone_cr_line_ends_decode_the_same_at_any_split(cuts: list[int]) -> None:
+    body = WHOLE.replace(b"\n", b"\r")
+    checker = feed_all(body, [c % (len(body) + 1) for c in cuts])
+    assert checker.state is StreamState.COMPLETE
+    assert "".join(checker.parts) == "Hello world!"
+    assert checker.usage == {"prompt_tokens": 3, "completion_tokens": 4}
+    assert checker.done
+
+
+def test_lone_cr_event_is_dispatched_without_waiting_for_the_next_read() -> None:
+    checker = StreamChecker()
+    checker.feed(chunk("Hi").replace(b"\n", b"\r"))
+    assert checker.parts == ["Hi"]  # the event's final CR ends it at once
+    checker.feed(chunk(None, "stop").replace(b"\n", b"\r"))
+    assert checker.state is StreamState.COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("reads", "parts"),
+    [
+        pytest.param([b'data: {"choices":[{"delta":{"content":"a"}}]}\r', b"\n\r\n"], ["a"], id="crlf-split-at-cr"),
+        pytest.param(
+            [b'data: {"choices":[{"delta":{"content":"a"}}]}\r', b"\ndata: [DONE]\r\n\r\n"],
+            [],
+            id="split-crlf-is-one-line-end",
+        ),
+        pytest.param([b'data: {"choices":[{"delta":{"content":"a"}}]}\r', b"\r\n"], ["a"], id="cr-then-crlf"),
+        pytest.param([b'data: {"choices":[{"delta":{"content":"a"}}]}\r', b"\r", b"\n"], ["a"], id="cr-cr-lf"),
+    ],
+)
+def test_a_cr_ending_one_read_and_an_lf_starting_the_next_are_one_crlf(reads: list[bytes], parts: list[str]) -> None:
+    """Two line ends close an event; a split CRLF counted twice would close it too early."""
+    checker = StreamChecker()
+    for data in reads:
+        checker.feed(data)
+    assert checker.parts == parts

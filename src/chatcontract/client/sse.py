@@ -32,6 +32,7 @@ class StreamChecker:
 
     __slots__ = (
         "_buf",
+        "_skip_lf",
         "_started",
         "chunks",
         "done",
@@ -48,6 +49,7 @@ class StreamChecker:
 
     def __init__(self) -> None:
         self._buf = b""
+        self._skip_lf = False  # the last read ended with a CR: a leading LF ends no line
         self._started = False  # the first chunk (model, id) has been seen
         self.parts: list[str] = []
         self.chunks = 0
@@ -64,15 +66,21 @@ class StreamChecker:
     def feed(self, data: bytes) -> int:
         """Consume ``data``; returns how many new content parts were appended to :attr:`parts`.
 
-        Splits on blank lines (event boundaries). The common event — one ``data: {...}`` line
+        Splits on blank lines (event boundaries); lines may end with CRLF, LF or a lone CR (a CR
+        ending one read and an LF starting the next are one CRLF). The common event — one ``data: {...}`` line
         holding a plain content chunk — is parsed and checked inline; anything else (the first
         chunk, usage, finish, errors, odd shapes) takes the full path in :meth:`_dispatch_doc`.
         """
         parts = self.parts
         before = len(parts)
+        if self._skip_lf:
+            self._skip_lf = False
+            if data[:1] == b"\n":
+                data = data[1:]
         buf = self._buf + data if self._buf else data
-        if b"\r" in buf:
-            buf = buf.replace(b"\r\n", b"\n")
+        if b"\r" in data:  # the kept tail is already normalised
+            self._skip_lf = data[-1:] == b"\r"
+            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events = buf.split(b"\n\n")
         self._buf = events.pop()
         fast = self.state is None and self._started

@@ -27,15 +27,17 @@ def _summary(result: ReviewResult) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("name", [pytest.param("attempts.jsonl", id="request-ids"),
+                                  pytest.param("access.log", id="heuristic-groups")])
 def test_key_hash_collision_falls_back_to_the_key_columns(
-    incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    directory, truth = incident
-    options = ReviewOptions(paths=(directory / "attempts.jsonl",), deadline_ms=30_000)
+    directory, _ = incident
+    options = ReviewOptions(paths=(directory / name,), deadline_ms=30_000)
     hashed = run_review(options)
     monkeypatch.setattr(load_sql, "KEY_HASH", "CAST(42 AS UBIGINT)")  # every key collides
     collided = run_review(options)
-    assert collided.totals["failures"] == truth["failures"]
+    assert collided.totals["failures"] > 0
     assert _summary(collided) == _summary(hashed)
 
 

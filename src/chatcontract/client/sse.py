@@ -142,6 +142,11 @@ class StreamChecker:
             why = "the call's deadline passed mid-stream" if deadline else "no event within the idle limit"
             self.problem = f"{why} after {self.chunks} chunks"
 
+    def undecodable(self) -> None:
+        """The body could not be decoded per its ``Content-Encoding``."""
+        if self.state is None:
+            self._fail(StreamState.MALFORMED, f"the body could not be decoded after {self.chunks} chunks")
+
     @property
     def complete(self) -> bool:
         return self.state is StreamState.COMPLETE

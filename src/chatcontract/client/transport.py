@@ -112,10 +112,10 @@ class _Call(CallBase):
     ) -> httpx.Response | None:
         owner = self.owner
         checker = StreamChecker()
-        raw = response.stream
-        assert isinstance(raw, httpx.SyncByteStream)
+        # The decoded body (gzip, deflate, br): the checker reads SSE, not compressed bytes, and
+        # the response handed over no longer claims an encoding (see ``started_response``).
         chunks = checked_stream(
-            raw, checker, out, step, watchdog=owner.watchdog, request=outgoing, response=response,
+            response.iter_bytes(), checker, out, step, watchdog=owner.watchdog, request=outgoing, response=response,
             clock=owner.clock, grace_s=owner.policy.post_finish_grace_s, want_usage=self.want_usage,
         )  # fmt: skip
         prefix: list[bytes] = []

@@ -1,8 +1,9 @@
 """Reading one SSE body on asyncio under the stream limits (shared by AsyncClient and transport).
 
-Each read runs under its own ``asyncio.timeout`` (never spanning a yield to the caller): until
-the first content event the first-chunk limit, then the idle gap, after a finish_reason the
-short grace, always capped by the call's deadline. When the generator ends, ``out`` says how the
+Each read runs under its own ``asyncio.timeout`` (never spanning a yield to the caller) at the
+time :class:`StreamLimits` names: until the first content event the first-chunk limit, then the
+idle gap since the last data event (comments do not count), after a finish_reason the short
+grace, always capped by the call's deadline. When the generator ends, ``out`` says how the
 stream ended; it never raises a transport error.
 """
 
@@ -16,7 +17,7 @@ import httpx
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send
 from chatcontract.client.sse import StreamChecker
-from chatcontract.client.wire import finish_stream, timed_out
+from chatcontract.client.wire import StreamLimits, finish_stream, timed_out
 
 
 def checked_astream(
@@ -35,29 +36,23 @@ def checked_astream(
     timeouts = request.extensions.get("timeout")
     if isinstance(timeouts, dict):
         timeouts["read"] = max(step.first_chunk_s, step.idle_s) + 1.0
-    return _checked(
-        raw, checker, out, clock=clock, first_chunk_s=step.first_chunk_s, idle_s=step.idle_s,
-        deadline=step.deadline_at, grace_s=grace_s, want_usage=want_usage,
-    )  # fmt: skip
+    return _checked(raw, checker, out, StreamLimits(out, step, grace_s), clock=clock, want_usage=want_usage)
 
 
 async def _checked(
     raw: AsyncIterable[bytes],
     checker: StreamChecker,
     out: Outcome,
+    limits: StreamLimits,
     *,
     clock: Callable[[], float],
-    first_chunk_s: float,
-    idle_s: float,
-    deadline: float,
-    grace_s: float,
     want_usage: bool,
 ) -> AsyncIterator[bytes]:
     """Yield ``raw`` chunks once checked; settle ``out`` when the stream ends, however it ends."""
     loop = asyncio.get_running_loop()
     offset = loop.time() - clock()  # engine clock -> loop clock
-    end = deadline + offset
-    limit = min(out.started + offset + first_chunk_s, end)
+    end = limits.deadline + offset
+    limit = limits.at + offset
     chunks = aiter(raw)
     try:
         while True:
@@ -67,18 +62,15 @@ async def _checked(
                 checker.eof()
                 break
             checker.feed(data)
-            if out.first_chunk_s is None and checker.first_content:
-                out.first_chunk_s = clock() - out.started
+            limit = limits.update(checker, clock()) + offset
             yield data
-            if checker.state is not None:
-                if checker.settled(want_usage):
-                    break
-                limit = min(loop.time() + grace_s, end)
-            elif out.first_chunk_s is not None:
-                limit = min(loop.time() + idle_s, end)
+            if checker.state is not None and checker.settled(want_usage):
+                break
     except (TimeoutError, httpx.TimeoutException):
         timed_out(checker, out, deadline_passed=loop.time() >= end)
     except (httpx.RemoteProtocolError, httpx.ReadError):
         checker.eof()
+    except httpx.DecodingError:
+        checker.undecodable()
     if out.transport_error is None:
         finish_stream(out, checker)

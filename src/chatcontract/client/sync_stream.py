@@ -1,8 +1,9 @@
 """Reading one SSE body synchronously under the stream limits (shared by Client and transport).
 
-:func:`checked_stream` feeds every raw chunk to a :class:`StreamChecker` and yields it on. The
-socket's read timeout is the idle gap; the watchdog cuts the socket at the first-chunk limit
-(until the first content event), the post-finish grace and the call's deadline. When the
+:func:`checked_stream` feeds every chunk of the (decoded) body to a :class:`StreamChecker` and
+yields it on. :class:`StreamLimits` says when the current limit falls (first content, idle gap
+since the last data event, post-finish grace, deadline); the watchdog cuts the socket then. The
+socket's own read timeout is only a backstop (a keep-alive comment would reset it). When the
 generator ends, ``out`` says how the stream ended; it never raises a transport error.
 """
 
@@ -16,7 +17,7 @@ from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.watchdog import Guard, Watchdog
-from chatcontract.client.wire import finish_stream, timed_out
+from chatcontract.client.wire import StreamLimits, finish_stream, timed_out
 
 
 def checked_stream(
@@ -32,16 +33,15 @@ def checked_stream(
     grace_s: float,
     want_usage: bool,
 ) -> Iterator[bytes]:
-    """Arm ``step``'s limits on ``response`` now: the body's read timeout (the request's
-    ``timeout`` extension) becomes the idle gap, the watchdog cuts at the first-chunk limit.
-    Then :func:`_checked` reads."""
+    """Arm ``step``'s limits on ``response`` now, then :func:`_checked` reads. The body's read
+    timeout (the request's ``timeout`` extension) stays the idle gap when the watchdog cannot cut
+    this stream's socket, else it is widened to stay outside the watchdog's limits."""
+    limits = StreamLimits(out, step, grace_s)
+    guard = watchdog.arm(response.extensions.get("network_stream"), limits.at)
     timeouts = request.extensions.get("timeout")
     if isinstance(timeouts, dict):
-        timeouts["read"] = step.idle_s
-    at = min(out.started + step.first_chunk_s, step.deadline_at)
-    guard = watchdog.arm(response.extensions.get("network_stream"), at)
-    deadline = step.deadline_at
-    return _checked(raw, checker, out, guard, clock=clock, deadline=deadline, grace_s=grace_s, want_usage=want_usage)
+        timeouts["read"] = step.idle_s if guard.sock is None else max(step.first_chunk_s, step.idle_s) + 1.0
+    return _checked(raw, checker, out, guard, limits, clock=clock, want_usage=want_usage)
 
 
 def _checked(
@@ -49,24 +49,20 @@ def _checked(
     checker: StreamChecker,
     out: Outcome,
     guard: Guard,
+    limits: StreamLimits,
     *,
     clock: Callable[[], float],
-    deadline: float,
-    grace_s: float,
     want_usage: bool,
 ) -> Iterator[bytes]:
     """Yield ``raw`` chunks once checked; settle ``out`` when the stream ends, however it ends."""
+    deadline = limits.deadline
     try:
         for data in raw:
             checker.feed(data)
-            if out.first_chunk_s is None and checker.first_content:
-                out.first_chunk_s = clock() - out.started
-                guard.rearm(deadline)
+            guard.rearm(limits.update(checker, clock()))
             yield data
-            if checker.state is not None:
-                if checker.settled(want_usage):
-                    break
-                guard.rearm(min(clock() + grace_s, deadline))
+            if checker.state is not None and checker.settled(want_usage):
+                break
         else:
             checker.eof()
     except httpx.TimeoutException:
@@ -76,8 +72,9 @@ def _checked(
             timed_out(checker, out, deadline_passed=clock() >= deadline)
         else:
             checker.eof()
+    except httpx.DecodingError:
+        checker.undecodable()
     finally:
         guard.disarm()
     if out.transport_error is None:
         finish_stream(out, checker)
-

@@ -1,9 +1,10 @@
 """A watchdog thread that cuts a blocking stream read when a time limit passes (sync only).
 
 httpx applies one read timeout per response body, but a stream has three limits: the first
-content event, the idle gap, and the call's deadline. The socket read timeout enforces the idle
-gap; this watchdog enforces the other two by shutting the socket down, which wakes the blocked
-read at once. One thread per client serves every stream; arming and re-arming is a heap push.
+content event, the idle gap since the last data event (a keep-alive comment resets a socket
+read timeout, so that cannot be it), and the call's deadline. This watchdog enforces all three
+by shutting the socket down, which wakes the blocked read at once. One thread per client serves
+every stream; arming or moving a limit earlier is a heap push, moving it later is free.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ class Guard:
         self.token = 0
 
     def rearm(self, at: float) -> None:
-        if at != self.at:
+        """Move the limit: later is one attribute write (the watchdog re-checks ``at`` when the
+        old time comes, so a reader making progress costs no lock); earlier is rescheduled."""
+        if at > self.at:
+            self.at = at
+        elif at < self.at:
             self._dog.schedule(self, at)
 
     def disarm(self) -> None:
@@ -91,6 +96,9 @@ class Watchdog:
                     self._cond.wait(at - now)
                     continue
                 heapq.heappop(self._heap)
+                if guard.at > now:  # moved later since it was scheduled
+                    heapq.heappush(self._heap, (guard.at, guard.token, guard))
+                    continue
                 guard.fired = True
                 _cut(guard.sock)
 

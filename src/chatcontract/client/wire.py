@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from chatcontract.client.attempt import Outcome, read_answer
+from chatcontract.client.engine import Send
 from chatcontract.client.route import Route, Target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.record import AttemptRecord, ParserOutcome
@@ -151,6 +152,39 @@ def fail_transport(out: Outcome, exc: httpx.HTTPError, *, streaming: bool) -> No
     if out.status is not None:
         out.status = None  # a response that broke mid-body is no response
         out.headers = None
+
+
+class StreamLimits:
+    """When a stream's current limit falls (engine-clock time); one rule for every driver.
+
+    Until the first content event: the first-chunk limit, counted from the request (keep-alive
+    comments and content-free events do not move it). Then the idle limit, counted from the last
+    data event — a comment is not a chunk, so a server that only pings stalls all the same. After
+    a ``finish_reason``: the short grace for the usage chunk or ``[DONE]``, counted the same way.
+    Always capped by the call's deadline. Drivers call :meth:`update` after each read.
+    """
+
+    __slots__ = ("_events", "_grace_s", "_idle_s", "_out", "at", "deadline")
+
+    def __init__(self, out: Outcome, step: Send, grace_s: float) -> None:
+        self._out = out
+        self._idle_s = step.idle_s
+        self._grace_s = grace_s
+        self._events = 0
+        self.deadline = step.deadline_at
+        self.at = min(out.started + step.first_chunk_s, self.deadline)
+
+    def update(self, checker: StreamChecker, now: float) -> float:
+        """The limit after a read at ``now``: moved only when the read completed a data event
+        once content has come (and the first content's time noted on the outcome)."""
+        events = checker.chunks
+        if events != self._events and checker.first_content:
+            self._events = events
+            if self._out.first_chunk_s is None:
+                self._out.first_chunk_s = now - self._out.started
+            span = self._idle_s if checker.state is None else self._grace_s
+            self.at = min(now + span, self.deadline)
+        return self.at
 
 
 def finish_stream(out: Outcome, checker: StreamChecker) -> None:

@@ -10,8 +10,13 @@ import openai
 import pytest
 from tests.general.altserver import AltConfig, AltServer, serve_alt
 
+import chatcontract.probe.cases_happy  # noqa: F401 - registers the stream case
 from chatcontract import CallFailed, Client, MemorySink, Policy, ResilientTransport
-from chatcontract.record import FailureClass
+from chatcontract.config import Credential
+from chatcontract.contract import load_profile
+from chatcontract.probe.registry import DEFAULT_REGISTRY
+from chatcontract.probe.runner import Target, run_probe
+from chatcontract.record import FailureClass, Result
 
 POLICY = Policy(
     deadline_s=8.0,
@@ -190,3 +195,25 @@ def test_client_reads_gzip_encoded_streams() -> None:
         done = client.chat(model=MODEL, messages=MESSAGES, stream=True)
     assert done.content == "pong."
     assert done.finish_reason == "stop"
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        pytest.param("openai-compatible", Result.PASS, id="needs-confirmation-is-a-note"),
+        pytest.param("openai", Result.FAIL, id="supported-is-a-fail"),
+    ],
+)
+def test_probe_stream_without_done_after_finish_reason(profile: str, expected: Result) -> None:
+    """A generic server ending with a finish_reason but no ``[DONE]``: the probe's stream case
+    notes it where the profile marks ``stream_terminator`` as needing confirmation, fails it where
+    the profile says it is supported."""
+    cfg = AltConfig(done=False)
+    with serve_alt(cfg) as server:
+        target = Target(server.base_url, load_profile(profile), Credential(cfg.api_key, "env:ALT_KEY"), MODEL)
+        run = run_probe(DEFAULT_REGISTRY.select(["stream"]), target, max_requests=3)
+    result = run.result("stream")
+    assert result.result is expected, result.notes
+    assert any("no [DONE] terminator" in note for note in result.notes), result.notes
+    if expected is Result.PASS:
+        assert any("needs confirmation" in note for note in result.notes), result.notes

@@ -29,11 +29,12 @@ class Policy:
     with a floor of 10 retries per 10 s window.
 
     Stream limits: the first-chunk limit runs from sending until the first *content* event;
-    then each gap between events must stay under the idle limit; the whole call (every attempt,
-    wait and fallback) ends at ``deadline_s``. After a ``finish_reason`` the client reads on for
-    at most ``post_finish_grace_s`` (usage, ``[DONE]``) and never waits for a missing ``[DONE]``.
-    (Sync client: before the first content event a gap longer than the idle limit also ends the
-    attempt, so keep ``stream_idle_timeout_s >= first_chunk_timeout_s``, as the defaults do.)
+    then each gap between data events must stay under the idle limit (keep-alive comments are
+    no progress: neither a first chunk nor a reset of the idle limit); the whole call (every
+    attempt, wait and fallback) ends at ``deadline_s``. After a ``finish_reason`` the client reads
+    on for at most ``post_finish_grace_s`` (usage, ``[DONE]``) and never waits for a missing
+    ``[DONE]``. (Sync, only when the stream's socket is out of reach, e.g. a custom inner
+    transport: the limits fall back to a socket read timeout of the idle limit per read.)
 
     Local size budget: ``max_request_chars`` (or ``max_request_tokens`` with a ``token_counter``)
     applies to the primary route; a fallback ``Route`` applies its own ``max_request_chars``.

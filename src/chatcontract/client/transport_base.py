@@ -197,7 +197,9 @@ class CheckedTailBase:
 
 
 def started_response(response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
-    """The response handed over once a stream started: its headers, our checked stream."""
+    """The response handed over once a stream started: its headers, our checked stream. The
+    stream is already decoded, so the encoding and length headers are dropped (an outer httpx
+    client must not decode it twice)."""
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
     extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
     return httpx.Response(response.status_code, headers=headers, stream=stream, extensions=extensions)

@@ -214,3 +214,16 @@ def test_incidents_cli_list_show_compare(tmp_path: Path, capsys: pytest.CaptureF
         main(["incidents", "show", "INC-404", *store])
     assert info.value.code == 2
     assert "no incident 'INC-404'" in capsys.readouterr().err
+
+
+def test_packet_for_a_store_that_does_not_exist_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.db"
+    with pytest.raises(SystemExit) as info:
+        main(["packet", "INC-1", "--store", str(missing)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "does not exist" in err
+    assert not missing.exists()

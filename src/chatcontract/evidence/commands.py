@@ -23,7 +23,7 @@ from chatcontract.evidence.packet import build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.evidence.repro import ReproPlan, run_repro
-from chatcontract.evidence.store import EvidenceStore, validate_incident_id
+from chatcontract.evidence.store import EvidenceStore, default_store_path, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
 from chatcontract.record import FailureClass
@@ -149,9 +149,12 @@ def run_packet_command(
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     meta = load_meta(meta_path)
+    store_path = store if store is not None else default_store_path()
+    if not store_path.exists():  # a packet needs evidence: never create an empty store for it
+        raise UsageError(f"store {store_path} does not exist; run 'chatcontract repro' first or pass --store")
     previous = configure_redaction(extra_patterns=redact_patterns, drop_ids=drop_ids)
     try:
-        with EvidenceStore(store) as ev:
+        with EvidenceStore(store_path) as ev:
             facts = incident_facts(ev, incident)
             prof = load_profile(profile or facts.profile_name or DEFAULT_PROFILE)
             packet = build_packet(facts, meta, prof, drop_ids=drop_ids)

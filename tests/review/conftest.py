@@ -37,3 +37,27 @@ def incident(tmp_path_factory: pytest.TempPathFactory, gen_logs: ModuleType) -> 
     out = tmp_path_factory.mktemp("incident")
     gen_logs.write_all(out, seed=7, requests=3000)
     return out, json.loads((out / "truth.json").read_text())
+
+
+SAMPLES = Path(__file__).resolve().parent / "samples_real"
+RAW_COLUMNS = ("started_at", "status", "method", "host", "path", "latency_ms", "request_id", "provider_request_id",
+               "model", "service", "deployment", "transport_error", "error_type", "bad_reason")
+RAW_QUERY = (
+    "SELECT started_at, status, method, host, path, latency_ms, request_id, provider_request_id, model, service, "
+    "deployment, transport_error, error_type, bad_reason FROM raw WHERE bad_reason IS NULL "
+    "OR bad_reason <> 'unparsed' ORDER BY bad_reason NULLS FIRST, started_at, source_line"
+)
+
+
+def load_raw(paths: list[Path], forced: str | None = None, field_map: Any = None,
+             ) -> tuple[list[dict[str, Any]], Any, Any]:
+    """Rows of the ``raw`` table (time order, bad rows last), the sources and the bad input."""
+    from chatcontract.review.table import connect, load
+
+    con = connect(paths)
+    try:
+        sources, bad = load(con, paths, forced=forced, field_map=field_map)
+        rows = con.execute(RAW_QUERY).fetchall()
+    finally:
+        con.close()
+    return [dict(zip(RAW_COLUMNS, r, strict=True)) for r in rows], sources, bad

@@ -14,8 +14,9 @@ from chatcontract.review import queries as q
 from chatcontract.review.assumptions import assumption_table, exemplars
 from chatcontract.review.classify import build_classes
 from chatcontract.review.context import Ctx
+from chatcontract.review.infer import describe
 from chatcontract.review.mapping import load_map
-from chatcontract.review.model import ReviewOptions, ReviewResult
+from chatcontract.review.model import Finding, ReviewOptions, ReviewResult, SourceInfo
 from chatcontract.review.table import connect, load, source_token
 
 
@@ -72,6 +73,16 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         con.close()
 
 
+def _inferred_note(sources: list[SourceInfo]) -> list[Finding]:
+    """Say which field names were taken for files read without ``--map``."""
+    notes = [f"{Path(s.path).name}: {describe(s.inferred)}" for s in sources if s.inferred]
+    if not notes:
+        return []
+    return [Finding("fields.inferred", "Fields inferred (no --map)",
+                    "fields inferred: " + "; ".join(notes) + " (pass --map FILE.yaml to name them yourself)",
+                    numbers={Path(s.path).name: dict(s.inferred) for s in sources if s.inferred})]
+
+
 def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
     minutes = findings.timeline(ctx)
     window = findings.incident_window(ctx, minutes)
@@ -83,7 +94,7 @@ def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
         *findings.failures_by_class(ctx), *findings.failures_by_category(ctx), *window,
         *findings.route_drift(ctx), *findings.host_drift(ctx), *findings.models(ctx),
         *audit.retry_audit(ctx), *findings.streaming(ctx), *findings.usage(ctx),
-        *findings.fallbacks(ctx), *findings.deployment_note(ctx),
+        *findings.fallbacks(ctx), *findings.deployment_note(ctx), *_inferred_note(sources),
     ]
     latency = [dict(zip(("outcome", "count", "p50_ms", "p95_ms", "p99_ms", "max_ms"), r, strict=True))
                for r in ctx.rows(q.LATENCY)]

@@ -68,6 +68,8 @@ def _value(spec: FieldSpec) -> str:
     return f"json_extract_string({top}, {quote('$.' + '.'.join(spec.path[1:]))})"
 
 
+# scheme://host[:port] (optional), then the path up to the query: group 1 the host, 2 the path
+URL_PARTS = r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(\[[^]]*\]|[^/?#:]*)[^/?#]*)?([^?#]*)"
 _EPOCH = {"epoch_s": 1_000_000.0, "epoch_ms": 1000.0, "epoch_us": 1.0, "epoch_ns": 0.001}
 
 
@@ -99,6 +101,9 @@ def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
         return _time_expr(spec, v, typed_time)
     if kind == "ms":
         return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
+    if spec.url_part is not None:  # a full URL (inferred maps only): take the part named
+        group = 2 if spec.url_part == "path" else 1
+        return f"NULLIF(regexp_extract({v}, {quote(URL_PARTS)}, {group}), '')"
     if field == "path":  # the query string is not part of the route (most paths have none: no copy)
         return f"CASE WHEN contains({v}, '?') THEN split_part({v}, '?', 1) ELSE {v} END"
     cast = {"status": "INTEGER", "int": "BIGINT", "bool": "BOOLEAN"}.get(kind)

@@ -87,6 +87,7 @@ class FieldSpec:
     path: tuple[str, ...]
     unit: float = 1.0
     time_format: str = "auto"
+    url_part: str | None = None  # "path" or "host": the field holds a full URL (inferred maps only)
 
 
 @dataclass(frozen=True)

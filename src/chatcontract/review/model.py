@@ -87,6 +87,7 @@ class SourceInfo:
     records: int
     bad: int
     skipped: dict[str, int] = field(default_factory=dict)
+    inferred: dict[str, str] = field(default_factory=dict)  # canonical field -> source name (no --map)
 
 
 @dataclass

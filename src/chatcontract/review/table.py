@@ -18,6 +18,7 @@ import duckdb
 
 from chatcontract.errors import UsageError
 from chatcontract.review import load_sql as q
+from chatcontract.review.infer import infer_map
 from chatcontract.review.mapping import CANONICAL_MAP, FieldMap
 from chatcontract.review.model import BadInput, SourceInfo
 from chatcontract.review.readers import (
@@ -147,26 +148,31 @@ def load(
     workdir: Path | None = None,
 ) -> tuple[list[SourceInfo], BadInput]:
     """Read every file into ``raw``; return per-file accounting and the bad input by reason."""
-    ctx = ReadContext(field_map=field_map, workdir=str(workdir) if workdir else None)
+    base = ReadContext(field_map=field_map, workdir=str(workdir) if workdir else None)
     bad = BadInput()
-    loaded: list[tuple[SourceInfo, Path, Any]] = []
+    loaded: list[tuple[SourceInfo, Path, Any, ReadContext]] = []
     for index, path in enumerate(paths):
         reader: Reader = choose_reader(path, forced)
+        ctx, inferred = base, dict[str, str]()
+        if reader.name == "jsonl" and field_map is None:  # no --map: try the common field names
+            fmap, inferred = infer_map(path)
+            ctx = ReadContext(field_map=fmap, workdir=base.workdir)
         loader = _load_sql if hasattr(reader, "field_map") else _load_rows
         info, read_path = loader(con, path, reader, ctx, bad, token=source_token(index))
-        loaded.append((info, read_path, reader))
-    _account(con, loaded, ctx, bad)
-    return [info for info, _, _ in loaded], bad
+        info.inferred = inferred
+        loaded.append((info, read_path, reader, ctx))
+    _account(con, loaded, bad)
+    return [info for info, _, _, _ in loaded], bad
 
 
-def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path, Any]], ctx: ReadContext,
+def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
              bad: BadInput) -> None:
     """One pass over ``raw``: rows and bad rows per file; why unparsed lines failed."""
     rows: dict[str, dict[str, int]] = {}
     for source, reason, n in con.execute(q.ACCOUNT).fetchall():
         rows.setdefault(source, {})[reason] = int(n)
-    names = {source_token(i): info.path for i, (info, _, _) in enumerate(loaded)}
-    for index, (info, path, reader) in enumerate(loaded):
+    names = {source_token(i): info.path for i, (info, _, _, _) in enumerate(loaded)}
+    for index, (info, path, reader, ctx) in enumerate(loaded):
         counts = rows.get(source_token(index), {})
         total = sum(counts.values())
         unparsed = counts.get("unparsed", 0)

@@ -51,11 +51,27 @@ def resolve_credential(
             raise UsageError(f"cannot read API key file {path}: {exc.strerror or exc}") from None
         if not key or "\n" in key:
             raise UsageError(f"API key file {path} must hold exactly one non-empty line")
-        return Credential(key=key, source=f"file:{path.name}")
+        return Credential(key=_header_safe(key, f"API key file {path}"), source=f"file:{path.name}")
     if not api_key_env:
         return None
     value = os.environ.get(api_key_env, "").strip()
-    return Credential(key=value, source=f"env:{api_key_env}") if value else None
+    if not value:
+        return None
+    return Credential(key=_header_safe(value, f"environment variable {api_key_env}"), source=f"env:{api_key_env}")
+
+
+def _header_safe(key: str, where: str) -> str:
+    """The key if it can travel in an ``Authorization`` header (printable ASCII, no spaces).
+
+    Anything else would fail deep inside the HTTP library; the message names where the key came
+    from and never the key itself.
+    """
+    if all("!" <= ch <= "~" for ch in key):
+        return key
+    raise UsageError(
+        f"the API key in {where} holds a space, control or non-ASCII character; "
+        "an HTTP header cannot carry it"
+    )
 
 
 @dataclass(frozen=True)

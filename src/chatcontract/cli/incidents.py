@@ -12,18 +12,22 @@ from chatcontract.cli.repro import StoreOpt
 
 incidents_app = typer.Typer(
     help="Incidents in the evidence store: list, show ID, compare ID ID. "
-    "Exit codes: 0 success, 2 usage error (e.g. unknown incident id).",
+    "The store is only read: one that does not exist is an error, never created. "
+    "Exit codes: 0 success, 2 usage error (e.g. unknown incident id, no store).",
     no_args_is_help=True,
 )
 
 
 @incidents_app.command("list")
 def list_incidents(store: StoreOpt = None) -> None:
-    """List incidents with their attempt counts and time window."""
+    """List incidents with their attempt counts and time window.
+
+    Exit codes: 0 listed, 2 no store or not a chatcontract store.
+    """
     from chatcontract.evidence.facts import incident_facts
     from chatcontract.evidence.store import EvidenceStore
 
-    with EvidenceStore(store) as ev:
+    with EvidenceStore(store, readonly=True) as ev:
         table = Table("incident", "title", "attempts", "failed", "first observed", "repro verdict")
         for inc in ev.incidents():
             f = incident_facts(ev, inc.id).as_fields()
@@ -40,11 +44,14 @@ def list_incidents(store: StoreOpt = None) -> None:
 
 @incidents_app.command("show")
 def show(incident: Annotated[str, typer.Argument(help="Incident id.")], store: StoreOpt = None) -> None:
-    """Show what the store knows about one incident."""
+    """Show what the store knows about one incident.
+
+    Exit codes: 0 shown, 2 unknown incident id or no store.
+    """
     from chatcontract.evidence.facts import incident_facts
     from chatcontract.evidence.store import EvidenceStore
 
-    with EvidenceStore(store) as ev:
+    with EvidenceStore(store, readonly=True) as ev:
         fields = incident_facts(ev, incident).as_fields()
     table = Table("field", "value", title=incident)
     for key, value in fields.items():
@@ -58,11 +65,14 @@ def compare(
     second: Annotated[str, typer.Argument(help="Second incident id.")],
     store: StoreOpt = None,
 ) -> None:
-    """Compare two incidents field by field (same / differs)."""
+    """Compare two incidents field by field (same / differs).
+
+    Exit codes: 0 compared (differences are not a failure), 2 unknown incident id or no store.
+    """
     from chatcontract.evidence.facts import compare_facts, incident_facts
     from chatcontract.evidence.store import EvidenceStore
 
-    with EvidenceStore(store) as ev:
+    with EvidenceStore(store, readonly=True) as ev:
         rows = compare_facts(incident_facts(ev, first), incident_facts(ev, second))
     table = Table("field", first, second, "same?")
     for key, a, b, same in rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -61,30 +63,38 @@ def _announce(target: Target) -> None:
         note(target.note)
 
 
+@contextmanager
+def _progress(total: int) -> Iterator[tuple[Callable[[object], None], Callable[[CaseResult], None]]]:
+    """Progress on stderr: a live bar on a terminal, one line per finished case otherwise.
+
+    (Rich draws nothing but a blank line when stderr is a pipe, so CI logs would show nothing.)
+    """
+    if not err_console.is_interactive:
+        done = [0]
+
+        def line(result: CaseResult) -> None:
+            done[0] += 1
+            note(f"probe [{done[0]}/{total}] {result.name}: {result.result.value}")
+
+        yield (lambda _case: None), line
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("probing", total=total)
+
+        def started(case: object) -> None:
+            progress.update(task, description=f"probing {getattr(case, 'name', '')}")
+
+        yield started, (lambda _result: progress.advance(task))
+
+
 def _run(
     target: Target, cases_text: str | None, max_requests: int | None, store: Path | None
 ) -> ProbeRun:
     registry = default_registry()
     cases = select_cases(registry, cases_text)
     budget = registry.budget(cases) if max_requests is None else max_requests
-    with (
-        store_sink(store, target) as (sink, run_id),
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            transient=True,
-        ) as progress,
-    ):
-        task = progress.add_task("probing", total=len(cases))
-
-        def started(case: object) -> None:
-            progress.update(task, description=f"probing {getattr(case, 'name', '')}")
-
-        def finished(_: CaseResult) -> None:
-            progress.advance(task)
-
+    with store_sink(store, target) as (sink, run_id), _progress(len(cases)) as (started, finished):
         return run_probe(
             cases,
             target,

@@ -13,7 +13,9 @@ from chatcontract.cli.common import console
 from chatcontract.contract import BUILTIN_PROFILES, DEFAULT_PROFILE, Profile, load_profile
 
 profile_app = typer.Typer(
-    help="Show contract profiles (every assumption, its source and status).", no_args_is_help=True
+    help="Show contract profiles (every assumption, its source and status). "
+    "Exit codes: 0 shown, 2 unknown profile or invalid profile file.",
+    no_args_is_help=True,
 )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +20,9 @@ from chatcontract.cli.common import (
     note,
 )
 from chatcontract.contract import DEFAULT_PROFILE
+
+if TYPE_CHECKING:
+    from chatcontract.evidence.notes import AttemptLine
 
 StoreOpt = Annotated[
     Path | None,
@@ -83,6 +87,7 @@ def repro(
         store=store,
         operator=operator,
         timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
+        progress=_progress(attempts),
     )
     for line in result.notices:
         note(line)
@@ -94,6 +99,18 @@ def repro(
     else:
         console.print(text, markup=False, soft_wrap=True)
     raise typer.Exit(3 if result.note.verdict == "inconclusive" else 0)
+
+
+def _progress(budget: int) -> Callable[[AttemptLine, float | None], None]:
+    """One stderr line per attempt as it is stored (repro waits between attempts)."""
+
+    def told(line: AttemptLine, wait: float | None) -> None:
+        status = "no response" if line.status is None else f"HTTP {line.status}"
+        outcome = line.failure_class or "ok"
+        then = "stopping" if wait is None else f"next in {wait:.1f} s"
+        note(f"repro [{line.attempt_number}/{budget}] {status}, {outcome}; {then}")
+
+    return told
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ from chatcontract.evidence.notes import ReproNote
 from chatcontract.evidence.packet import build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.redaction import redact_evidence
-from chatcontract.evidence.repro import ReproPlan, run_repro
+from chatcontract.evidence.repro import Progress, ReproPlan, run_repro
 from chatcontract.evidence.store import EvidenceStore, default_store_path, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
@@ -41,6 +41,9 @@ def parse_failure_class(value: str | None, negative: str | None) -> FailureClass
     if value is None:
         if negative is not None and negative in NEGATIVE_CLASS:
             return NEGATIVE_CLASS[negative]
+        if negative is not None:
+            known = ", ".join(sorted(NEGATIVE_CLASS))
+            raise UsageError(f"unknown negative case {negative!r}: use one of {known}")
         raise UsageError("--class is required (e.g. --class server_error) unless --negative is given")
     try:
         return FailureClass(value.strip().lower().replace("-", "_"))
@@ -65,8 +68,9 @@ def run_repro_command(
     store: Path | None,
     operator: str | None,
     timeouts: Timeouts | None = None,
+    progress: Progress | None = None,
 ) -> ReproResult:
-    """Run ``repro`` end to end and return the note."""
+    """Run ``repro`` end to end and return the note (``progress`` hears of each attempt)."""
     validate_incident_id(incident)
     if not 0 <= wait_s <= 60:
         raise UsageError("--wait-s must be between 0 and 60")
@@ -92,7 +96,7 @@ def run_repro_command(
             wait_max_s=max(wait_s, 4.0),
             operator=resolve_operator(operator),
         )
-        note = run_repro(plan, tgt, ev)
+        note = run_repro(plan, tgt, ev, progress=progress)
         notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
     return ReproResult(note, notices)
 

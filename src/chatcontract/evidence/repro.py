@@ -125,6 +125,8 @@ class Target:
 
 
 Sleeper = Callable[[float], None]
+Progress = Callable[[AttemptLine, float | None], None]
+"""Told after each stored attempt: the attempt, and the wait before the next (``None``: done)."""
 
 
 def _summary(c: Classification, out: Outcome) -> str | None:
@@ -223,6 +225,7 @@ def run_repro(
     *,
     sleep: Sleeper = time.sleep,
     transport: httpx.BaseTransport | None = None,
+    progress: Progress | None = None,
 ) -> ReproNote:
     """Send bounded single attempts, store each record, then store and return the note."""
     store.ensure_incident(plan.incident_id)
@@ -232,6 +235,8 @@ def run_repro(
     with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
         for attempt in range(1, plan.max_attempts + 1):
             wait = _attempt(run, client, attempt)
+            if progress is not None:
+                progress(run.lines[-1], wait)
             if wait is None:
                 break
             sleep(wait)

@@ -48,9 +48,22 @@ def select_cases(registry: Registry, text: str | None) -> list[Case]:
 
 
 def check_out_dir(path: Path | None) -> None:
-    """Refuse an ``--out`` that cannot be a directory before any request is sent."""
-    if path is not None and path.exists() and not path.is_dir():
+    """Refuse an ``--out`` that cannot be a directory before any request is sent.
+
+    Checks the path and its nearest existing ancestor (a file there, or no write permission,
+    would only fail after the budget was spent); creates nothing.
+    """
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
         raise UsageError(f"--out {path} exists and is not a directory")
+    ancestor = path if path.exists() else next((p for p in path.absolute().parents if p.exists()), None)
+    if ancestor is None:
+        return
+    if not ancestor.is_dir():
+        raise UsageError(f"cannot write reports to {path}: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write reports to {path}: {ancestor} is not writable")
 
 
 def _minted() -> tuple[str, str]:

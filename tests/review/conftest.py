@@ -41,11 +41,14 @@ def incident(tmp_path_factory: pytest.TempPathFactory, gen_logs: ModuleType) -> 
 
 SAMPLES = Path(__file__).resolve().parent / "samples_real"
 RAW_COLUMNS = ("started_at", "status", "method", "host", "path", "latency_ms", "request_id", "provider_request_id",
-               "model", "service", "deployment", "transport_error", "error_type", "bad_reason")
+               "model", "response_model", "service", "deployment", "transport_error", "error_type", "error_code",
+               "finish_reason", "prompt_tokens", "completion_tokens", "total_tokens", "retry_count", "resend_count",
+               "streaming", "bad_reason")
 RAW_QUERY = (
-    "SELECT started_at, status, method, host, path, latency_ms, request_id, provider_request_id, model, service, "
-    "deployment, transport_error, error_type, bad_reason FROM raw WHERE bad_reason IS NULL "
-    "OR bad_reason <> 'unparsed' ORDER BY bad_reason NULLS FIRST, started_at, source_line"
+    "SELECT started_at, status, method, host, path, latency_ms, request_id, provider_request_id, model, "
+    "response_model, service, deployment, transport_error, error_type, error_code, finish_reason, prompt_tokens, "
+    "completion_tokens, total_tokens, retry_count, resend_count, streaming, bad_reason FROM raw "
+    "WHERE bad_reason IS NULL OR bad_reason <> 'unparsed' ORDER BY bad_reason NULLS FIRST, started_at, source_line"
 )
 
 

@@ -1,7 +1,13 @@
 """OpenTelemetry spans exported as JSON (OTLP/JSON), one document or JSON lines of documents.
 
-A span with HTTP attributes (``http.request.method``, ``http.response.status_code``) or GenAI
-attributes (``gen_ai.*``) is one attempt. Retries of one logical call are the spans under one
+A span with HTTP attributes (current ``http.request.method``, ``http.response.status_code``,
+``url.full``, ``server.address`` or the older ``http.method``, ``http.status_code``, ``http.url``,
+``http.target``, ``net.peer.name``) or GenAI attributes (``gen_ai.*``, including the older
+``gen_ai.usage.prompt_tokens`` names and OpenLLMetry's ``openai.chat`` spans) is one attempt.
+``intValue`` may be a string (OTLP/JSON writes int64 so), as may the span times. A GenAI-only
+span with a response (id, model, finish reason or output tokens) and no error counts as a 2xx;
+``exception`` and ``gen_ai.choice`` span events give the error type and finish reason.
+Retries of one logical call are the spans under one
 parent with ``http.request.resend_count`` (absent on the first attempt, as the semantic
 conventions say). Resource attributes (``service.name``, ``k8s.deployment.name``) name the
 caller; they are expected before the spans, as exporters write them.
@@ -17,6 +23,7 @@ first, so few are held); the reader keeps one short id per HTTP span for this.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +36,7 @@ from chatcontract.review.readers.streamjson import TruncatedDocumentError, objec
 
 _RESOURCE = "resourceSpans.item.resource"
 _SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
+_OLD_SPAN = "resourceSpans.item.instrumentationLibrarySpans.item.spans.item"  # OTLP before 0.15
 _CLASSES = frozenset(c.value for c in FailureClass)
 _DEDUPED = "GenAI span with HTTP child spans (counted once, as its HTTP attempts)"
 _DEPLOYMENT_KEYS = ("k8s.deployment.name", "deployment.name", "deployment.environment.name", "deployment.environment")
@@ -69,12 +77,39 @@ def _first(attrs: dict[str, Any], *keys: str) -> Any:
 
 
 def _int(value: Any) -> int | None:
+    """A non-negative integer, also from a digit string or an integral double (as some exporters write)."""
+    if (isinstance(value, str) and value.isdigit()) or (isinstance(value, float) and value.is_integer()):
+        value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _event_facts(events: Any) -> dict[str, Any]:
+    """From span events: the exception type (``exception`` events) and a finish reason
+    (``gen_ai.choice`` events, attribute ``finish_reason`` or in ``gen_ai.event.content``)."""
+    facts: dict[str, Any] = {}
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, dict):
+            continue
+        attrs = attributes(event.get("attributes"))
+        if event.get("name") == "exception" and isinstance(attrs.get("exception.type"), str):
+            facts.setdefault("error_type", attrs["exception.type"])
+        elif event.get("name") == "gen_ai.choice":
+            reason = attrs.get("finish_reason")
+            content = attrs.get("gen_ai.event.content")
+            if reason is None and isinstance(content, str) and '"finish_reason"' in content:
+                try:
+                    doc = json.loads(content)
+                except ValueError:
+                    doc = None
+                reason = doc.get("finish_reason") if isinstance(doc, dict) else None
+            if isinstance(reason, str):
+                facts.setdefault("finish_reason", reason)
+    return facts
 
 
 def _path_host(attrs: dict[str, Any]) -> tuple[str | None, str | None]:
     path = _first(attrs, "url.template", "url.path", "http.route", "http.target")
-    host = _first(attrs, "server.address", "net.peer.name")
+    host = _first(attrs, "server.address", "net.peer.name", "http.host")
     full = _first(attrs, "url.full", "http.url")
     if isinstance(full, str) and (path is None or host is None):
         parts = urlsplit(full)
@@ -94,16 +129,24 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
     start_iso, start_ns = _nanos_iso(span.get("startTimeUnixNano"))
     _, end_ns = _nanos_iso(span.get("endTimeUnixNano"))
     path, host = _path_host(attrs)
-    reasons = _first(attrs, "gen_ai.response.finish_reasons")
+    reasons = _first(attrs, "gen_ai.response.finish_reasons", "gen_ai.completion.0.finish_reason")
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    events = _event_facts(span.get("events"))
     raw_status = span.get("status")
     status: dict[str, Any] = raw_status if isinstance(raw_status, dict) else {}
     inp = _int(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"))
     out = _int(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"))
     parent = f"{span.get('traceId', '')}:{span.get('parentSpanId', '')}"
     resend = _int(attrs.get("http.request.resend_count"))
-    error_type = attrs.get("error.type")
-    if error_type is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
+    error_type = attrs.get("error.type") or events.get("error_type")
+    http_status = _int(_first(attrs, "http.response.status_code", "http.status_code"))
+    if error_type is None and http_status is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
         error_type = "span_error"
+    answered = any(attrs.get(k) is not None for k in ("gen_ai.response.id", "gen_ai.response.model")) or (
+        reasons or out is not None or events.get("finish_reason"))
+    if not is_http and error_type is None and answered:
+        http_status = 200  # a GenAI span with a response and no error: the call succeeded (a 2xx)
     return {
         "_kind": "http" if is_http else "genai",
         "time": start_iso,
@@ -111,18 +154,18 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
         "method": _first(attrs, "http.request.method", "http.method"),
         "path": path,
         "host": host,
-        "status": _int(_first(attrs, "http.response.status_code", "http.status_code")),
+        "status": http_status,
         "resend_count": resend if resend is not None or not is_http else 0,
         "error_type": str(error_type) if error_type is not None else None,
         # chatcontract exports its class as error.type: keep it as the recorded class
         "failure_class": error_type if isinstance(error_type, str) and error_type in _CLASSES else None,
         "model": _first(attrs, "gen_ai.request.model"),
         "response_model": _first(attrs, "gen_ai.response.model"),
-        "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else None,
+        "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else events.get("finish_reason"),
         "streaming": _first(attrs, "gen_ai.request.stream", "llm.is_streaming"),
         "prompt_tokens": inp,
         "completion_tokens": out,
-        "total_tokens": inp + out if inp is not None and out is not None else None,
+        "total_tokens": inp + out if inp is not None and out is not None else _int(attrs.get("llm.usage.total_tokens")),
         "provider_request_id": _first(attrs, "gen_ai.response.id"),
         "service": resource.get("service.name"),
         "deployment": _first(resource, *_DEPLOYMENT_KEYS),
@@ -146,7 +189,7 @@ class OtlpReader:
         index = 0
         with open_binary(path) as fh:
             try:
-                for prefix, obj in objects_at(fh, frozenset({_RESOURCE, _SPAN})):
+                for prefix, obj in objects_at(fh, frozenset({_RESOURCE, _SPAN, _OLD_SPAN})):
                     if prefix == _RESOURCE:
                         resource = attributes(obj.get("attributes")) if isinstance(obj, dict) else {}
                         continue

@@ -17,12 +17,18 @@ import yaml
 
 from chatcontract.errors import UsageError
 from chatcontract.evidence.claims import claims_in, split_sentences
+from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ""})
 SECRET_SAFER = "Remove the value; name the key by its source (e.g. env:COMETAPI_API_KEY) only."  # noqa: S105 - advice text, not a password
 _PERSONAL = frozenset({"email", "ipv4", "phone"})
 _SOURCE_NAME = re.compile(r"(?:env|file|sim):[\w.-]{1,80}")
+# A shell reference to the variable holding the key (``Bearer $COMETAPI_API_KEY`` in a curl
+# command we print): it names where the key is, never the key itself.
+# The deliberately wrong key the invalid-key case sends (public, in this source): not a secret.
+_OUR_INVALID_KEY = frozenset({INVALID_KEY, f"Bearer {INVALID_KEY}"})
+_SHELL_REFERENCE = re.compile(r"(?:(?:Bearer|Basic|Token)[ \t]+)?\$(?:[A-Z_][A-Z0-9_]{0,63}|\{[A-Z_][A-Z0-9_]{0,63}\})")
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,9 @@ def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
     for name, start, end in sorted(active_redactor().findings(text), key=lambda f: f[1]):
         if end <= start or any(s <= start < e for s, e in seen):
             continue
-        if _SOURCE_NAME.fullmatch(text[start:end].strip("\"' ,")):
-            continue  # a credential's source name ("env:COMETAPI_API_KEY"), never the key
+        value = text[start:end].strip("\"' ,")
+        if _SOURCE_NAME.fullmatch(value) or _SHELL_REFERENCE.fullmatch(value) or value in _OUR_INVALID_KEY:
+            continue  # where the key is ("env:COMETAPI_API_KEY", "$COMETAPI_API_KEY"), never the key
         seen.add((start, end))
         kind = "personal data" if name in _PERSONAL else "secret"
         phrase = f"<{kind}: {name}, {end - start} chars>"

@@ -96,10 +96,13 @@ class ReproNote(BaseModel):
         total = len(self.attempts)
         counts = Counter(_outcome(a) for a in self.attempts)
         parts = [f"{n} of {total} returned {label}" for label, n in counts.most_common()]
-        return (
+        text = (
             f"Verdict {self.verdict}: of the {total} attempts we sent in run {self.run_id}, "
             f"{'; '.join(parts)}. We stopped: {self.stop_reason.replace('_', ' ')}."
         )
+        if self.verdict == "inconclusive":  # say which evidence is missing, not only the verdict
+            text += f" Missing evidence: no attempt showed {self.expected_class}."
+        return text
 
 
 def _outcome(a: AttemptLine) -> str:

@@ -69,7 +69,7 @@ def markdown_report(run: ProbeRun) -> str:
     rows = [(r.name, r.result.value, r.expected, _observed(r), _source(r)) for r in run.results]
     parts = [
         "# chatcontract probe report",
-        f"Target: `{run.target}` · profile: `{run.profile}` · run: `{run.run_id}`",
+        f"Target: `{run.target}` · profile: `{run.profile}` · run id: `{run.run_id}`",
         summary_line(run),
         md_table(["case", "result", "expected", "observed", "assumption (source)"], rows),
     ]
@@ -127,7 +127,7 @@ def html_report(run: ProbeRun) -> str:
     repro = [r for r in run.results if r.curl]
     if repro:
         sections.append(Section("Reproduce", paragraphs=[REPRO_NOTE], pre=[f"# {r.name}\n{r.curl}" for r in repro]))
-    meta = [("target", run.target), ("profile", run.profile), ("run", run.run_id),
+    meta = [("target", run.target), ("profile", run.profile), ("run id", run.run_id),
             ("requests", f"{run.requests_sent}/{run.max_requests}")]
     return render_page("chatcontract probe report", sections, meta=meta)
 

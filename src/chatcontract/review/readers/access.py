@@ -21,19 +21,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chatcontract.review.readers.base import CorruptCompressionError, PythonRead, ReadContext, iter_lines
+from chatcontract.review.readers.base import (
+    OUT_OF_SCOPE,
+    CorruptCompressionError,
+    PythonRead,
+    ReadContext,
+    in_api_scope,
+    iter_lines,
+)
 
 NGINX = re.compile(
     rb'^(?P<addr>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+)(?: [^"]*)?" '
     rb'(?P<status>\d{3}) (?:\d+|-) "(?P<ref>[^"]*)" "(?P<ua>[^"]*)"(?P<rest>.*)$'
 )
+# a line in the combined layout whose request is not "METHOD target PROTOCOL" (a probe, a TLS
+# handshake sent to the plain port, "-" for a connection closed before a request)
+NGINX_NO_REQUEST = re.compile(rb'^\S+ \S+ \S+ \[[^\]]+\] "(?![A-Z]+ )(?:[^"\\]|\\.)*" \d{3} ')
 ENVOY = re.compile(
     rb'^\[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+) [^"]*" (?P<status>\d+) (?P<flags>\S+) '
+    rb'(?:\S+ \S+ "[^"]*" )?'  # Istio: %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_..._REASON%"
     rb'(?:\d+|-) (?:\d+|-) (?P<duration>\d+|-) (?:\d+|-) "[^"]*" "(?P<ua>[^"]*)" "(?P<rid>[^"]*)" '
     rb'"(?P<authority>[^"]*)" "[^"]*"'
 )
 _KV = re.compile(r'(\w+)=("[^"]*"|\S+)')
 _FLOAT = re.compile(r"^\d+(?:\.\d+)?$")
+_NGINX_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # $request_id: per request to nginx, so per attempt
 _KEYS = {"request_id": "request_id", "req_id": "request_id", "host": "host", "model": "model",
          "service": "service", "deployment": "deployment", "idempotency_key": "idempotency_key"}
 
@@ -44,8 +56,13 @@ def _client(addr: bytes, ua: bytes) -> str:
 
 def _extras(rest: str, row: dict[str, Any]) -> None:
     tokens = rest.split()
-    if tokens and _FLOAT.match(tokens[0]):
+    while tokens and tokens[0].startswith('"'):  # "$http_x_forwarded_for" in the "main" format
+        tokens.pop(0)
+    if tokens and _FLOAT.match(tokens[0]):  # $request_time [$upstream_response_time]
         row["latency"] = float(tokens[0]) * 1000.0
+    ids = [t for t in tokens[:4] if _NGINX_REQUEST_ID.match(t)]
+    if ids:
+        row["provider_request_id"] = ids[0]
     for key, raw in _KV.findall(rest):
         value = raw.strip('"')
         if key in ("rt", "request_time") and _FLOAT.match(value):
@@ -54,6 +71,15 @@ def _extras(rest: str, row: dict[str, Any]) -> None:
             row["retry_count"] = int(value)
         elif key in _KEYS and value not in ("", "-"):
             row[_KEYS[key]] = value
+
+
+def _path(target: bytes) -> str:
+    """The route of a request target: no query string (it may hold keys), no scheme and host
+    when a proxy logged the absolute form (``GET http://host/v1/... HTTP/1.1``)."""
+    text = target.decode("utf-8", "replace").split("?", 1)[0]
+    if "://" in text[:12]:
+        text = "/" + text.split("://", 1)[1].partition("/")[2]
+    return text
 
 
 def nginx_row(line: bytes) -> dict[str, Any] | None:
@@ -68,7 +94,7 @@ def nginx_row(line: bytes) -> dict[str, Any] | None:
     row: dict[str, Any] = {
         "time": when.isoformat(),
         "method": m["method"].decode("ascii"),
-        "path": m["target"].decode("utf-8", "replace").split("?", 1)[0],
+        "path": _path(m["target"]),
         "status": status if 100 <= status <= 999 else None,
         "client": _client(m["addr"], m["ua"]),
     }
@@ -95,7 +121,7 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
     row: dict[str, Any] = {
         "time": (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
         "method": m["method"].decode("ascii"),
-        "path": m["target"].decode("utf-8", "replace").split("?", 1)[0],
+        "path": _path(m["target"]),
         "status": status if 100 <= status <= 999 else None,
         "latency": float(m["duration"]) if m["duration"] != b"-" else None,
         "host": m["authority"].decode("utf-8", "replace") or None,
@@ -133,7 +159,13 @@ class _LineReader:
                 out.lines += 1
                 row = self.parse(line)
                 if row is None:
-                    out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
+                    if self.pattern is NGINX and NGINX_NO_REQUEST.match(line):
+                        out.skip("nginx line without a request (probe, TLS handshake or closed connection)")
+                    else:
+                        out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
+                    continue
+                if not in_api_scope(row.get("path")):
+                    out.skip(OUT_OF_SCOPE)
                     continue
                 row["source_line"] = number
                 yield row

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -21,6 +22,16 @@ from chatcontract.review.mapping import FieldMap
 from chatcontract.review.model import BadInput
 
 GZIP_MAGIC = b"\x1f\x8b"
+# Routes of an OpenAI-compatible API (versioned, chat, completions, models, ...), including the
+# drifted forms a review must see (``/chat/completion``, no ``/v1``); anything else a capture
+# or gateway log holds (pages, assets, health checks, other services) is out of scope.
+API_ROUTE = re.compile(r"/v\d+(?:/|$)|/chat|/completions?\b|/models\b|/embeddings\b|/responses\b")
+OUT_OF_SCOPE = "route outside the chat API (other page, asset, health check or service)"
+
+
+def in_api_scope(path: str | None) -> bool:
+    """Whether ``path`` is a route of the API under review (``None``: unknown, kept)."""
+    return path is None or bool(API_ROUTE.search(path))
 HEAD_BYTES = 65536
 
 

@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
+from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 from chatcontract.taxonomy import header_map, observe
 
 _ENTRY = "log.entries.item"
-_API_HINT = re.compile(r"/v\d+/|/chat/|/completions|/models")
+# A capture from a browser holds pages, assets, analytics beacons and calls to other services
+# besides the chat API: only chat-API routes (or requests whose body is a chat request) are
+# reviewed; the rest is counted as skipped, by reason, never as a failure.
+_CHAT_ROUTE = re.compile(r"/chat|/completions?\b|/models\b|/embeddings\b|/responses\b")
+_API_TYPES = frozenset({"", "xhr", "fetch", "eventsource", "other"})  # Chrome's _resourceType values
+NOT_API = "HAR entry that is not an API call"
+PREFLIGHT = "HAR entry that is a CORS preflight (OPTIONS)"
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -96,16 +102,34 @@ def _doc_facts(doc: dict[str, Any], keep: dict[str, Any] | None = None) -> dict[
     return facts
 
 
+def skip_reason(entry: dict[str, Any]) -> str | None:
+    """Why an entry is not reviewed (``None``: it is a chat-API call)."""
+    request = _dict(entry.get("request"))
+    kind = str(entry.get("_resourceType") or "").lower()
+    if kind == "preflight" or str(request.get("method", "")).upper() == "OPTIONS":
+        return PREFLIGHT
+    if kind not in _API_TYPES:
+        return NOT_API
+    path = urlsplit(str(request.get("url", ""))).path
+    if _CHAT_ROUTE.search(path):
+        return None
+    post = _dict(request.get("postData"))
+    raw = post.get("text")
+    text = raw if isinstance(raw, str) else ""
+    if '"messages"' in text and '"model"' in text:  # a chat request sent to an unusual route
+        return None
+    return OUT_OF_SCOPE
+
+
 def entry_row(entry: dict[str, Any]) -> dict[str, Any] | None:
-    """The canonical row of one HAR entry, or ``None`` when it is not an API call."""
+    """The canonical row of one HAR entry, or ``None`` when it is not a chat-API call."""
+    if skip_reason(entry) is not None:
+        return None
     request = _dict(entry.get("request"))
     response = _dict(entry.get("response"))
     parts = urlsplit(str(request.get("url", "")))
     rh, sh = _headers(request.get("headers")), _headers(response.get("headers"))
     content = _dict(response.get("content"))
-    mime = str(content.get("mimeType", ""))
-    if not (_API_HINT.search(parts.path) or "json" in mime or "event-stream" in mime):
-        return None
     status = response.get("status") if isinstance(response.get("status"), int) else None
     text = _body_text(content)
     row: dict[str, Any] = {
@@ -167,9 +191,10 @@ class HarReader:
                 for _, entry in objects_at(fh, frozenset({_ENTRY})):
                     index += 1
                     out.lines += 1
-                    row = entry_row(entry) if isinstance(entry, dict) else None
+                    reason = skip_reason(entry) if isinstance(entry, dict) else NOT_API
+                    row = entry_row(entry) if reason is None and isinstance(entry, dict) else None
                     if row is None:
-                        out.skip("HAR entry that is not an API call")
+                        out.skip(reason or NOT_API)
                     elif not isinstance(row.get("time"), str):
                         out.bad.add("HAR entry without startedDateTime", path.name, index, str(entry)[:300])
                     else:

@@ -96,7 +96,12 @@ def normalize_base_url(url: str, profile: Profile) -> BaseUrl:
     ``note`` says what was done. Any other path is kept as given (gateways mount APIs anywhere).
     """
     raw = url.strip()
-    parts = urlsplit(raw)
+    if any(ch.isspace() or not ch.isprintable() for ch in raw):
+        raise UsageError(f"base URL {raw!r} holds a space or control character")
+    try:
+        parts = urlsplit(raw)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise UsageError(f"base URL {raw!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
             f"base URL {raw!r} needs an http(s) scheme and host, e.g. https://api.cometapi.com/v1"

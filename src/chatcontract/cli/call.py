@@ -135,6 +135,8 @@ def call(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (answer and attempts).")] = False,
 ) -> int:
     """Send one request through the resilient client; print the answer and every attempt."""
+    if any(not m.strip() for m in fallback or []):
+        raise UsageError("--fallback needs a model name (got an empty one)")
     with (
         _target(base_url, api_key_env, api_key_file, model, profile) as target,
         Client(

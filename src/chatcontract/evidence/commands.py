@@ -114,13 +114,19 @@ class PacketResult:
         return bool(self.packet["completeness"]["complete"])
 
 
+def check_output(path: Path) -> None:
+    """Refuse an output path that cannot be a file, before anything is stored; creates nothing."""
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    ancestor = next((p for p in path.absolute().parents if p.exists()), None)
+    if ancestor is not None and not ancestor.is_dir():
+        raise UsageError(f"cannot write {path}: {ancestor} is a file, not a directory")
+
+
 def write_output(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (a crash never leaves half a file)."""
     parent = path.parent
-    if parent.exists() and not parent.is_dir():
-        raise UsageError(f"cannot write {path}: {parent} is a file, not a directory")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a directory")
+    check_output(path)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
@@ -153,6 +159,8 @@ def run_packet_command(
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     meta = load_meta(meta_path)
+    if out is not None:
+        check_output(out)  # before the packet is stored: a bad --out leaves the store as it was
     store_path = store if store is not None else default_store_path()
     if not store_path.exists():  # a packet needs evidence: never create an empty store for it
         raise UsageError(f"store {store_path} does not exist; run 'chatcontract repro' first or pass --store")

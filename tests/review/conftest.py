@@ -40,6 +40,20 @@ def incident(tmp_path_factory: pytest.TempPathFactory, gen_logs: ModuleType) -> 
 
 
 SAMPLES = Path(__file__).resolve().parent / "samples_real"
+# the samples hold placeholders where real logs would leak a key (never a key in a fixture)
+FAKE_KEYS = {"@KEY@": "sk-" + "abcdefghijklmnopqrstuvwx", "@GKEY@": "AIza" + "SyD-abcdefghijklmnopqrstu"}
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``samples_real/`` with the placeholders replaced by key-shaped values, as real logs have them."""
+    out = tmp_path_factory.mktemp("samples_real")
+    for source in SAMPLES.iterdir():
+        text = source.read_text("utf-8")
+        for placeholder, value in FAKE_KEYS.items():
+            text = text.replace(placeholder, value)
+        (out / source.name).write_text(text, "utf-8")
+    return out
 RAW_COLUMNS = ("started_at", "status", "method", "host", "path", "latency_ms", "request_id", "provider_request_id",
                "model", "response_model", "service", "deployment", "transport_error", "error_type", "error_code",
                "finish_reason", "prompt_tokens", "completion_tokens", "total_tokens", "retry_count", "resend_count",

@@ -5,9 +5,10 @@ Istio's default formats; IPv6 clients, keys in query strings, "-" fields, probes
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from tests.review.conftest import SAMPLES, load_raw
+from tests.review.conftest import load_raw
 
 from chatcontract.review import ReviewOptions, run_review
 from chatcontract.review.readers import choose_reader
@@ -21,8 +22,8 @@ def _pick(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [tuple(r[k] for k in COLS) for r in rows]
 
 
-def test_nginx_combined_without_request_time() -> None:
-    path = SAMPLES / "nginx_combined.log"
+def test_nginx_combined_without_request_time(samples: Path) -> None:
+    path = samples / "nginx_combined.log"
     assert choose_reader(path).name == "nginx"
     rows, sources, bad = load_raw([path])
     chat = "/v1/chat/completions"
@@ -38,8 +39,8 @@ def test_nginx_combined_without_request_time() -> None:
     assert "sk-" not in str(rows) + str(bad.examples)
 
 
-def test_nginx_timed_format_with_upstream_time_and_request_id() -> None:
-    rows, sources, bad = load_raw([SAMPLES / "nginx_timed.log"])
+def test_nginx_timed_format_with_upstream_time_and_request_id(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "nginx_timed.log"])
     assert _pick(rows) == [
         (datetime(2026, 11, 22, 14, 6), 429, "POST", None, "/v1/chat/completions", 12.0,
          "4f1c2a9be0d14c7fa6b1d1f4a3c0e9d2", None, None),
@@ -54,8 +55,8 @@ def test_nginx_timed_format_with_upstream_time_and_request_id() -> None:
     assert sources[0].lines == 3
 
 
-def test_envoy_and_istio_default_formats() -> None:
-    path = SAMPLES / "envoy.log"
+def test_envoy_and_istio_default_formats(samples: Path) -> None:
+    path = samples / "envoy.log"
     assert choose_reader(path).name == "envoy"
     rows, sources, bad = load_raw([path])
     host, chat = "api.cometapi.com", "/v1/chat/completions"
@@ -72,8 +73,8 @@ def test_envoy_and_istio_default_formats() -> None:
     assert "AIzaSy" not in str(rows)
 
 
-def test_review_of_real_access_logs() -> None:
-    result = run_review(ReviewOptions(paths=(SAMPLES / "envoy.log", SAMPLES / "nginx_timed.log")))
+def test_review_of_real_access_logs(samples: Path) -> None:
+    result = run_review(ReviewOptions(paths=(samples / "envoy.log", samples / "nginx_timed.log")))
     assert result.totals["attempts"] == 6
     assert result.finding("failures.by_class").numbers["by_class"] == {
         "connect_error": 1, "server_error": 1, "rate_limited": 1, "endpoint_mismatch": 1}

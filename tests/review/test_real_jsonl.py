@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.review.conftest import SAMPLES, load_raw
+from tests.review.conftest import load_raw
 
 from chatcontract.errors import UsageError
 from chatcontract.review import ReviewOptions, run_review
@@ -24,8 +24,8 @@ def _pick(rows: list[dict[str, Any]], *keys: str) -> list[tuple[Any, ...]]:
     return [tuple(r[k] for k in keys) for r in rows]
 
 
-def test_ecs_nested_fields_with_ns_durations_and_offsets() -> None:
-    rows, sources, bad = load_raw([SAMPLES / "ecs.jsonl"])
+def test_ecs_nested_fields_with_ns_durations_and_offsets(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "ecs.jsonl"])
     assert sources[0].reader == "jsonl"
     assert sources[0].inferred == {
         "time": "@timestamp", "status": "http.response.status_code", "path": "url.path",
@@ -43,8 +43,8 @@ def test_ecs_nested_fields_with_ns_durations_and_offsets() -> None:
     assert sources[0].records + sources[0].bad == sources[0].lines
 
 
-def test_flat_lines_with_full_urls_string_statuses_and_seconds() -> None:
-    rows, sources, bad = load_raw([SAMPLES / "flat.jsonl"])
+def test_flat_lines_with_full_urls_string_statuses_and_seconds(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "flat.jsonl"])
     assert sources[0].inferred["latency"] == "elapsed (s)"
     assert sources[0].inferred["path"] == "url (URL path)"
     assert _pick(rows, "started_at", "status", "host", "path", "latency_ms", "request_id", "model", "deployment") == [
@@ -56,8 +56,8 @@ def test_flat_lines_with_full_urls_string_statuses_and_seconds() -> None:
     assert bad.total == 0
 
 
-def test_pino_lines_epoch_ms_and_query_keys_dropped() -> None:
-    rows, sources, _ = load_raw([SAMPLES / "pino.jsonl"])
+def test_pino_lines_epoch_ms_and_query_keys_dropped(samples: Path) -> None:
+    rows, sources, _ = load_raw([samples / "pino.jsonl"])
     assert sources[0].inferred["status"] == "res.statusCode"
     assert sources[0].inferred["latency"] == "responseTime (ms)"
     assert _pick(rows, "started_at", "status", "method", "path", "latency_ms", "request_id", "deployment") == [
@@ -67,8 +67,8 @@ def test_pino_lines_epoch_ms_and_query_keys_dropped() -> None:
     assert all("sk-" not in str(r) for r in rows)
 
 
-def test_envoy_json_access_log() -> None:
-    path = SAMPLES / "envoy.json.log"
+def test_envoy_json_access_log(samples: Path) -> None:
+    path = samples / "envoy.json.log"
     assert choose_reader(path).name == "jsonl"
     rows, sources, _ = load_raw([path])
     assert sources[0].inferred["status"] == "response_code"
@@ -79,26 +79,26 @@ def test_envoy_json_access_log() -> None:
     ]
 
 
-def test_the_review_says_which_fields_were_inferred() -> None:
-    result = run_review(ReviewOptions(paths=(SAMPLES / "flat.jsonl",)))
+def test_the_review_says_which_fields_were_inferred(samples: Path) -> None:
+    result = run_review(ReviewOptions(paths=(samples / "flat.jsonl",)))
     note = result.finding("fields.inferred")
     assert note.statement.startswith("fields inferred: flat.jsonl: time←timestamp, status←status_code")
     assert note.label is None
     assert result.totals["attempts"] == 2
 
 
-def test_no_status_field_asks_for_a_map() -> None:
+def test_no_status_field_asks_for_a_map(samples: Path) -> None:
     with pytest.raises(UsageError, match=r"no recognisable status field .*--map FILE.yaml"):
-        run_review(ReviewOptions(paths=(SAMPLES / "nostatus.jsonl",)))
+        run_review(ReviewOptions(paths=(samples / "nostatus.jsonl",)))
 
 
-def test_a_map_still_wins_over_inference(tmp_path: Path) -> None:
+def test_a_map_still_wins_over_inference(samples: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "map.yaml"
     mapping.write_text("fields:\n  time: timestamp\n  status: status_code\n  latency: elapsed\n")  # ms, as given
-    rows, sources, _ = load_raw([SAMPLES / "flat.jsonl"], field_map=load_map(mapping))
+    rows, sources, _ = load_raw([samples / "flat.jsonl"], field_map=load_map(mapping))
     assert _pick(rows, "status", "latency_ms", "path") == [(502, 1.5, None), (200, 0.25, None)]
     assert all(not s.inferred for s in sources)
-    result = run_review(ReviewOptions(paths=(SAMPLES / "flat.jsonl",), map_file=mapping))
+    result = run_review(ReviewOptions(paths=(samples / "flat.jsonl",), map_file=mapping))
     assert "fields.inferred" not in {f.key for f in result.findings}
 
 

@@ -4,9 +4,10 @@ strings, span status codes, GenAI attributes (old and new names), span events, r
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from tests.review.conftest import SAMPLES, load_raw
+from tests.review.conftest import load_raw
 
 from chatcontract.review import ReviewOptions, run_review
 
@@ -18,8 +19,8 @@ def _pick(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [tuple(r[k] for k in COLS) for r in rows]
 
 
-def test_current_conventions_openai_v2_with_httpx_children() -> None:
-    rows, sources, bad = load_raw([SAMPLES / "otlp_current.json"])
+def test_current_conventions_openai_v2_with_httpx_children(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "otlp_current.json"])
     assert _pick(rows) == [
         (datetime(2026, 11, 22, 14, 5), 429, "POST", "api.cometapi.com", "/v1/chat/completions", 250.0, None, "429",
          None, None, None, None, 0, "support-bot", "prod-eu"),
@@ -37,8 +38,8 @@ def test_current_conventions_openai_v2_with_httpx_children() -> None:
     assert all("sk-" not in str(r) for r in rows)
 
 
-def test_legacy_conventions_instrumentation_library_spans_and_openllmetry() -> None:
-    rows, sources, bad = load_raw([SAMPLES / "otlp_legacy.json"])
+def test_legacy_conventions_instrumentation_library_spans_and_openllmetry(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "otlp_legacy.json"])
     assert _pick(rows) == [
         (datetime(2026, 11, 22, 14, 6, 40), 404, "POST", "api.cometapi.com", "/v1/chat/completion", 500.0, None, None,
          None, None, None, None, 0, "legacy-gateway", "staging"),
@@ -52,10 +53,10 @@ def test_legacy_conventions_instrumentation_library_spans_and_openllmetry() -> N
     assert sources[0].records + sources[0].bad + sum(sources[0].skipped.values()) == sources[0].lines == 4
 
 
-def test_review_of_real_spans_classifies_them() -> None:
-    current = run_review(ReviewOptions(paths=(SAMPLES / "otlp_current.json",)))
+def test_review_of_real_spans_classifies_them(samples: Path) -> None:
+    current = run_review(ReviewOptions(paths=(samples / "otlp_current.json",)))
     assert current.finding("failures.by_class").numbers["by_class"] == {"rate_limited": 1}
     assert current.totals["attempts"] == 3
-    legacy = run_review(ReviewOptions(paths=(SAMPLES / "otlp_legacy.json",)))
+    legacy = run_review(ReviewOptions(paths=(samples / "otlp_legacy.json",)))
     assert legacy.finding("failures.by_class").numbers["by_class"] == {"connect_error": 1, "endpoint_mismatch": 1}
     assert legacy.totals["bad_lines"] == 1

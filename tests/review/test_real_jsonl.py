@@ -6,6 +6,9 @@ Envoy JSON access logs, flat gateway lines); each test checks the records field 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -122,3 +125,30 @@ def test_a_map_still_wins_over_inference(samples: Path, tmp_path: Path) -> None:
 def test_synonym_choice(doc: dict[str, Any], field: str, expected: str) -> None:
     _, used = infer_from_docs([doc], "sample")
     assert used[field] == expected
+
+
+def test_flat_dotted_otel_names_as_literal_keys(samples: Path) -> None:
+    rows, sources, bad = load_raw([samples / "flat_dotted.jsonl"])
+    assert sources[0].inferred["status"] == "http.response.status_code"
+    assert sources[0].inferred["prompt_tokens"] == "gen_ai.usage.input_tokens"
+    assert _pick(rows, "started_at", "status", "method", "path", "latency_ms", "model", "service") == [
+        (datetime(2026, 11, 22, 14, 5), 503, "POST", "/v1/chat/completions", 12.5, "gpt-4o", "svc"),
+        (datetime(2026, 11, 22, 14, 5, 1), 200, "POST", "/v1/chat/completions", 7.0, "gpt-4o", "svc"),
+    ]
+    assert bad.total == 0
+
+
+def test_cli_notes_the_inferred_fields_and_asks_for_a_map(samples: Path, tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "chatcontract.cli.app", "review"]
+    ok = subprocess.run([*argv, str(samples / "pino.jsonl"), "--format", "json", "--out", str(tmp_path)],
+                        capture_output=True, text=True, timeout=120, check=False)
+    assert ok.returncode in (0, 1), ok.stderr
+    assert "fields inferred: pino.jsonl: time←time, status←res.statusCode" in ok.stderr
+    keys = {f["key"] for f in json.loads((tmp_path / "review.json").read_text())["findings"]}
+    assert "fields.inferred" in keys
+    bad = subprocess.run([*argv, str(samples / "nostatus.jsonl")], capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0
+    assert "--map FILE.yaml" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -40,7 +40,11 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for review
 ReaderOpt = Annotated[
     str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")
 ]
-MapOpt = Annotated[Path | None, typer.Option("--map", help="Field mapping (YAML) for generic JSON lines.")]
+MapOpt = Annotated[
+    Path | None,
+    typer.Option("--map", help="Field mapping (YAML) for generic JSON lines; without it, common field names "
+                 "(status_code, @timestamp, url.path, duration_ms, ...) are inferred and reported."),
+]
 DeadlineOpt = Annotated[
     float | None, typer.Option("--deadline", help="The callers' deadline in seconds, to find retries after it.")
 ]
@@ -82,6 +86,8 @@ def review(
     _emit(_render(result, fmt), out, fmt)
     if result.bad_input.total:
         note(f"{result.bad_input.total} bad input lines (counted by reason in the report)")
+    if any(f.key == "fields.inferred" for f in result.findings):
+        note(result.finding("fields.inferred").statement)
     raise typer.Exit(1 if result.has_mismatches else 0)
 
 

@@ -31,9 +31,10 @@ def test_current_conventions_openai_v2_with_httpx_children(samples: Path) -> Non
          None, "support-bot", "prod-eu"),
     ]
     assert rows[2]["provider_request_id"] == "chatcmpl-AbC123"
-    assert sources[0].lines == 5
+    assert sources[0].lines == 6
     assert sources[0].skipped == {"GenAI span with HTTP child spans (counted once, as its HTTP attempts)": 1,
-                                  "span without HTTP or GenAI attributes": 1}
+                                  "span without HTTP or GenAI attributes": 1,
+                                  "route outside the chat API (other page, asset, health check or service)": 1}
     assert bad.total == 0
     assert all("sk-" not in str(r) for r in rows)
 

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatcontract.record import FailureClass
-from chatcontract.review.readers.base import PythonRead, ReadContext, open_binary
+from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, in_api_scope, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 
 _RESOURCE = "resourceSpans.item.resource"
@@ -120,6 +120,26 @@ def _path_host(attrs: dict[str, Any]) -> tuple[str | None, str | None]:
     return (path if isinstance(path, str) else None), (host if isinstance(host, str) else None)
 
 
+def _genai_facts(attrs: dict[str, Any], events: dict[str, Any]) -> dict[str, Any]:
+    """Model, finish reason, usage, stream flag and response id from GenAI attributes (current
+    and older names) and span events."""
+    reasons = _first(attrs, "gen_ai.response.finish_reasons", "gen_ai.completion.0.finish_reason")
+    reasons = [reasons] if isinstance(reasons, str) else reasons
+    inp = _int(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"))
+    out = _int(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"))
+    streaming = _first(attrs, "gen_ai.request.stream", "llm.is_streaming")
+    return {
+        "model": _first(attrs, "gen_ai.request.model"),
+        "response_model": _first(attrs, "gen_ai.response.model"),
+        "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else events.get("finish_reason"),
+        "streaming": streaming if isinstance(streaming, bool) else None,
+        "prompt_tokens": inp,
+        "completion_tokens": out,
+        "total_tokens": inp + out if inp is not None and out is not None else _int(attrs.get("llm.usage.total_tokens")),
+        "provider_request_id": _first(attrs, "gen_ai.response.id"),
+    }
+
+
 def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
     """The canonical row of one span, or ``None`` when it is not an HTTP/GenAI attempt."""
     attrs = attributes(span.get("attributes"))
@@ -129,22 +149,18 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
     start_iso, start_ns = _nanos_iso(span.get("startTimeUnixNano"))
     _, end_ns = _nanos_iso(span.get("endTimeUnixNano"))
     path, host = _path_host(attrs)
-    reasons = _first(attrs, "gen_ai.response.finish_reasons", "gen_ai.completion.0.finish_reason")
-    if isinstance(reasons, str):
-        reasons = [reasons]
     events = _event_facts(span.get("events"))
+    genai = _genai_facts(attrs, events)
     raw_status = span.get("status")
     status: dict[str, Any] = raw_status if isinstance(raw_status, dict) else {}
-    inp = _int(_first(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"))
-    out = _int(_first(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"))
     parent = f"{span.get('traceId', '')}:{span.get('parentSpanId', '')}"
     resend = _int(attrs.get("http.request.resend_count"))
     error_type = attrs.get("error.type") or events.get("error_type")
     http_status = _int(_first(attrs, "http.response.status_code", "http.status_code"))
     if error_type is None and http_status is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
         error_type = "span_error"
-    answered = any(attrs.get(k) is not None for k in ("gen_ai.response.id", "gen_ai.response.model")) or (
-        reasons or out is not None or events.get("finish_reason"))
+    answered = genai["provider_request_id"] or genai["response_model"] or genai["finish_reason"] or (
+        genai["completion_tokens"] is not None)
     if not is_http and error_type is None and answered:
         http_status = 200  # a GenAI span with a response and no error: the call succeeded (a 2xx)
     return {
@@ -159,14 +175,7 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
         "error_type": str(error_type) if error_type is not None else None,
         # chatcontract exports its class as error.type: keep it as the recorded class
         "failure_class": error_type if isinstance(error_type, str) and error_type in _CLASSES else None,
-        "model": _first(attrs, "gen_ai.request.model"),
-        "response_model": _first(attrs, "gen_ai.response.model"),
-        "finish_reason": reasons[0] if isinstance(reasons, list) and reasons else events.get("finish_reason"),
-        "streaming": _first(attrs, "gen_ai.request.stream", "llm.is_streaming"),
-        "prompt_tokens": inp,
-        "completion_tokens": out,
-        "total_tokens": inp + out if inp is not None and out is not None else _int(attrs.get("llm.usage.total_tokens")),
-        "provider_request_id": _first(attrs, "gen_ai.response.id"),
+        **genai,
         "service": resource.get("service.name"),
         "deployment": _first(resource, *_DEPLOYMENT_KEYS),
         "client": hashlib.sha1(parent.encode()).hexdigest()[:16],  # noqa: S324 - a grouping key
@@ -198,6 +207,8 @@ class OtlpReader:
                     row = span_row(obj, resource) if isinstance(obj, dict) else None
                     if row is None:
                         out.skip("span without HTTP or GenAI attributes")
+                    elif not in_api_scope(row["path"]):
+                        out.skip(OUT_OF_SCOPE)
                     elif row["time"] is None:
                         out.bad.add("span without a valid startTimeUnixNano", path.name, index, str(obj)[:300])
                     else:

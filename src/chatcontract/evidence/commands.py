@@ -77,7 +77,8 @@ def run_repro_command(
     prof = load_profile(profile)
     plan_class = parse_failure_class(failure_class, negative)
     notices: list[str] = []
-    with EvidenceStore(store) as ev, open_target(base_url, prof, api_key_env, api_key_file) as tgt:
+    # Target and plan first: bad input is refused before a store is created or touched.
+    with open_target(base_url, prof, api_key_env, api_key_file) as tgt:
         chosen = resolve_model(model, SIM_DEFAULT_MODEL if tgt.embedded else None)
         if tgt.embedded:
             notices.append(f"no base URL given: targeting the embedded simulator at {tgt.alias}")
@@ -96,8 +97,9 @@ def run_repro_command(
             wait_max_s=max(wait_s, 4.0),
             operator=resolve_operator(operator),
         )
-        note = run_repro(plan, tgt, ev, progress=progress)
-        notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
+        with EvidenceStore(store) as ev:
+            note = run_repro(plan, tgt, ev, progress=progress)
+            notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
     return ReproResult(note, notices)
 
 

@@ -20,6 +20,13 @@ HELP = (
 )
 
 
+PROGRESS_FROM = 5  # files: below this a run is instant and per-file lines would be noise
+
+
+def _progress(done: int, total: int, path: Path, found: int) -> None:
+    note(f"lint [{done}/{total}] {path}: {found} finding(s)")
+
+
 def lint(
     files: Annotated[list[Path], typer.Argument(help="Files to check (.md, .txt, .json, .yaml).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
@@ -27,7 +34,7 @@ def lint(
     """Lint incident notes and packets for secrets and unsupported claims."""
     from chatcontract.evidence.lint import lint_files
 
-    findings = lint_files(files)
+    findings = lint_files(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
     if as_json:
         console.print_json(json.dumps([f.to_dict() for f in findings]))
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,10 +199,18 @@ def read_lintable(path: Path) -> str:
     return text
 
 
-def lint_files(paths: Sequence[Path]) -> list[Finding]:
-    """Lint every file; the first unreadable one raises before any output (bad input: exit 2)."""
+def lint_files(
+    paths: Sequence[Path], progress: Callable[[int, int, Path, int], None] | None = None
+) -> list[Finding]:
+    """Lint every file; the first unreadable one raises before any output (bad input: exit 2).
+
+    ``progress(done, total, path, findings_in_file)`` is told after each file.
+    """
     texts = [(p, read_lintable(p)) for p in paths]
     findings: list[Finding] = []
-    for path, text in texts:
-        findings.extend(lint_text(text, str(path)))
+    for done, (path, text) in enumerate(texts, start=1):
+        found = lint_text(text, str(path))
+        findings.extend(found)
+        if progress is not None:
+            progress(done, len(texts), path, len(found))
     return findings

@@ -1,0 +1,113 @@
+"""A canary key given the sanctioned way never reaches stdout, stderr, reports or the store."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from .conftest import CANARY, run_cli
+
+
+def _everything_written(root: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_canary_key_never_leaks_from_probe_call_repro_packet(
+    canary_sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COMETAPI_API_KEY", CANARY)
+    store = tmp_path / "ev.sqlite"
+    target = ["--base-url", canary_sim, "--model", "sim-ok"]
+    runs = [
+        run_cli(["probe", *target, "--out", str(tmp_path / "probe"), "--store", str(store)], capsys),
+        run_cli(["call", *target, "--json"], capsys),
+        run_cli(["call", "--base-url", canary_sim, "--model", "sim-503", "--fallback", "sim-ok"], capsys),
+        run_cli(
+            [
+                "repro",
+                "--incident",
+                "C-1",
+                "--class",
+                "server_error",
+                "--base-url",
+                canary_sim,
+                "--model",
+                "sim-503",
+                "--wait-s",
+                "0",
+                "--store",
+                str(store),
+            ],
+            capsys,
+        ),
+        run_cli(
+            [
+                "repro",
+                "--incident",
+                "C-2",
+                "--negative",
+                "invalid-key",
+                *target,
+                "--wait-s",
+                "0",
+                "--store",
+                str(store),
+                "--json",
+            ],
+            capsys,
+        ),
+        run_cli(["packet", "C-1", "--store", str(store), "--out", str(tmp_path / "packet.md")], capsys),
+        run_cli(["incidents", "show", "C-1", "--store", str(store)], capsys),
+    ]
+    assert [r.code for r in runs] == [0, 0, 0, 0, 0, 0, 0], runs
+    printed = "".join(r.out + r.err for r in runs)
+    assert CANARY not in printed
+    written = _everything_written(tmp_path)
+    assert (tmp_path / "probe" / "attempts.jsonl").exists()
+    assert store.exists()
+    assert CANARY.encode() not in written
+    assert b"CANARYaudit" not in written  # not even a fragment
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["call", "--model", "m"], 1, id="call"),
+        pytest.param(
+            [
+                "repro",
+                "--incident",
+                "U-1",
+                "--class",
+                "connect_error",
+                "--model",
+                "m",
+                "--wait-s",
+                "0",
+                "--attempts",
+                "2",
+            ],
+            0,
+            id="repro-reproduces-connect-error",
+        ),
+        pytest.param(["probe", "--model", "m", "--cases", "happy"], 1, id="probe"),
+    ],
+)
+def test_unreachable_target_errors_name_neither_key_nor_header(
+    args: list[str], code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COMETAPI_API_KEY", CANARY)
+    run = run_cli([*args, "--base-url", f"http://127.0.0.1:{_closed_port()}/v1"], capsys)
+    assert run.code == code, run
+    assert "Traceback" not in run.err
+    assert CANARY not in run.out + run.err
+    assert f"Bearer {CANARY}" not in run.out + run.err
+    assert CANARY.encode() not in _everything_written(tmp_path)

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.review.conftest import load_raw
 
 from chatcontract.errors import UsageError
 from chatcontract.review import ReviewOptions, run_review
-from chatcontract.review.infer import infer_from_docs
+from chatcontract.review.infer import SYNONYMS, infer_from_docs
 from chatcontract.review.mapping import load_map
 from chatcontract.review.readers import choose_reader
 
@@ -152,3 +154,27 @@ def test_cli_notes_the_inferred_fields_and_asks_for_a_map(samples: Path, tmp_pat
     assert bad.stderr.strip().count("\n") == 0
     assert "--map FILE.yaml" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30))
+_DOCS = st.recursive(_SCALARS, lambda inner: st.dictionaries(st.sampled_from(
+    ["status", "status_code", "time", "ts", "@timestamp", "duration", "elapsed", "url", "path", "http", "response",
+     "event", "usage", "prompt_tokens", "x"]), inner, max_size=5), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=8) | st.sampled_from(list(SYNONYMS)), _DOCS, max_size=6),
+                max_size=5))
+def test_inference_never_crashes(docs: list[dict[str, Any]]) -> None:
+    """Any sampled lines give a mapping or the one-line --map error, nothing else."""
+    message = ""
+    try:
+        fmap, used = infer_from_docs(docs, "fuzz")
+    except UsageError as exc:
+        message = str(exc)
+    if message:
+        assert "--map FILE.yaml" in message
+        assert "\n" not in message
+        return
+    assert {"time", "status"} <= set(fmap.fields)
+    assert set(used) == set(fmap.fields)

@@ -61,3 +61,17 @@ def test_review_of_real_spans_classifies_them(samples: Path) -> None:
     legacy = run_review(ReviewOptions(paths=(samples / "otlp_legacy.json",)))
     assert legacy.finding("failures.by_class").numbers["by_class"] == {"connect_error": 1, "endpoint_mismatch": 1}
     assert legacy.totals["bad_lines"] == 1
+
+
+def test_collector_file_exporter_lines_and_resources_do_not_leak(samples: Path) -> None:
+    """One document per line (the collector's file exporter); a resourceSpans entry without a
+    resource does not inherit the previous entry's service or deployment."""
+    rows, sources, bad = load_raw([samples / "otlp_collector.jsonl"])
+    assert sources[0].reader == "otlp"
+    keys = ("started_at", "status", "path", "latency_ms", "service", "deployment")
+    assert [tuple(r[k] for k in keys) for r in rows] == [
+        (datetime(2026, 11, 22, 14, 5), 200, "/v1/chat/completions", 100.0, "svc-a", "chat-v2"),
+        (datetime(2026, 11, 22, 14, 5, 1), 500, "/v1/chat/completions", 100.0, None, None),
+        (datetime(2026, 11, 22, 14, 5, 2), 503, "/v1/chat/completions", 100.0, "svc-b", None),
+    ]
+    assert bad.total == 0

@@ -79,6 +79,8 @@ def lookup(doc: dict[str, Any], name: str) -> tuple[Any, tuple[str, ...] | None]
 def _is_time(v: Any) -> bool:
     if isinstance(v, bool):
         return False
+    if isinstance(v, str) and v.replace(".", "", 1).isdigit():  # an epoch number written as a string
+        v = float(v)
     if isinstance(v, int | float):
         return 1e8 < v < 4.2e18
     if not isinstance(v, str) or len(v) < 10 or not v[:4].isdigit():
@@ -103,7 +105,7 @@ def _is_number(v: Any) -> bool:
             v = float(v)
         except ValueError:
             return False
-    return isinstance(v, int | float) and v >= 0
+    return isinstance(v, int | float) and 0 <= v < 1e15  # finite, and no epoch time taken for a duration
 
 
 def _is_status(v: Any) -> bool:

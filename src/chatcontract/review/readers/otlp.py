@@ -34,6 +34,7 @@ from chatcontract.record import FailureClass
 from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, in_api_scope, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 
+_RESOURCE_SPANS = "resourceSpans.item"
 _RESOURCE = "resourceSpans.item.resource"
 _SPAN = "resourceSpans.item.scopeSpans.item.spans.item"
 _OLD_SPAN = "resourceSpans.item.instrumentationLibrarySpans.item.spans.item"  # OTLP before 0.15
@@ -198,7 +199,11 @@ class OtlpReader:
         index = 0
         with open_binary(path) as fh:
             try:
-                for prefix, obj in objects_at(fh, frozenset({_RESOURCE, _SPAN, _OLD_SPAN})):
+                spans = frozenset({_RESOURCE, _SPAN, _OLD_SPAN})
+                for prefix, obj in objects_at(fh, spans, marks=frozenset({_RESOURCE_SPANS})):
+                    if prefix == _RESOURCE_SPANS:  # a new resource: the previous one's attributes end here
+                        resource = {}
+                        continue
                     if prefix == _RESOURCE:
                         resource = attributes(obj.get("attributes")) if isinstance(obj, dict) else {}
                         continue

@@ -18,14 +18,18 @@ class TruncatedDocumentError(Exception):
     """The document ended early or is not valid JSON after some point."""
 
 
-def objects_at(stream: IO[bytes], prefixes: frozenset[str]) -> Iterator[tuple[str, Any]]:
-    """``(prefix, object)`` for each complete value found under one of ``prefixes``."""
+def objects_at(stream: IO[bytes], prefixes: frozenset[str],
+               marks: frozenset[str] = frozenset()) -> Iterator[tuple[str, Any]]:
+    """``(prefix, object)`` for each complete value found under one of ``prefixes``, and
+    ``(mark, None)`` where an object starts at one of ``marks`` (without building it)."""
     builder: ijson.ObjectBuilder | None = None
     active: str | None = None
     depth = 0
     try:
         for prefix, event, value in ijson.parse(stream, use_float=True, multiple_values=True):
             if builder is None:
+                if event == "start_map" and prefix in marks:
+                    yield prefix, None
                 if prefix in prefixes and event in ("start_map", "start_array"):
                     builder, active, depth = ijson.ObjectBuilder(), prefix, 0
                 elif prefix in prefixes and event not in ("end_map", "end_array", "map_key"):

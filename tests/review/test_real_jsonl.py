@@ -122,6 +122,11 @@ def test_a_map_still_wins_over_inference(samples: Path, tmp_path: Path) -> None:
                      id="skips-text-status"),
         pytest.param({"ts": 1763820300, "status": 200, "http.response.status_code": 500}, "status", "status",
                      id="table-order-breaks-ties"),
+        pytest.param({"ts": 1763820300, "status": 200, "host": "web-1", "authority": "api.cometapi.com"}, "host",
+                     "authority", id="authority-is-the-server"),
+        pytest.param({"ts": 1763820300, "status": 200, "host": "web-1", "authority": "api.cometapi.com"},
+                     "deployment", "host", id="then-host-is-the-machine"),
+        pytest.param({"ts": "1763820300.25", "status": 200}, "time", "ts", id="epoch-as-string"),
     ],
 )
 def test_synonym_choice(doc: dict[str, Any], field: str, expected: str) -> None:

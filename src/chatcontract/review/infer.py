@@ -31,7 +31,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "request.url", "url.full", "url.original", "http.url", "req.url", "httpRequest.requestUrl"),
     "method": ("method", "http.method", "http.request.method", "request.method", "request_method", "req.method",
                "httpRequest.requestMethod"),
-    "host": ("host", "authority", "server.address", "url.domain", "http.host", "request.host", "upstream_host"),
+    # a bare "host" is the Host header in gateway logs but the machine in application logs: an
+    # explicit server name wins it, and it then names the deployment when nothing else does
+    "host": ("authority", "server.address", "url.domain", "http.host", "request.host", "host", "upstream_host"),
     "latency": ("latency_ms", "duration_ms", "elapsed_ms", "response_time_ms", "request_time_ms", "took_ms",
                 "duration_ns", "elapsed_ns", "latency_ns", "event.duration", "duration_us", "latency_us",
                 "duration_s", "latency_s", "elapsed_s", "request_time", "upstream_response_time", "response_time",
@@ -42,7 +44,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "response_model": ("response_model", "response.model", "gen_ai.response.model"),
     "service": ("service", "service.name", "service_name", "app", "application"),
     "deployment": ("deployment", "deployment.environment", "deployment.environment.name", "env", "environment",
-                   "pod", "kubernetes.pod.name", "k8s.pod.name", "hostname", "host.name"),
+                   "pod", "kubernetes.pod.name", "k8s.pod.name", "hostname", "host.name", "host"),
     "error_type": ("error_type", "error.type", "errorType"),
     "error_code": ("error_code", "error.code", "errorCode"),
     "attempt": ("attempt", "attempt_number"),
@@ -176,8 +178,8 @@ def infer_from_docs(docs: list[dict[str, Any]], where: str) -> tuple[FieldMap, d
         if found is None:
             continue
         name, path, values = found
-        if any(spec.path == path for spec in fields.values()) and field not in ("host",):
-            continue  # one source field feeds one canonical field (host may share a URL with path)
+        if any(spec.path == path for spec in fields.values()):
+            continue  # one source field feeds one canonical field
         spec, note = FieldSpec(path), name
         if field == "latency":
             unit, label = _latency_unit(name, values)

@@ -42,6 +42,7 @@ def test_nginx_combined_without_request_time(samples: Path) -> None:
 def test_nginx_timed_format_with_upstream_time_and_request_id(samples: Path) -> None:
     rows, sources, bad = load_raw([samples / "nginx_timed.log"])
     assert _pick(rows) == [
+        (datetime(2026, 11, 22, 14, 5), 200, "POST", None, "/v1/chat/completions", 500.0, None, None, None),  # iso8601
         (datetime(2026, 11, 22, 14, 6), 429, "POST", None, "/v1/chat/completions", 12.0,
          "4f1c2a9be0d14c7fa6b1d1f4a3c0e9d2", None, None),
         (datetime(2026, 11, 22, 14, 6, 1), 200, "POST", None, "/v1/chat/completions", 1250.0,
@@ -52,7 +53,7 @@ def test_nginx_timed_format_with_upstream_time_and_request_id(samples: Path) -> 
     ]
     assert rows[0]["request_id"] is None  # nginx's $request_id is per attempt: grouping stays heuristic
     assert bad.total == 0
-    assert sources[0].lines == 3
+    assert sources[0].lines == 4
 
 
 def test_envoy_and_istio_default_formats(samples: Path) -> None:
@@ -75,7 +76,7 @@ def test_envoy_and_istio_default_formats(samples: Path) -> None:
 
 def test_review_of_real_access_logs(samples: Path) -> None:
     result = run_review(ReviewOptions(paths=(samples / "envoy.log", samples / "nginx_timed.log")))
-    assert result.totals["attempts"] == 6
+    assert result.totals["attempts"] == 7
     assert result.finding("failures.by_class").numbers["by_class"] == {
         "connect_error": 1, "server_error": 1, "rate_limited": 1, "endpoint_mismatch": 1}
     assert result.totals["bad_lines"] == 1

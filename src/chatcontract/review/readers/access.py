@@ -82,13 +82,27 @@ def _path(target: bytes) -> str:
     return text
 
 
+def _nginx_time(raw: bytes) -> datetime | None:
+    """``$time_local`` (``22/Nov/2026:14:05:00 +0000``) or ``$time_iso8601``, in UTC."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    for parse in (lambda t: datetime.strptime(t, "%d/%b/%Y:%H:%M:%S %z"), datetime.fromisoformat):
+        try:
+            when = parse(text)
+        except ValueError:
+            continue
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return None
+
+
 def nginx_row(line: bytes) -> dict[str, Any] | None:
     m = NGINX.match(line)
     if m is None:
         return None
-    try:
-        when = datetime.strptime(m["time"].decode("ascii"), "%d/%b/%Y:%H:%M:%S %z").astimezone(UTC)
-    except (ValueError, UnicodeDecodeError):
+    when = _nginx_time(m["time"])
+    if when is None:
         return None
     status = int(m["status"])
     row: dict[str, Any] = {

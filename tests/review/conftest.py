@@ -62,13 +62,15 @@ RAW_QUERY = (
     "SELECT started_at, status, method, host, path, latency_ms, request_id, provider_request_id, model, "
     "response_model, service, deployment, transport_error, error_type, error_code, finish_reason, prompt_tokens, "
     "completion_tokens, total_tokens, retry_count, resend_count, streaming, bad_reason FROM raw "
-    "WHERE bad_reason IS NULL OR bad_reason <> 'unparsed' ORDER BY bad_reason NULLS FIRST, started_at, source_line"
+    "WHERE bad_reason IS NULL OR (bad_reason <> 'unparsed' AND NOT starts_with(bad_reason, 'skipped: ')) "
+    "ORDER BY bad_reason NULLS FIRST, started_at, source_line"
 )
 
 
 def load_raw(paths: list[Path], forced: str | None = None, field_map: Any = None,
              ) -> tuple[list[dict[str, Any]], Any, Any]:
-    """Rows of the ``raw`` table (time order, bad rows last), the sources and the bad input."""
+    """Rows of the ``raw`` table (time order, bad rows last; no unparsed or skipped line), the
+    sources and the bad input."""
     from chatcontract.review.table import connect, load
 
     con = connect(paths)

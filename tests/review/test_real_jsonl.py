@@ -70,6 +70,10 @@ def test_pino_lines_epoch_ms_and_query_keys_dropped(samples: Path) -> None:
         (datetime(2026, 11, 22, 14, 5, 1, 500000), 200, "POST", "/v1/chat/completions", 950.0, "req-2", "web-1"),
     ]
     assert all("sk-" not in str(r) for r in rows)
+    assert sources[0].skipped == {"line without the status field (not a request line)": 1}  # "Server listening"
+    assert sources[0].lines == 3
+    assert sources[0].records == 2
+    assert sources[0].bad == 0
 
 
 def test_envoy_json_access_log(samples: Path) -> None:
@@ -183,3 +187,11 @@ def test_inference_never_crashes(docs: list[dict[str, Any]]) -> None:
         return
     assert {"time", "status"} <= set(fmap.fields)
     assert set(used) == set(fmap.fields)
+
+
+def test_application_lines_among_request_lines_are_skipped_not_failures(samples: Path) -> None:
+    result = run_review(ReviewOptions(paths=(samples / "pino.jsonl",)))
+    assert result.totals["attempts"] == 2
+    assert result.finding("failures.by_class").numbers["by_class"] == {"auth": 1}
+    assert result.sources[0].skipped == {"line without the status field (not a request line)": 1}
+    assert result.bad_input.total == 0

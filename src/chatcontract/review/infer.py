@@ -197,7 +197,7 @@ def infer_from_docs(docs: list[dict[str, Any]], where: str) -> tuple[FieldMap, d
             f"{where}: JSON lines with no recognisable {' or '.join(missing)} field "
             f"(tried {', '.join(SYNONYMS[missing[0]][:6])}, ...): pass --map FILE.yaml naming the fields"
         )
-    return FieldMap(name=f"inferred:{where}", fields=fields), used
+    return FieldMap(name=f"inferred:{where}", fields=fields, skip_without="status"), used
 
 
 def infer_map(path: Path) -> tuple[FieldMap, dict[str, str]]:

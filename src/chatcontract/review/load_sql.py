@@ -203,9 +203,15 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
     # most rows are good: one conjunction settles them (a row with a timestamp was parsed), and
     # the reasons are sought for the rest only
-    good = " AND ".join(["c_started_at IS NOT NULL", *(f"({ok})" for ok in parts.oks)])
+    needed: list[str] = []
+    skip = ""
+    if fmap.skip_without is not None:  # inferred maps: lines without it are other log lines
+        inner.append(f"({_value(fmap.fields[fmap.skip_without])} IS NULL) AS no_key")
+        why = f"{SKIPPED}line without the {fmap.skip_without} field (not a request line)"
+        needed, skip = ["NOT no_key"], f"WHEN no_key THEN {quote(why)} "
+    good = " AND ".join(["c_started_at IS NOT NULL", *needed, *(f"({ok})" for ok in parts.oks)])
     reason = (
-        f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' WHEN no_time THEN 'time: missing' "
+        f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' {skip}WHEN no_time THEN 'time: missing' "
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(parts.checks) + " END"
     )
     # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
@@ -226,7 +232,8 @@ ACCOUNT = (
     "SELECT source_file, COALESCE(bad_reason, '') AS reason, count(*) AS n FROM raw "
     "GROUP BY source_file, reason ORDER BY source_file, n DESC"
 )
+SKIPPED = "skipped: "  # a bad_reason with this prefix is a line skipped on purpose, not bad input
 BAD_EXAMPLES = (
     "SELECT source_file, source_line, bad_reason, started_at, status, path, model FROM raw "
-    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' LIMIT 5"
+    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' AND NOT starts_with(bad_reason, 'skipped: ') LIMIT 5"
 )

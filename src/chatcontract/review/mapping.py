@@ -96,6 +96,9 @@ class FieldMap:
 
     name: str
     fields: dict[str, FieldSpec]
+    # inferred maps: a line without this field is not a request line (an application log line
+    # among request lines) and is counted as skipped, not as an attempt
+    skip_without: str | None = None
 
     @property
     def has(self) -> frozenset[str]:

@@ -182,13 +182,15 @@ def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path
                 raise UsageError(f"{info.path}: none of its {total} lines is a {reader.description} record")
             if unparsed:
                 diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad, name=Path(info.path).name)
-        sql_bad = total - counts.get("", 0)
-        info.bad += sql_bad
+        skipped = {r.removeprefix(q.SKIPPED): n for r, n in counts.items() if r.startswith(q.SKIPPED)}
+        for reason, n in skipped.items():
+            info.skipped[reason] = info.skipped.get(reason, 0) + n
+        info.bad += total - counts.get("", 0) - sum(skipped.values())
         info.records = counts.get("", 0)
         for reason, n in counts.items():
-            if reason not in ("", "unparsed"):
+            if reason not in ("", "unparsed") and not reason.startswith(q.SKIPPED):
                 bad.counts[reason] = bad.counts.get(reason, 0) + n
-    if any(r not in ("", "unparsed") for c in rows.values() for r in c):
+    if any(r not in ("", "unparsed") and not r.startswith(q.SKIPPED) for c in rows.values() for r in c):
         for source, line, reason, started, status, path_, model in con.execute(q.BAD_EXAMPLES).fetchall():
             fields = {"time": started, "status": status, "path": path_, "model": model}
             text = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or "(no usable field)"

@@ -68,6 +68,7 @@ def test_envoy_and_istio_default_formats(samples: Path) -> None:
          "connect_error", "UF,URX"),
         (datetime(2026, 11, 22, 14, 8, 2, 500000), 503, "POST", host, chat, 15000.0,
          "7d1e0c4b-1111-4e6f-8a7b-1c2d3e4f5a6b", None, "UT"),
+        (datetime(2026, 11, 22, 14, 8, 4), 400, "POST", None, chat, 0.0, None, None, None),  # "-" fields
     ]
     assert sources[0].skipped == {OUT: 1}
     assert bad.counts == {"not a envoy access-log line": 1}
@@ -76,7 +77,7 @@ def test_envoy_and_istio_default_formats(samples: Path) -> None:
 
 def test_review_of_real_access_logs(samples: Path) -> None:
     result = run_review(ReviewOptions(paths=(samples / "envoy.log", samples / "nginx_timed.log")))
-    assert result.totals["attempts"] == 7
+    assert result.totals["attempts"] == 8
     assert result.finding("failures.by_class").numbers["by_class"] == {
-        "connect_error": 1, "server_error": 1, "rate_limited": 1, "endpoint_mismatch": 1}
+        "connect_error": 1, "server_error": 1, "rate_limited": 1, "endpoint_mismatch": 1, "request_invalid": 1}
     assert result.totals["bad_lines"] == 1

@@ -82,6 +82,12 @@ def _path(target: bytes) -> str:
     return text
 
 
+def _dash(raw: bytes) -> str | None:
+    """A logged value, ``None`` for the ``-`` (or empty) that access logs write when it is absent."""
+    text = raw.decode("utf-8", "replace")
+    return None if text in ("", "-") else text
+
+
 def _nginx_time(raw: bytes) -> datetime | None:
     """``$time_local`` (``22/Nov/2026:14:05:00 +0000``) or ``$time_iso8601``, in UTC."""
     try:
@@ -138,8 +144,8 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
         "path": _path(m["target"]),
         "status": status if 100 <= status <= 999 else None,
         "latency": float(m["duration"]) if m["duration"] != b"-" else None,
-        "host": m["authority"].decode("utf-8", "replace") or None,
-        "provider_request_id": m["rid"].decode("utf-8", "replace") or None,
+        "host": _dash(m["authority"]),
+        "provider_request_id": _dash(m["rid"]),
         "client": _client(b"", m["ua"]),
     }
     errors = [_FLAG_ERRORS[f] for f in flags if f in _FLAG_ERRORS]

@@ -12,7 +12,8 @@ usage chunk (an assumption that ``needs_confirmation`` only earns a note when it
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from chatcontract.contract.profile import AssumptionStatus
 from chatcontract.probe import builders
@@ -60,6 +61,22 @@ def ctx_free(text: str) -> str:
 def _wait(ctx: CaseContext, cls: Classification) -> None:
     wait_ms = cls.observation.retry_after_ms
     ctx.sleep(min(MAX_RETRY_WAIT_S, (wait_ms / 1000.0) if wait_ms is not None else 0.5))
+
+
+P = TypeVar("P")
+
+
+def _until_settled(
+    ctx: CaseContext, result: CaseResult, attempt: Callable[[CaseContext, int], tuple[Exchange, Classification, P]]
+) -> tuple[Exchange, Classification, P]:
+    """Attempts until one succeeds, one is final, or ``MAX_ATTEMPTS`` is spent; the last one."""
+    for number in range(1, MAX_ATTEMPTS + 1):
+        ex, cls, payload = attempt(ctx, number)
+        result.last_request = ex.request
+        if cls.failure_class is None or not cls.retryable or number == MAX_ATTEMPTS:
+            break
+        _wait(ctx, cls)
+    return ex, cls, payload
 
 
 def _parse(body: bytes) -> Any:
@@ -134,12 +151,7 @@ def happy(ctx: CaseContext) -> CaseResult:
         expected="HTTP 2xx chat.completion with choices[0].message.content",
         source_url=ctx.profile.assumptions.response_fields.source_url,
     )
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        ex, cls, doc = _happy_attempt(ctx, attempt)
-        result.last_request = ex.request
-        if cls.failure_class is None or not cls.retryable or attempt == MAX_ATTEMPTS:
-            break
-        _wait(ctx, cls)
+    ex, cls, doc = _until_settled(ctx, result, _happy_attempt)
     if cls.failure_class is not None or not isinstance(doc, dict):
         return _fail(result, ctx, "response_fields", "no usable answer", _observed_error(ex, cls))
     return _judge_happy(ctx, result, doc)
@@ -223,12 +235,7 @@ def stream(ctx: CaseContext) -> CaseResult:
         expected="SSE chat.completion.chunk events, content, a finish_reason, then [DONE]",
         source_url=ctx.profile.assumptions.stream_format.source_url,
     )
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        ex, cls, report = _stream_attempt(ctx, attempt)
-        result.last_request = ex.request
-        if cls.failure_class is None or not cls.retryable or attempt == MAX_ATTEMPTS:
-            break
-        _wait(ctx, cls)
+    ex, cls, report = _until_settled(ctx, result, _stream_attempt)
     result.first_chunk_ms = report.first_chunk_ms
     if ex.status is None or not 200 <= ex.status < 300:
         return _fail(result, ctx, "stream_format", "no stream", _observed_error(ex, cls))

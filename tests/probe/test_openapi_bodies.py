@@ -8,12 +8,10 @@ opinion). The document's ``nullable`` is rewritten to JSON Schema, as in ``tests
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
+from tests import openapi
 
 from chatcontract.config import Credential
 from chatcontract.contract import load_profile
@@ -21,29 +19,15 @@ from chatcontract.contract.profile import ErrorEnvelope
 from chatcontract.probe import builders
 from chatcontract.probe.envelope import check_envelope
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "openai-openapi.yaml"
 
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_nullable(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _nullable(v) for k, v in node.items() if k != "nullable"}
-    return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") is True else out
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def components() -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
-    return {"schemas": _nullable(document["components"]["schemas"])}
+    return openapi.components()
 
 
 def _valid(components: dict[str, Any], name: str, instance: Any) -> bool:
-    schema = {"$ref": f"#/components/schemas/{name}", "components": components}
-    return jsonschema.Draft202012Validator(schema).is_valid(instance)
+    assert components is openapi.components()
+    return openapi.validator(name).is_valid(instance)
 
 
 def _body(case: str) -> Any:

@@ -1,50 +1,31 @@
 """What the simulator serves validates against the published OpenAPI document.
 
-The document mixes OpenAPI 3.0's ``nullable: true`` into 3.1 schemas; JSON Schema 2020-12
-ignores that keyword, so the fixture rewrites it to ``anyOf [..., {type: null}]`` — the
-meaning the document states — before validating.
+The document is loaded once per session by ``tests/openapi.py`` (which also rewrites its
+OpenAPI 3.0 ``nullable`` to JSON Schema).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import yaml
+from tests import openapi
 
 from chatcontract.sim import SimServer, serve
 
 from .wire import auth, chat_url, parse_sse, post
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "openai-openapi.yaml"
 
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_nullable(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _nullable(v) for k, v in node.items() if k != "nullable"}
-    if node.get("nullable") is True:
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture
 def components() -> dict[str, Any]:
-    """The document's components, loaded once (the file is large)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
-    return {"schemas": _nullable(document["components"]["schemas"])}
+    return openapi.components()
 
 
 def _validate(components: dict[str, Any], name: str, instance: Any) -> None:
-    schema = {"$ref": f"#/components/schemas/{name}", "components": components}
-    jsonschema.Draft202012Validator(schema).validate(instance)
+    assert components is openapi.components()
+    openapi.validator(name).validate(instance)
 
 
 def test_schema_check_can_fail(components: dict[str, Any]) -> None:

@@ -139,3 +139,21 @@ def test_credential_source_names_are_not_secrets() -> None:
     findings = lint_text(text, "note.json")
     assert [f.kind for f in findings] == ["secret"]
     assert "COMETAPI" not in findings[0].phrase
+
+
+def test_html_pages_lint_their_prose_not_their_charts(tmp_path: Path) -> None:
+    key = "sk-" + "Zq8r4Lk2Vb9Nw3Xt7Yp1Mh6Jd5Gf0Cs2Ae4Ru8"
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><style>p { margin: 0 }</style></head><body>\n"
+        '<svg viewBox="0 0 10 10"><path d="M 123 456 7890 L 555 123 4567 Z"/></svg>\n'
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"/>\n'
+        "<p>We observed 12 of 20 requests return 503 between 14:08 and 14:15 UTC.</p>\n"
+        "<p>The provider was down for everyone.</p>\n"
+        f'<a href="https://example.test/v1?api_key={key}">link</a>\n'
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+    found = lint_files([page])
+    assert {f.line for f in found} == {5, 6}  # the claim and the key; nothing from the chart or image
+    assert all(key not in f.format() for f in found)

@@ -7,6 +7,7 @@ secret is never echoed, only its detector and length) and a safer wording.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +21,7 @@ from chatcontract.evidence.claims import claims_in, split_sentences
 from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
 
-SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ""})
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ".html", ".htm", ""})
 SECRET_SAFER = "Remove the value; name the key by its source (e.g. env:COMETAPI_API_KEY) only."  # noqa: S105 - advice text, not a password
 _PERSONAL = frozenset({"email", "ipv4", "phone"})
 _SOURCE_NAME = re.compile(r"(?:env|file|sim):[\w.-]{1,80}")
@@ -169,6 +170,22 @@ def lint_text(text: str, path: str = "<text>") -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line, f.kind))
 
 
+# Drawn or executable parts of a page (chart paths, styles, scripts, inline images): no prose and no
+# secrets a person reads there; tags and attributes stay, so a key in an href is still found.
+_HTML_HIDDEN = re.compile(
+    r"<(svg|style|script)\b.*?</\1\s*>|<!--.*?-->|data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", re.S | re.I
+)
+
+
+def html_text(markup: str) -> str:
+    """An HTML page with charts, styles, scripts and inline images blanked, lines kept in place."""
+
+    def blank(m: re.Match[str]) -> str:
+        return "\n" * m.group(0).count("\n") + " "
+
+    return html.unescape(_HTML_HIDDEN.sub(blank, markup))
+
+
 def read_lintable(path: Path) -> str:
     """The text of ``path``; one-line :class:`UsageError` for missing, binary or malformed files."""
     if not path.exists():
@@ -196,6 +213,8 @@ def read_lintable(path: Path) -> str:
             yaml.safe_load(text)
         except yaml.YAMLError:
             raise UsageError(f"{path}: not valid YAML") from None
+    elif suffix in (".html", ".htm"):
+        return html_text(text)
     return text
 
 

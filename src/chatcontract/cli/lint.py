@@ -15,8 +15,9 @@ HELP = (
     "numbers, uptime/SLA, model availability, outages, API changes, 'the model failed', "
     "latency/SLO, "
     "root cause on the provider, over-broad scope, account state, deprecation) in Markdown, text, "
-    "JSON or YAML files. A sentence that cites a source, disclaims, or reports our own measurement "
-    "is fine. Exit codes: 0 clean, 1 findings, 2 bad input (missing or binary file)."
+    "JSON, YAML or HTML files (charts and scripts skipped). A sentence that cites a source, "
+    "disclaims, or reports our own measurement is fine. "
+    "Exit codes: 0 clean, 1 findings, 2 bad input (missing or binary file)."
 )
 
 

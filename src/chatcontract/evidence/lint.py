@@ -1,4 +1,4 @@
-"""``lint``: secrets and unsupported claims in incident write-ups (Markdown, text, JSON, YAML).
+"""``lint``: secrets and unsupported claims in incident write-ups (Markdown, text, JSON, YAML, HTML).
 
 Secrets come from the redaction detectors (one set of patterns for redaction and lint);
 claims from :mod:`chatcontract.evidence.claims`. A finding names ``file:line``, the phrase (a
@@ -197,11 +197,11 @@ def read_lintable(path: Path) -> str:
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if b"\x00" in raw[:8192]:
-        raise UsageError(f"{path}: binary file; lint reads Markdown, text, JSON or YAML")
+        raise UsageError(f"{path}: binary file; lint reads Markdown, text, JSON, YAML or HTML")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; lint reads Markdown, text, JSON or YAML") from None
+        raise UsageError(f"{path}: not UTF-8 text; lint reads Markdown, text, JSON, YAML or HTML") from None
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:

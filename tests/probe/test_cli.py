@@ -230,3 +230,14 @@ def test_store_receives_every_attempt_record(tmp_path: Path, capsys: pytest.Capt
             "negative-missing-auth",
             "negative-wrong-path",
         }
+
+
+def test_missing_key_file_is_bad_input_even_for_the_embedded_simulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["probe", "--api-key-file", str(tmp_path / "no-such-key")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "does not exist" in err

@@ -85,6 +85,8 @@ def open_target(given: ProbeInput) -> Iterator[Target]:
         model = resolve_model(given.model)
         yield Target(base.url, profile, credential, model, label=base.url, note=base.note)
         return
+    if given.api_key_file is not None:
+        resolve_credential(None, given.api_key_file)  # a missing or unreadable file is bad input even here
     from chatcontract.sim import serve
 
     key, minted_model = _minted()

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-CANONICAL_TEXT = (
+from chatcontract.selfcheck import sealed
+
+CANONICAL_TEXT = sealed(
     "The simulator answers every healthy request with this exact paragraph, so that a caller "
     "can check it received the whole answer and not a truncated one. It holds plain words, a "
     "café with an accented letter, a long dash — like this one — and ordinary punctuation. "
     "A stream carries it one word per chunk; joining the words with single spaces gives back "
     "this text exactly, from the first word to the very last one."
 )
+"""Self-checking: ``chatcontract.selfcheck.verify(CANONICAL_TEXT).whole`` and no prefix of it is."""
 WORDS: tuple[str, ...] = tuple(CANONICAL_TEXT.split(" "))
 FINGERPRINT = "fp_sim_0001"
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -11,6 +11,7 @@ import duckdb
 
 from chatcontract.contract import Profile
 from chatcontract.review.model import ReviewOptions
+from chatcontract.review.reach import ReachTable
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Ctx:
     _cache: dict[tuple[Any, ...], list[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
     # the single-number facts (``queries.FACT_COLUMNS``), all from one scan
     facts: dict[str, int] = field(default_factory=dict)
+    # what the inputs can show; findings ask it before they conclude anything
+    reach: ReachTable = field(default_factory=lambda: ReachTable({}))
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         key = (sql, *params)

@@ -17,6 +17,8 @@ from chatcontract.review.context import Ctx
 from chatcontract.review.infer import describe
 from chatcontract.review.mapping import load_map
 from chatcontract.review.model import Finding, ReviewOptions, ReviewResult, SourceInfo
+from chatcontract.review.reach import ALL_FACTS, ReachTable, observed_sql, parse_observed
+from chatcontract.review.readers import READERS
 from chatcontract.review.table import connect, load, source_token
 
 
@@ -50,6 +52,19 @@ def run_review(options: ReviewOptions) -> ReviewResult:
         return _run(options, fmap, Path(work))
 
 
+def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> ReachTable:
+    """What each input can show: its reader's declared reach, narrowed by what its rows show."""
+    observed = parse_observed(con.execute(observed_sql()).fetchall())
+    by_source = {}
+    for index, info in enumerate(sources):
+        token = source_token(index)
+        facts = READERS[info.reader].reach.effective(observed.get(token, frozenset()))
+        by_source[token] = facts
+        info.shows = sorted(f.value for f in facts)
+        info.cannot_show = sorted(f.value for f in ALL_FACTS - facts)
+    return ReachTable(by_source, names)
+
+
 def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
     con = connect(list(options.paths), work)
     try:
@@ -61,10 +76,12 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         if unkeyed and unkeyed[0]:
             con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
         names = {source_token(i): info.path for i, info in enumerate(sources)}
-        con.execute(q.attempts_view(since, until, by_hash, names))
+        table = source_reach(con, sources, names)
+        con.execute(q.attempts_view(since, until, by_hash, names, table))
         con.execute(q.CREATE_LOGICAL)
         con.execute(q.CREATE_SEQ)
         ctx = _context(con, options)
+        ctx.reach = table
         if ctx.attempts == 0:
             window = " in the --since/--until window" if options.since or options.until else ""
             raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")

@@ -88,6 +88,8 @@ class SourceInfo:
     bad: int
     skipped: dict[str, int] = field(default_factory=dict)
     inferred: dict[str, str] = field(default_factory=dict)  # canonical field -> source name (no --map)
+    shows: list[str] = field(default_factory=list)  # what this input can show (its reach)
+    cannot_show: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -11,6 +11,7 @@ micros to TIMESTAMP), ``epoch_ms`` and ``date_trunc``; each has a Spark equivale
 from __future__ import annotations
 
 from chatcontract.review.load_sql import STREAM_EFF, quote
+from chatcontract.review.reach import ReachTable
 
 # --- the reviewed table -------------------------------------------------------------------
 
@@ -101,8 +102,9 @@ def assign_groups(window_ms: float, since: str | None, until: str | None, by_has
 
 
 def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
-                  sources: dict[str, str] | None = None) -> str:
-    """``attempts``: good rows in the window with their class, action and logical request key.
+                  sources: dict[str, str] | None = None, reach: ReachTable | None = None) -> str:
+    """``attempts``: good rows in the window with their class, action and logical request key,
+    and per row whether its input can show each fact (``can_*``, :mod:`chatcontract.review.reach`).
 
     A view, not a copy: copying the wide table costs more than the small join it saves.
     """
@@ -114,7 +116,7 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
         f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources or {})}, "
         "r.source_line, r.source_file AS source_token, c.failure_class, c.review_category, c.owner, "
         "c.escalation, c.retry_rule, "
-        "c.never_retry, c.failure_class IS NOT NULL AS failed, "
+        f"c.never_retry, c.failure_class IS NOT NULL AS failed, {(reach or ReachTable({})).can_columns()}, "
         "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
         "CASE WHEN r.request_id IS NOT NULL THEN 'request id' WHEN r.idempotency_key IS NOT NULL "
         "THEN 'idempotency key' WHEN r.retry_count IS NOT NULL THEN 'x-stainless-retry-count' "

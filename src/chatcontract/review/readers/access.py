@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chatcontract.review.reach import ENVOY_REACH, NGINX_REACH
 from chatcontract.review.readers.base import (
     OUT_OF_SCOPE,
     CorruptCompressionError,
@@ -159,6 +160,7 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
 class _LineReader:
     name = ""
     description = ""
+    reach = NGINX_REACH
     pattern: re.Pattern[bytes] = NGINX
 
     def parse(self, line: bytes) -> dict[str, Any] | None:
@@ -209,6 +211,7 @@ class EnvoyReader(_LineReader):
 
     name = "envoy"
     description = "Envoy default access-log format"
+    reach = ENVOY_REACH
     pattern = ENVOY
 
     def parse(self, line: bytes) -> dict[str, Any] | None:

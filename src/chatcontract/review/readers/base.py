@@ -20,6 +20,7 @@ from typing import IO, Any, Protocol, cast
 
 from chatcontract.review.mapping import FieldMap
 from chatcontract.review.model import BadInput
+from chatcontract.review.reach import Reach
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Routes of an OpenAI-compatible API (versioned, chat, completions, models, ...), including the
@@ -105,6 +106,7 @@ class Reader(Protocol):
 
     name: str
     description: str
+    reach: Reach  # what this format can show (see :mod:`chatcontract.review.reach`)
 
     def sniff(self, head: bytes) -> int: ...
 

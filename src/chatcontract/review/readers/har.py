@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatcontract.review.reach import HAR_REACH
 from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 from chatcontract.taxonomy import header_map, observe
@@ -180,6 +181,7 @@ class HarReader:
 
     name = "har"
     description = "HAR captures (browser or proxy), bodies observed with the classifier's parser"
+    reach = HAR_REACH
 
     def sniff(self, head: bytes) -> int:
         return 85 if re.match(rb'\s*\{\s*"log"\s*:', head) and b'"entries"' in head else 0

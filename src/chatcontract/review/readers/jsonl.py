@@ -14,6 +14,7 @@ from pathlib import Path
 from chatcontract.errors import UsageError
 from chatcontract.review.mapping import ATTEMPTS_MAP, FieldMap
 from chatcontract.review.model import BadInput
+from chatcontract.review.reach import ATTEMPTS_REACH, MAPPED_JSON_REACH
 from chatcontract.review.readers.base import CorruptCompressionError, ReadContext, first_json_objects, iter_lines
 
 _OWN_KEYS = frozenset({"schema_version", "attempt_number", "http_method", "route_template", "request_id"})
@@ -24,6 +25,7 @@ class AttemptsReader:
 
     name = "attempts"
     description = "chatcontract attempts.jsonl (AttemptRecord JSON lines)"
+    reach = ATTEMPTS_REACH
 
     def sniff(self, head: bytes) -> int:
         docs = first_json_objects(head)
@@ -40,6 +42,7 @@ class MappedJsonReader:
 
     name = "jsonl"
     description = "generic JSON lines with a --map FILE.yaml field mapping"
+    reach = MAPPED_JSON_REACH
 
     def sniff(self, head: bytes) -> int:
         docs = first_json_objects(head)

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatcontract.record import FailureClass
+from chatcontract.review.reach import OTLP_REACH
 from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, in_api_scope, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
 
@@ -188,6 +189,7 @@ class OtlpReader:
 
     name = "otlp"
     description = "OpenTelemetry spans as OTLP/JSON (HTTP and GenAI attributes)"
+    reach = OTLP_REACH
 
     def sniff(self, head: bytes) -> int:
         start = head.lstrip()[:1]

@@ -11,7 +11,6 @@ import pytest
 from chatcontract.redact import active_redactor, use_redactor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SPECS_DIR = REPO_ROOT.parent / "shared" / "specs"
 
 # Test helpers are imported as ``tests.<area>.<module>`` whether pytest runs as ``pytest`` or
 # ``python -m pytest`` (only the latter puts the repository root on the path by itself).
@@ -32,8 +31,3 @@ def repo_root() -> Path:
     """The repository root (``schemas/``, ``pyproject.toml``)."""
     return REPO_ROOT
 
-
-@pytest.fixture
-def specs_dir() -> Path:
-    """``../shared/specs`` next to the repository (the OpenAPI document, CometAPI notes)."""
-    return SPECS_DIR

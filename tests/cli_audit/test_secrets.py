@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from tests.pgserver import dump_store
 
 from .conftest import CANARY, run_cli
 
@@ -21,13 +22,18 @@ def _closed_port() -> int:
 
 
 def test_canary_key_never_leaks_from_probe_call_repro_packet(
-    canary_sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    canary_sim: str,
+    tmp_path: Path,
+    store_location: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """On both backends: a SQLite file (its bytes searched) and PostgreSQL (every row searched)."""
     monkeypatch.setenv("COMETAPI_API_KEY", CANARY)
-    store = tmp_path / "ev.sqlite"
+    store = store_location
     target = ["--base-url", canary_sim, "--model", "sim-ok"]
     runs = [
-        run_cli(["probe", *target, "--out", str(tmp_path / "probe"), "--store", str(store)], capsys),
+        run_cli(["probe", *target, "--out", str(tmp_path / "probe"), "--store", store], capsys),
         run_cli(["call", *target, "--json"], capsys),
         run_cli(["call", "--base-url", canary_sim, "--model", "sim-503", "--fallback", "sim-ok"], capsys),
         run_cli(
@@ -44,7 +50,7 @@ def test_canary_key_never_leaks_from_probe_call_repro_packet(
                 "--wait-s",
                 "0",
                 "--store",
-                str(store),
+                store,
             ],
             capsys,
         ),
@@ -59,20 +65,25 @@ def test_canary_key_never_leaks_from_probe_call_repro_packet(
                 "--wait-s",
                 "0",
                 "--store",
-                str(store),
+                store,
                 "--json",
             ],
             capsys,
         ),
-        run_cli(["packet", "C-1", "--store", str(store), "--out", str(tmp_path / "packet.md")], capsys),
-        run_cli(["incidents", "show", "C-1", "--store", str(store)], capsys),
+        run_cli(["packet", "C-1", "--store", store, "--out", str(tmp_path / "packet.md")], capsys),
+        run_cli(["incidents", "show", "C-1", "--store", store], capsys),
     ]
     assert [r.code for r in runs] == [0, 0, 0, 0, 0, 0, 0], runs
     printed = "".join(r.out + r.err for r in runs)
     assert CANARY not in printed
     written = _everything_written(tmp_path)
     assert (tmp_path / "probe" / "attempts.jsonl").exists()
-    assert store.exists()
+    if store.startswith("postgresql://"):
+        written += dump_store(store).encode()
+        assert b"C-1" in written
+        assert store.split("@", 1)[0].rsplit(":", 1)[1] not in printed  # the URL's password
+    else:
+        assert Path(store).exists()
     assert CANARY.encode() not in written
     assert b"CANARYaudit" not in written  # not even a fragment
 

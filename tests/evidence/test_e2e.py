@@ -1,5 +1,6 @@
 """End to end: repro a 503 incident on the embedded simulator, build a complete packet, lint it,
-and find no trace of a planted canary key in any output file or the store's bytes."""
+and find no trace of a planted canary key in any output file or the store (on both backends:
+a SQLite file and a real PostgreSQL, whose password appears in no output either)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tests.pgserver import dump_store
 
 META = """\
 title: Chat completions return 503 for the checkout service
@@ -36,12 +38,12 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 
 @pytest.mark.timeout(180)
-def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path) -> None:
+def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path, store_location: str) -> None:
     canary = f"CANARY{uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMETAPI_", "CHATCONTRACT_"))}
     env |= {
         "COMETAPI_API_KEY": canary,
-        "CHATCONTRACT_STORE": str(tmp_path / "evidence.sqlite3"),
+        "CHATCONTRACT_STORE": store_location,
         "CHATCONTRACT_OPERATOR": "alice",
     }
     (tmp_path / "meta.yaml").write_text(META)
@@ -79,9 +81,24 @@ def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path) 
     assert lint.returncode == 0, lint.stdout
     outputs += [lint.stdout, lint.stderr]
 
+    listed = _run(["incidents", "list"], env, tmp_path)
+    shown = _run(["incidents", "show", "INC-1"], env, tmp_path)
+    assert (listed.returncode, shown.returncode) == (0, 0), listed.stderr + shown.stderr
+    assert "INC-1" in listed.stdout
+    assert "reproducible" in shown.stdout
+    outputs += [listed.stdout, listed.stderr, shown.stdout, shown.stderr]
+
     files = sorted(p for p in tmp_path.iterdir() if p.is_file())
-    assert any(p.name.startswith("evidence.sqlite3") for p in files)
     for path in files:
         assert canary.encode() not in path.read_bytes(), f"canary key found in {path.name}"
+    if store_location.startswith("postgresql://"):
+        stored = dump_store(store_location)
+        assert "INC-1" in stored
+        assert canary not in stored
+        password = store_location.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        for text in outputs:
+            assert password not in text
+    else:
+        assert any(p.name.startswith("evidence.sqlite3") for p in files)
     for text in outputs:
         assert canary not in text

@@ -32,6 +32,14 @@ ApiKeyFileOpt = Annotated[
     ),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name (env COMETAPI_MODEL).")]
+STORE_HELP = (
+    "Evidence store: a SQLite file or a postgresql://host/db URL (needs chatcontract[postgres]; "
+    "put its password in PGPASSWORD or ~/.pgpass, not here)."
+)
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", help=STORE_HELP + " Env CHATCONTRACT_STORE; default: a file in the user data dir."),
+]
 ProfileOpt = Annotated[
     str,
     typer.Option(

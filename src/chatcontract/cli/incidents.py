@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chatcontract.cli.common import console
-from chatcontract.cli.repro import StoreOpt
+from chatcontract.cli.common import StoreOpt, console
 
 incidents_app = typer.Typer(
     help="Incidents in the evidence store: list, show ID, compare ID ID. "

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import console, note
-from chatcontract.cli.repro import StoreOpt
+from chatcontract.cli.common import StoreOpt, console, note
 
 HELP = (
     "Build the escalation packet for an incident from the evidence store: times, endpoint, auth "

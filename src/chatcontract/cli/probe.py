@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chatcontract.cli.common import (
     DEFAULT_API_KEY_ENV,
+    STORE_HELP,
     ApiKeyEnvOpt,
     ApiKeyFileOpt,
     BaseUrlOpt,
@@ -89,7 +90,7 @@ def _progress(total: int) -> Iterator[tuple[Callable[[object], None], Callable[[
 
 
 def _run(
-    target: Target, cases_text: str | None, max_requests: int | None, store: Path | None
+    target: Target, cases_text: str | None, max_requests: int | None, store: str | None
 ) -> ProbeRun:
     registry = default_registry()
     cases = select_cases(registry, cases_text)
@@ -116,9 +117,7 @@ OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here."),
 ]
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Also write the attempt records to this evidence store (SQLite).")
-]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Also write the attempt records here. " + STORE_HELP)]
 
 
 def _show(run: ProbeRun, out: Path | None, secret: str | None) -> None:

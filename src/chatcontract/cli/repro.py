@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,6 +15,7 @@ from chatcontract.cli.common import (
     BaseUrlOpt,
     ModelOpt,
     ProfileOpt,
+    StoreOpt,
     console,
     note,
 )
@@ -24,10 +24,6 @@ from chatcontract.contract import DEFAULT_PROFILE
 if TYPE_CHECKING:
     from chatcontract.evidence.notes import AttemptLine
 
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option("--store", help="Evidence store file (env CHATCONTRACT_STORE; default: user data dir)."),
-]
 
 HELP = (
     "Reproduce one failure class with the smallest repeatable request: single attempts, each "

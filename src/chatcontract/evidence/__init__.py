@@ -1,4 +1,4 @@
-"""Incident evidence: the SQLite store, reproduction notes, escalation packets, lint.
+"""Incident evidence: the store (SQLite or PostgreSQL), reproduction notes, escalation packets, lint.
 
 From "requests are failing" to a packet support can act on, in three commands::
 
@@ -17,7 +17,7 @@ from typing import Any
 _EXPORTS = {
     "STORE_ENV": "store",
     "EvidenceStore": "store",
-    "default_store_path": "store",
+    "default_store_location": "store",
     "open_store": "store",
     "Finding": "lint",
     "lint_files": "lint",
@@ -35,7 +35,7 @@ __all__ = [
     "ReproPlan",
     "Target",
     "Verdict",
-    "default_store_path",
+    "default_store_location",
     "lint_files",
     "lint_text",
     "open_store",

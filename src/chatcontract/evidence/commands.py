@@ -23,7 +23,7 @@ from chatcontract.evidence.packet import build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.evidence.repro import Progress, ReproPlan, run_repro
-from chatcontract.evidence.store import EvidenceStore, default_store_path, validate_incident_id
+from chatcontract.evidence.store import EvidenceStore, validate_incident_id
 from chatcontract.evidence.target import SIM_DEFAULT_MODEL, open_target, resolve_operator
 from chatcontract.evidence.wire import Timeouts
 from chatcontract.record import FailureClass
@@ -65,7 +65,7 @@ def run_repro_command(
     api_key_file: Path | None,
     model: str | None,
     profile: str,
-    store: Path | None,
+    store: str | None,
     operator: str | None,
     timeouts: Timeouts | None = None,
     progress: Progress | None = None,
@@ -99,7 +99,7 @@ def run_repro_command(
         )
         with EvidenceStore(store) as ev:
             note = run_repro(plan, tgt, ev, progress=progress)
-            notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.path}")
+            notices.append(f"stored {len(note.attempts)} attempt(s) and the note in {ev.label}")
     return ReproResult(note, notices)
 
 
@@ -154,7 +154,7 @@ def run_packet_command(
     out: Path | None,
     drop_ids: bool,
     redact_patterns: list[str],
-    store: Path | None,
+    store: str | None,
     profile: str | None,
 ) -> PacketResult:
     """Build, redact, render, lint, store and (optionally) write the packet."""
@@ -163,12 +163,9 @@ def run_packet_command(
     meta = load_meta(meta_path)
     if out is not None:
         check_output(out)  # before the packet is stored: a bad --out leaves the store as it was
-    store_path = store if store is not None else default_store_path()
-    if not store_path.exists():  # a packet needs evidence: never create an empty store for it
-        raise UsageError(f"store {store_path} does not exist; run 'chatcontract repro' first or pass --store")
     previous = configure_redaction(extra_patterns=redact_patterns, drop_ids=drop_ids)
     try:
-        with EvidenceStore(store_path) as ev:
+        with EvidenceStore(store, must_exist=True) as ev:  # a packet needs evidence: never create a store
             facts = incident_facts(ev, incident)
             prof = load_profile(profile or facts.profile_name or DEFAULT_PROFILE)
             packet = build_packet(facts, meta, prof, drop_ids=drop_ids)
@@ -180,7 +177,7 @@ def run_packet_command(
                 text = _render_redacted(packet, fmt)
     finally:
         use_redactor(previous)
-    notices = [f"packet {packet_id} stored in {ev.path}"]
+    notices = [f"packet {packet_id} stored in {ev.label}"]
     if out is not None:
         write_output(out, text)
         notices.append(f"wrote {out}")

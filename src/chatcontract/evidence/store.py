@@ -1,20 +1,18 @@
-"""The evidence store: runs, attempt records, incidents, notes and packets in one SQLite file.
+"""The evidence store: runs, attempt records, incidents, notes and packets, in one place.
 
-Why SQLite: one file the on-call engineer can copy, no server, and WAL mode lets several
-processes (a probe, a repro, a live client) write at once. Every write is its own committed
-transaction with ``synchronous=FULL``, so a process killed mid-write loses at most the write
-it had not yet acknowledged. The schema is versioned with ``PRAGMA user_version``; migrations
-run under ``BEGIN IMMEDIATE`` so two processes opening a new file do not race.
+Two backends behind one interface and one set of queries: a SQLite file (the default: no
+server, one file the on-call engineer can copy; see :mod:`.store_sqlite`) and PostgreSQL for a
+team that shares one store across hosts (``postgresql://...``; see :mod:`.store_postgres`,
+needs the ``postgres`` extra). Both run the same migrations from :mod:`.schema`, commit every
+write on its own, and let several processes write at once.
 
-The default file lives in the user's data directory; ``--store PATH`` or
-``CHATCONTRACT_STORE`` overrides it. A file that is not a chatcontract store is never touched.
+The default file lives in the user's data directory; ``--store PATH|URL`` or
+``CHATCONTRACT_STORE`` overrides it. A database that is not a chatcontract store is never touched.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,25 +20,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
-
 from chatcontract.errors import UsageError
 from chatcontract.evidence.redaction import redact_evidence
-from chatcontract.evidence.schema import MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
+from chatcontract.evidence.store_backend import (
+    STORE_ENV,
+    Backend,
+    Executor,
+    StoreLocation,
+    default_store_location,
+    is_postgres_url,
+)
 from chatcontract.record import AttemptRecord, new_id, utc_now
 from chatcontract.redact import redact
 
-STORE_ENV = "CHATCONTRACT_STORE"
-STORE_FILENAME = "evidence.sqlite3"
-BUSY_TIMEOUT_MS = 15_000
-
-
-def default_store_path() -> Path:
-    """``CHATCONTRACT_STORE`` if set, else ``evidence.sqlite3`` in the user data directory."""
-    env = os.environ.get(STORE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path(user_data_dir("chatcontract", appauthor=False)) / STORE_FILENAME
+__all__ = [
+    "STORE_ENV",
+    "EvidenceStore",
+    "StoredIncident",
+    "StoredNote",
+    "default_store_location",
+    "open_store",
+    "validate_incident_id",
+]
 
 
 @dataclass(frozen=True)
@@ -61,129 +62,53 @@ class StoredIncident:
     meta: dict[str, Any]
 
 
-def _prepare_parent(path: Path) -> None:
-    parent = path.parent
-    if parent.exists() and not parent.is_dir():
-        raise UsageError(f"cannot create store {path}: {parent} is a file, not a directory")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create store directory {parent}: {exc.strerror or exc}") from None
-    if path.exists() and path.is_dir():
-        raise UsageError(f"store path {path} is a directory; pass a file path with --store")
+def _open_backend(location: StoreLocation, *, readonly: bool, must_exist: bool) -> Backend:
+    if is_postgres_url(location):
+        from chatcontract.evidence.store_postgres import PostgresBackend
+
+        return PostgresBackend(str(location), readonly=readonly, must_exist=must_exist)
+    from chatcontract.evidence.store_sqlite import SqliteBackend
+
+    return SqliteBackend(Path(location), readonly=readonly, must_exist=must_exist)
 
 
 class EvidenceStore:
-    """One open store. Thread-safe; implements the ``RecordSink`` protocol (append/flush)."""
+    """One open store. Thread-safe; implements the ``RecordSink`` protocol (append/flush).
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
+    ``location`` is a SQLite file path or a ``postgresql://`` URL (default: ``CHATCONTRACT_STORE``
+    or the user data directory). ``readonly`` never creates or migrates; ``must_exist`` refuses a
+    store that holds no evidence yet instead of creating it.
+    """
+
+    def __init__(
+        self, location: StoreLocation | None = None, *, readonly: bool = False, must_exist: bool = False
+    ) -> None:
         self.readonly = readonly
         self._lock = threading.RLock()
-        self._conn = self._open()
+        self._backend = _open_backend(
+            location if location is not None else default_store_location(), readonly=readonly, must_exist=must_exist
+        )
+        self.label = self._backend.label
 
-    # -- opening and migrating -------------------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
-        if self.readonly and not self.path.exists():
-            raise UsageError(f"store {self.path} does not exist; run 'chatcontract repro' first or pass --store")
-        if not self.readonly:
-            _prepare_parent(self.path)
-        if self.path.exists() and not self._looks_like_sqlite():
-            raise UsageError(
-                f"store {self.path} is not a chatcontract store (not a SQLite database); nothing was changed"
-            )
-        try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise UsageError(f"cannot open store {self.path}: {exc}") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            self._check_ours(conn)
-            if self.readonly and int(conn.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
-                raise UsageError(f"store {self.path} has no evidence yet (schema not created)")
-            if not self.readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                self._migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise UsageError(f"cannot use store {self.path}: {exc}; nothing was changed") from None
-        except UsageError:
-            conn.close()
-            raise
-        return conn
-
-    def _looks_like_sqlite(self) -> bool:
-        try:
-            with self.path.open("rb") as fh:
-                head = fh.read(16)
-        except OSError as exc:
-            raise UsageError(f"cannot read store {self.path}: {exc.strerror or exc}") from None
-        return head in (b"", b"SQLite format 3\x00")
-
-    def _check_ours(self, conn: sqlite3.Connection) -> None:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"store {self.path} has schema version {version}, newer than this chatcontract "
-                f"({SCHEMA_VERSION}); upgrade chatcontract"
-            )
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables - OUR_TABLES:
-            raise UsageError(f"store {self.path} is a SQLite database of another application; nothing was changed")
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            for step in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    def __repr__(self) -> str:
+        return f"EvidenceStore({self.label!r})"
 
     @property
     def schema_version(self) -> int:
         with self._lock:
-            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            return self._backend.schema_version()
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Executor]:
         if self.readonly:
-            raise UsageError(f"store {self.path} was opened read-only")
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise UsageError(f"cannot write to store {self.path}: {exc}") from None
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise UsageError(f"cannot write to store {self.path}: {exc}") from None
+            raise UsageError(f"store {self.label} was opened read-only")
+        with self._lock, self._backend.write() as executor:
+            yield executor
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            try:
-                return list(self._conn.execute(sql, params).fetchall())
-            except sqlite3.Error as exc:
-                raise UsageError(f"cannot read store {self.path}: {exc}") from None
+            return self._backend.query(sql, params)
 
     # -- RecordSink ------------------------------------------------------------------------
     def append(self, record: AttemptRecord) -> None:
@@ -205,7 +130,7 @@ class EvidenceStore:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._backend.close()
 
     def __enter__(self) -> EvidenceStore:
         return self
@@ -232,7 +157,7 @@ class EvidenceStore:
         validate_incident_id(incident_id)
         with self._write() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO incidents (id, title, created_at) VALUES (?,?,?)",
+                "INSERT INTO incidents (id, title, created_at) VALUES (?,?,?) ON CONFLICT (id) DO NOTHING",
                 (incident_id, redact(title) if title else None, utc_now().isoformat()),
             )
         found = self.incident(incident_id)
@@ -250,7 +175,7 @@ class EvidenceStore:
         found = self.incident(incident_id)
         if found is None:
             known = ", ".join(i.id for i in self.incidents()[:5]) or "none yet"
-            raise UsageError(f"no incident {incident_id!r} in store {self.path} (known: {known})")
+            raise UsageError(f"no incident {incident_id!r} in store {self.label} (known: {known})")
         return found
 
     def incidents(self) -> list[StoredIncident]:
@@ -344,7 +269,9 @@ class EvidenceStore:
         return [{"id": r[0], "created_at": r[1], "complete": bool(r[2]), "body": json.loads(r[3])} for r in rows]
 
     def integrity_check(self) -> str:
-        return str(self._query("PRAGMA integrity_check")[0][0])
+        """``ok``, or what the backend found wrong."""
+        with self._lock:
+            return self._backend.integrity_check()
 
 
 def validate_incident_id(incident_id: str) -> str:
@@ -382,6 +309,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def open_store(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> EvidenceStore:
-    """Open (creating if needed) the store at ``path`` or the default location."""
-    return EvidenceStore(path, readonly=readonly)
+def open_store(location: StoreLocation | None = None, *, readonly: bool = False) -> EvidenceStore:
+    """Open (creating if needed) the store at ``location`` or the default location."""
+    return EvidenceStore(location, readonly=readonly)

@@ -108,14 +108,14 @@ def _ignored(given: ProbeInput) -> str | None:
 
 
 @contextmanager
-def store_sink(path: Path | None, target: Target) -> Iterator[tuple[RecordSink | None, str | None]]:
-    """``(sink, run_id)`` for the evidence store at ``path``; ``(None, None)`` without one."""
-    if path is None:
+def store_sink(location: str | None, target: Target) -> Iterator[tuple[RecordSink | None, str | None]]:
+    """``(sink, run_id)`` for the evidence store at ``location``; ``(None, None)`` without one."""
+    if location is None:
         yield None, None
         return
     from chatcontract.evidence.store import open_store
 
-    with open_store(path) as store:
+    with open_store(location) as store:
         meta = {"target": target.label or target.base_url, "profile": target.profile.name}
         run_id = store.start_run("probe", meta=meta)
         try:

@@ -18,6 +18,8 @@ MODULE_EXTRAS: dict[str, str] = {
     "openai": "sdk",
     "opentelemetry.sdk": "otel",
     "psycopg": "postgres",
+    "opentelemetry.exporter": "otel",
+    "prometheus_client": "monitor",
 }
 
 

@@ -13,6 +13,7 @@ from .conftest import run_cli
 
 COMMANDS = [
     ["probe"],
+    ["watch"],
     ["sim"],
     ["call"],
     ["repro"],

@@ -32,6 +32,8 @@ app = typer.Typer(
 # Each module registers its command(s) with ``register(app)``; order is the help order.
 COMMAND_MODULES = (
     "probe",
+    "watch",
+    "ready",
     "sim",
     "call",
     "repro",

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +205,12 @@ class EvidenceStore:
         rows = self._query(f"SELECT record_json FROM attempts{where} ORDER BY seq", params)  # noqa: S608 - fixed columns
         return [AttemptRecord.from_json(r[0]) for r in rows]
 
-    def count_attempts(self, *, incident_id: str | None = None) -> int:
+    def count_attempts(self, *, incident_id: str | None = None, since: datetime | None = None) -> int:
+        """Attempts stored (for ``incident_id``; started at or after ``since``, an aware datetime)."""
         where, params = _where(incident_id=incident_id)
+        if since is not None:
+            where += (" AND" if where else " WHERE") + " started_at >= ?"
+            params.append(since.astimezone(UTC).isoformat())
         return int(self._query(f"SELECT COUNT(*) FROM attempts{where}", params)[0][0])  # noqa: S608 - fixed columns
 
     def request_ids(self) -> set[str]:

@@ -33,6 +33,7 @@ class ProbeInput:
     api_key_env: str = "COMETAPI_API_KEY"
     api_key_file: Path | None = None
     model: str | None = None
+    sim_admin: bool = False  # embedded simulator: also serve its admin routes (watch switches faults)
 
 
 def parse_case_names(text: str | None) -> list[str] | None:
@@ -91,7 +92,7 @@ def open_target(given: ProbeInput) -> Iterator[Target]:
 
     key, minted_model = _minted()
     model = given.model or minted_model
-    with serve(api_key=key, models=(model,), error_style=profile.error_style) as sim:
+    with serve(api_key=key, models=(model,), error_style=profile.error_style, admin=given.sim_admin) as sim:
         credential = Credential(key=key, source="embedded-simulator:minted")
         label = f"embedded simulator {sim.base_url}"
         yield Target(sim.base_url, profile, credential, model, label=label, embedded=True, note=_ignored(given))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -67,6 +68,7 @@ class Simulator:
         self.state = SimState(config)
         self._key = config.api_key.encode()
         self._selectors: dict[str, Selector | None] = {}
+        self._switched: dict[str, str] = {}  # model -> the fault it behaves as (admin route)
         routes = [
             Route(CHAT_PATH, _Asgi(self.chat)),
             Route("/v1/models", _Asgi(self.models)),
@@ -75,6 +77,7 @@ class Simulator:
             routes += [
                 Route("/_sim/attempts", _Asgi(self.admin_attempts)),
                 Route("/_sim/reset", _Asgi(self.admin_reset)),
+                Route("/_sim/models/{model:path}", _Asgi(self.admin_switch)),
             ]
         routes.append(Route("/{path:path}", _Asgi(self.elsewhere)))
         self.starlette = Starlette(routes=routes)
@@ -91,17 +94,21 @@ class Simulator:
         """How ``name`` (a model or ``x-sim-fault`` value) behaves per attempt; None: unknown."""
         if name in self._selectors:
             return self._selectors[name]
-        found: Selector | None = None
-        scenario = self.config.scenario
-        if scenario is not None and name in scenario.models:
-            found = lambda attempt, since: scenario.behaviour(name, attempt, since)  # noqa: E731
-        elif name in (HEALTHY_MODEL, "ok") or name in self.config.models:
-            found = _ok
-        elif (plan := resolve_fault(name)) is not None:
-            found = lambda attempt, since: plan_behaviour(plan, attempt, since)  # noqa: E731
+        found = self._resolve(self._switched.get(name, name))
         if len(self._selectors) < 10_000:
             self._selectors[name] = found
         return found
+
+    def _resolve(self, name: str) -> Selector | None:
+        """``name``'s own behaviour (a switch made through the admin route is not followed)."""
+        scenario = self.config.scenario
+        if scenario is not None and name in scenario.models:
+            return lambda attempt, since: scenario.behaviour(name, attempt, since)
+        if name in (HEALTHY_MODEL, "ok") or name in self.config.models:
+            return _ok
+        if (plan := resolve_fault(name)) is not None:
+            return lambda attempt, since: plan_behaviour(plan, attempt, since)
+        return None
 
     def model_names(self) -> list[str]:
         """What ``GET /v1/models`` lists: healthy names, scenario models, one example per fault."""
@@ -237,6 +244,36 @@ class Simulator:
             return
         self.state.reset()
         await ex.respond(200, b'{"reset":true}')
+
+    async def admin_switch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``PUT /_sim/models/NAME`` (admin only): from now on NAME behaves as a fault.
+
+        Body ``{"behaves_as": "sim-503"}`` (any fault or healthy name); ``{"behaves_as": null}``
+        restores it. Lets a running monitor see its target's model turn bad, and back.
+        """
+        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        if scope["method"] != "PUT":
+            await ex.error(errs.SimError(405, "use PUT", code="method_not_allowed"))
+            return
+        name = scope["path_params"]["model"]
+        body = await self._read_body(ex)
+        try:
+            wanted = json.loads(body or b"{}").get("behaves_as")
+        except (ValueError, AttributeError):
+            wanted = ""
+        if wanted is not None and (not isinstance(wanted, str) or self._resolve(wanted) is None):
+            await ex.error(errs.SimError(400, f"behaves_as must be a fault or model name, got {wanted!r}",
+                                         code="invalid_request"))
+            return
+        self._switch(name, wanted)
+        await ex.respond(200, dumps({"model": name, "behaves_as": wanted}))
+
+    def _switch(self, name: str, fault: str | None) -> None:
+        if fault is None or fault == name:
+            self._switched.pop(name, None)
+        elif len(self._switched) < 1000:
+            self._switched[name] = fault
+        self._selectors.clear()
 
     async def elsewhere(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Any other path: 404 JSON, a 301 to the chat route, an HTML page, or (mode) 200 HTML."""

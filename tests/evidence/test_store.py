@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import tzinfo
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,31 @@ def test_store_is_a_record_sink_and_round_trips(store_location: str) -> None:
     assert store.integrity_check() == "ok"
     store.close()
     assert EvidenceStore(store_location, readonly=True).attempts(incident_id="INC-1") == [rec, later]
+
+
+def test_count_attempts_since(store_location: str) -> None:
+    """A restarted watch counts only the last hour's attempts against its budget."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    store = EvidenceStore(store_location)
+    store.append_many([
+        AttemptRecord(incident_id="W", started_at=now - timedelta(minutes=90)),
+        AttemptRecord(incident_id="W", started_at=now - timedelta(minutes=30)),
+        AttemptRecord(incident_id="W", started_at=now - timedelta(minutes=1)),
+        AttemptRecord(incident_id="X", started_at=now - timedelta(minutes=1)),
+    ])
+    hour_ago = now - timedelta(hours=1)
+    assert store.count_attempts(incident_id="W", since=hour_ago) == 2
+    assert store.count_attempts(since=hour_ago.astimezone(timezone_east())) == 3
+    assert store.count_attempts(incident_id="W") == 3
+    store.close()
+
+
+def timezone_east() -> tzinfo:
+    from datetime import timedelta, timezone
+
+    return timezone(timedelta(hours=5))
 
 
 def test_runs_incidents_notes_and_packets_round_trip(store_location: str) -> None:

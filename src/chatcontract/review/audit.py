@@ -45,10 +45,15 @@ def amplification(ctx: Ctx) -> list[Finding]:
                  f"logical requests with a failure made {failing_att} attempts for {failing_req} requests "
                  f"({fratio:.2f} each); the most attempts for one request was {most}.")
     table = [{"attempts_per_request": n, "had_failure": bool(f), "requests": c} for n, f, c in rows]
-    return [Finding("retry.amplification", "Attempts per logical request", statement,
-                    {"attempts": ctx.attempts, "requests": ctx.requests, "ratio": round(ratio, 4),
-                     "failing_requests": failing_req, "failing_attempts": failing_att,
-                     "failing_ratio": round(fratio, 4), "max_attempts": most}, table=table)]
+    numbers = {"attempts": ctx.attempts, "requests": ctx.requests, "ratio": round(ratio, 4),
+               "failing_requests": failing_req, "failing_attempts": failing_att,
+               "failing_ratio": round(fratio, 4), "max_attempts": most}
+    inside, calls = (int(v or 0) for v in ctx.one(q.GATEWAY_RETRIES))
+    if inside:
+        statement += (f" The gateway also reports {inside} retries of its own inside {calls} of these calls "
+                      "(its log has one row per call, so those retries are not in the attempt counts above).")
+        numbers |= {"gateway_retries": inside, "calls_with_gateway_retries": calls}
+    return [Finding("retry.amplification", "Attempts per logical request", statement, numbers, table=table)]
 
 
 def spacing(ctx: Ctx) -> list[Finding]:

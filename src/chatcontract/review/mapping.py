@@ -57,6 +57,7 @@ CANONICAL: dict[str, str] = {
     "deployment": "str",
     "retry_after": "ms",
     "fallback_of": "str",
+    "gateway_retries": "int",  # retries a gateway made inside one logged call (the row is the call)
     "response_shape": "str",
     "error_summary": "str",
     "client": "str",

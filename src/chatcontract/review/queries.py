@@ -113,7 +113,8 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
         "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
         f"r.provider_request_id, r.streaming, {STREAM_EFF.replace('stream_state', 'r.stream_state')} "
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
-        f"r.deployment, r.retry_after_ms, r.fallback_of, r.response_shape, r.error_summary, {_source(sources or {})}, "
+        "r.deployment, r.retry_after_ms, r.fallback_of, r.gateway_retries, r.response_shape, r.error_summary, "
+        f"{_source(sources or {})}, "
         "r.source_line, r.source_file AS source_token, c.failure_class, c.review_category, c.owner, "
         "c.escalation, c.retry_rule, "
         f"c.never_retry, c.failure_class IS NOT NULL AS failed, {(reach or ReachTable({})).can_columns()}, "
@@ -242,6 +243,10 @@ NEVER_RETRIED = (
     "GROUP BY prev_class ORDER BY 3 DESC, prev_class"
 )
 AMPLIFICATION = "SELECT n, f, COUNT(*) FROM logical GROUP BY n, f ORDER BY n, f"
+# Retries a gateway made inside the calls it logged (one row per call): counted apart, never as rows.
+GATEWAY_RETRIES = (
+    "SELECT SUM(gateway_retries), SUM(CASE WHEN gateway_retries > 0 THEN 1 ELSE 0 END) FROM attempts"
+)
 RETRY_COUNT = "SELECT COUNT(*) FROM seq WHERE seq_no > 1"
 NO_SPACING = (
     "SELECT service, deployment, COUNT(*) AS n FROM seq WHERE seq_no > 1 AND gap_ms < ? "

@@ -16,6 +16,7 @@ from chatcontract.review.readers.base import (
     is_gzip,
     read_head,
 )
+from chatcontract.review.readers.gateway import GATEWAY_READERS
 from chatcontract.review.readers.har import HarReader
 from chatcontract.review.readers.jsonl import AttemptsReader, MappedJsonReader, diagnose_unparsed
 from chatcontract.review.readers.otlp import OtlpReader
@@ -30,7 +31,10 @@ def register(reader: Reader) -> None:
     READERS[reader.name] = reader
 
 
-for _reader in (AttemptsReader(), MappedJsonReader(), OtlpReader(), HarReader(), NginxReader(), EnvoyReader()):
+_BUILT_IN: tuple[Reader, ...] = (
+    AttemptsReader(), MappedJsonReader(), OtlpReader(), HarReader(), NginxReader(), EnvoyReader(), *GATEWAY_READERS,
+)
+for _reader in _BUILT_IN:
     register(_reader)
 
 

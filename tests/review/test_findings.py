@@ -134,8 +134,11 @@ def test_contract_assumptions(reviewed: tuple[ReviewResult, dict[str, Any]]) -> 
     assert verdicts["wrong_path"] == "supported"  # the stale route answered 404
     assert verdicts["retry_stance"] == "supported"  # retried 401s never recovered
     assert verdicts["retry_after_header"] == "unsupported"  # 429s carried Retry-After
-    assert verdicts["auth"] == "needs_confirmation"
-    assert set(verdicts.values()) <= {"supported", "unsupported", "needs_confirmation"}
+    assert verdicts["auth"] == "not_assessed"  # the review reads no request headers
+    assert set(verdicts.values()) <= {"supported", "unsupported", "needs_confirmation", "not_assessed"}
+    expected = {row["assumption"]: row["expected"] for row in result.assumptions}
+    assert expected["retry_after_header"] == "no"  # the profile's value beside what the logs show
+    assert expected["chat_route"] == "chat/completions"
 
 
 def test_exemplars_side_by_side(reviewed: tuple[ReviewResult, dict[str, Any]]) -> None:

@@ -50,8 +50,7 @@ def render_html(result: ReviewResult) -> str:
         if f.table:
             header, rows = _rows(f.table)
             sections.append(Section(f.title, paragraphs=[f.statement], header=header, rows=rows))
-    header, rows = _rows([{k: r[k] for k in ("assumption", "profile_status", "logs", "evidence")}
-                          for r in result.assumptions])
+    header, rows = _rows(result.assumption_rows())
     sections.append(Section("Contract assumptions", header=header, rows=rows, anchor="assumptions"))
     ex = result.exemplars
     fields = list(ex.get("failure") or ex.get("success") or {})
@@ -60,13 +59,14 @@ def render_html(result: ReviewResult) -> str:
                                    (ex.get("failure") or {}).get(k, "")] for k in fields]))
     header, rows = _rows(result.latency)
     sections.append(Section("Latency", header=header, rows=rows))
-    header, rows = _rows([vars(s) for s in result.sources])
+    header, rows = _rows(result.source_rows())
     bad = [f"{e['source']}:{e['line'] or '?'} [{e['reason']}] {e['text']}" for e in result.bad_input.examples]
     sections.append(Section("Inputs", header=header, rows=rows))
     sections.append(Section("Bad lines", paragraphs=[f"{result.bad_input.total} bad lines."],
                             header=["reason", "lines"] if result.bad_input.counts else [],
                             rows=[[r, n] for r, n in result.bad_input.counts.items()],
                             pre=["\n".join(bad)] if bad else []))
+    grouped = f"{methods} ({result.grouping.get('confidence', 'high')} confidence)"
     meta = [("profile", result.profile), ("attempts", str(t["attempts"])), ("failed", str(t["failures"])),
-            ("logical requests", str(t["logical_requests"])), ("grouped by", methods)]
+            ("logical requests", str(t["logical_requests"])), ("grouped by", grouped)]
     return render_page("Incident review", sections, meta=meta)

@@ -39,7 +39,7 @@ def render_markdown(result: ReviewResult) -> str:
            f"Profile `{result.profile}`; {t['attempts']} attempts, {t['failures']} failed, "
            f"{t['logical_requests']} logical requests; {t['bad_lines']} bad input lines.", ""]
     methods = ", ".join(f"{m}: {n}" for m, n in result.grouping["methods"].items())
-    out += [f"Logical requests grouped by {methods}."
+    out += [f"Logical requests grouped by {methods} ({result.grouping.get('confidence', 'high')} confidence)."
             + (f" Heuristic: {result.grouping['heuristic']}." if result.grouping.get("heuristic") else ""), ""]
     out += [md_heading("Findings"), ""]
     for f in result.findings:
@@ -48,8 +48,7 @@ def render_markdown(result: ReviewResult) -> str:
         if f.table:
             out += ["", md_heading(f.title, 3), "", _table(f.table)]
     out += ["", md_heading("Contract assumptions"), "",
-            _table([{k: r[k] for k in ("assumption", "profile_status", "logs", "evidence")}
-                    for r in result.assumptions])]
+            _table(result.assumption_rows())]
     out += ["", md_heading("Exemplar requests"), "", _exemplars(result)]
     out += ["", md_heading("Latency"), "", _table(result.latency)]
     minutes = result.timeline
@@ -61,7 +60,7 @@ def render_markdown(result: ReviewResult) -> str:
     out += ["", md_heading("Timeline (per minute, UTC)"), "", *([note, ""] if note else []),
             _table([{k: m[k] for k in ("minute", "attempts", "failures", "s2xx", "s4xx", "s5xx", "no_response")}
                     for m in minutes])]
-    out += ["", md_heading("Inputs and bad lines"), "", _table([vars(s) for s in result.sources]), ""]
+    out += ["", md_heading("Inputs and bad lines"), "", _table(result.source_rows()), ""]
     if result.bad_input.counts:
         out += [_table([{"reason": r, "lines": n} for r, n in result.bad_input.counts.items()]), ""]
         out += [md_code("\n".join(f"{e['source']}:{e['line'] or '?'} [{e['reason']}] {e['text']}"

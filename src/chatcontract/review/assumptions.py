@@ -1,8 +1,9 @@
 """The contract-assumption table and the exemplar requests.
 
 Each profile assumption is marked by what the logs show: ``supported`` (the logs contain
-evidence consistent with it), ``unsupported`` (the logs contradict it) or
-``needs_confirmation`` (the logs cannot tell — most logs carry no headers or bodies).
+evidence consistent with it), ``unsupported`` (the logs contradict it), ``needs_confirmation``
+(the inputs could show it but held no case to judge) or ``not_assessed`` (no input can show the
+evidence: an nginx log has no headers, so its silence about Retry-After proves nothing).
 """
 
 from __future__ import annotations
@@ -13,14 +14,24 @@ from typing import Any
 
 from chatcontract.review import queries as q
 from chatcontract.review.context import Ctx, when
+from chatcontract.review.grouping import grouping_basis, retried
+from chatcontract.review.reach import Fact
 
 SUPPORTED, UNSUPPORTED, CONFIRM = "supported", "unsupported", "needs_confirmation"
+NOT_ASSESSED = "not_assessed"  # the input cannot show the evidence: never supported nor contradicted
+VERDICTS = (SUPPORTED, UNSUPPORTED, CONFIRM, NOT_ASSESSED)
 Verdict = tuple[str, str]
 
 
+def _reach(ctx: Ctx, *facts: Fact) -> Verdict | None:
+    """``not_assessed`` when no input can show one of ``facts`` (absence proves nothing)."""
+    missing = ctx.reach.not_assessed(*facts)
+    return (NOT_ASSESSED, missing.removeprefix("not assessed (").removesuffix(")")) if missing else None
+
+
 def _base_url(ctx: Ctx) -> Verdict:
-    if not ctx.has_host:
-        return CONFIRM, "the logs record no server address"
+    if not ctx.has_host or not ctx.reach.can(Fact.HOST):
+        return NOT_ASSESSED, "the input cannot show the server address"
     n = ctx.facts["ok_host"]
     return (SUPPORTED, f"{n} successful attempts at {ctx.expected_host}") if n else \
         (CONFIRM, f"no successful attempt at {ctx.expected_host}")
@@ -28,8 +39,8 @@ def _base_url(ctx: Ctx) -> Verdict:
 
 def _route(path: Callable[[Ctx], str], fact: str) -> Callable[[Ctx], Verdict]:
     def check(ctx: Ctx) -> Verdict:
-        if not ctx.has_path:
-            return CONFIRM, "the logs record no request path"
+        if not ctx.has_path or not ctx.reach.can(Fact.PATH):
+            return NOT_ASSESSED, "the input cannot show the request path"
         n = ctx.facts[fact]
         return (SUPPORTED, f"{n} successful attempts on {path(ctx)}") if n else \
             (CONFIRM, f"no successful attempt on {path(ctx)}")
@@ -37,6 +48,8 @@ def _route(path: Callable[[Ctx], str], fact: str) -> Callable[[Ctx], Verdict]:
 
 
 def _error_envelope(ctx: Ctx) -> Verdict:
+    if (held := _reach(ctx, Fact.BODIES)) is not None:
+        return held
     types = ctx.rows(q.ERROR_TYPES)
     expected = set(ctx.profile.assumptions.error_envelope.value.type_values)
     if not types or not expected:
@@ -64,43 +77,52 @@ def _status_semantics(ctx: Ctx) -> Verdict:
 
 
 def _retry_stance(ctx: Ctx) -> Verdict:
+    grouping = grouping_basis(ctx)
+    if not retried(ctx):
+        return NOT_ASSESSED, f"no logical request had more than one attempt, so no retry could be judged ({grouping})"
     recovered = {cls: rec for cls, _, _, _, _, _, rec in ctx.rows(q.NEVER_RETRIED)}
-    if recovered and not any(recovered.values()):
-        return SUPPORTED, "retried non-retryable failures never recovered: " + ", ".join(sorted(recovered))
-    if any(recovered.values()):
-        return UNSUPPORTED, "some non-retryable failures recovered on retry: " + \
-            ", ".join(f"{c} ({n})" for c, n in recovered.items() if n)
-    return CONFIRM, "no non-retryable failure was retried"
+    if not recovered:
+        return CONFIRM, f"no retried non-retryable failure found ({grouping})"
+    if not any(recovered.values()):
+        return SUPPORTED, "retried non-retryable failures never recovered: " + ", ".join(sorted(recovered)) + \
+            f" ({grouping})"
+    return UNSUPPORTED, "some non-retryable failures recovered on retry: " + \
+        ", ".join(f"{c} ({n})" for c, n in recovered.items() if n) + f" ({grouping})"
 
 
 def _request_id(ctx: Ctx) -> Verdict:
-    n = ctx.facts["provider_ids"]
-    if n:
-        return SUPPORTED, f"{n} attempts carry a provider request id"
-    return CONFIRM, "no provider request id recorded"
+    if (held := _reach(ctx, Fact.PROVIDER_IDS)) is not None:
+        return held
+    # a provider id may come from the header or from error.message: the rows do not say which
+    return CONFIRM, (f"{ctx.facts['provider_ids']} attempts carry a provider request id (from the header or "
+                     "the error message; the logs do not say which)")
 
 
 def _retry_after(ctx: Ctx) -> Verdict:
-    n429, with_ra = ctx.facts["status_429"], ctx.facts["status_429_retry_after"]
+    if (held := _reach(ctx, Fact.HEADERS)) is not None:
+        return held
+    n429, with_ra = ctx.facts["status_429_headers"], ctx.facts["status_429_retry_after"]
     if not n429:
-        return CONFIRM, "no 429 responses"
+        return CONFIRM, "no 429 response in an input that records headers"
     documented = bool(ctx.profile.assumptions.retry_after_header.value)
     present = with_ra > 0
     verdict = SUPPORTED if present == documented else UNSUPPORTED
-    return verdict, f"{with_ra} of {n429} 429 responses carried Retry-After"
+    return verdict, f"{with_ra} of {n429} 429 responses (in inputs that record headers) carried Retry-After"
 
 
 def _stream_usage(ctx: Ctx) -> Verdict:
-    n, with_usage = ctx.facts["streams_ok"], ctx.facts["streams_ok_usage"]
+    if (held := _reach(ctx, Fact.STREAMING, Fact.USAGE)) is not None:
+        return held
+    n, with_usage = ctx.facts["streams_ok_can_usage"], ctx.facts["streams_ok_usage"]
     if not n:
-        return CONFIRM, "no successful streams"
-    if not ctx.facts["any_usage"]:
-        return CONFIRM, "the logs record no usage"
+        return CONFIRM, "no successful stream in an input that records usage"
     return (SUPPORTED if with_usage else UNSUPPORTED), f"{with_usage} of {n} successful streams carried usage"
 
 
 def _stream_format(ctx: Ctx) -> Verdict:
-    n = ctx.facts["streams_ok"]
+    if (held := _reach(ctx, Fact.STREAMING, Fact.FINISH_REASON)) is not None:
+        return held
+    n = ctx.facts["streams_ok_can_finish"]
     return (SUPPORTED, f"{n} streams completed with a finish_reason") if n else (CONFIRM, "no successful streams")
 
 
@@ -108,10 +130,14 @@ def _response_fields(ctx: Ctx) -> Verdict:
     bad = ctx.facts["unparseable_2xx"]
     if bad:
         return UNSUPPORTED, f"{bad} 2xx responses were not parseable chat completions"
-    return CONFIRM, "the logs carry no response bodies to check fields against"
+    if (held := _reach(ctx, Fact.BODIES)) is not None:
+        return held
+    return CONFIRM, "no 2xx response failed to parse; the fields the parser needs are not listed per response"
 
 
 def _wrong_path(ctx: Ctx) -> Verdict:
+    if (held := _reach(ctx, Fact.PATH)) is not None:
+        return held
     allowed = set(ctx.profile.assumptions.wrong_path.value.statuses) | {301, 302, 307, 308}
     expected = {ctx.chat_path, ctx.models_path}
     statuses: set[int] = set()
@@ -127,7 +153,7 @@ def _wrong_path(ctx: Ctx) -> Verdict:
 
 
 def _no_evidence(ctx: Ctx) -> Verdict:
-    return CONFIRM, "logs do not show this (no headers or request bodies)"
+    return NOT_ASSESSED, "not checked from logs (the review reads no request headers, request bodies or stream framing)"
 
 
 CHECKS: dict[str, Callable[[Ctx], Verdict]] = {
@@ -147,12 +173,27 @@ CHECKS: dict[str, Callable[[Ctx], Verdict]] = {
 }
 
 
+def expected_value(value: Any) -> str:
+    """The profile's expected value, short enough for a table cell."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {expected_value(v)}" for k, v in value.items() if v not in (None, [], {}))
+    if isinstance(value, list | tuple):
+        return ", ".join(expected_value(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def assumption_table(ctx: Ctx) -> list[dict[str, Any]]:
-    """One row per profile assumption: the profile's statement and status, and the logs' verdict."""
+    """One row per profile assumption: the profile's statement, expected value and status, and the
+    logs' verdict with its evidence (``not_assessed`` when the input cannot show it)."""
     rows = []
     for key, assumption in ctx.profile.items():
         verdict, evidence = CHECKS.get(key, _no_evidence)(ctx)
         rows.append({"assumption": key, "statement": assumption.statement,
+                     "expected": expected_value(assumption.value),
                      "profile_status": assumption.status.value, "logs": verdict, "evidence": evidence,
                      "source_url": assumption.source_url})
     return rows

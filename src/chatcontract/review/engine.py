@@ -9,7 +9,7 @@ from typing import Any
 
 from chatcontract.contract import load_profile
 from chatcontract.errors import UsageError
-from chatcontract.review import audit, findings
+from chatcontract.review import audit, dedup, findings, grouping, load_sql
 from chatcontract.review import queries as q
 from chatcontract.review.assumptions import assumption_table, exemplars
 from chatcontract.review.classify import build_classes
@@ -62,21 +62,25 @@ def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> 
         by_source[token] = facts
         info.shows = sorted(f.value for f in facts)
         info.cannot_show = sorted(f.value for f in ALL_FACTS - facts)
-    return ReachTable(by_source, names)
+    table = ReachTable(by_source, names)
+    for statement in table.unseen_stream_ends(load_sql.KEY_HASH):
+        con.execute(statement)
+    return table
 
 
 def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
     con = connect(list(options.paths), work)
     try:
         sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap, workdir=work)
+        names = {source_token(i): info.path for i, info in enumerate(sources)}
+        table = source_reach(con, sources, names)
+        merged = dedup.merge_same_traffic(con, sources, list(names), table)
         since, until = _iso(options.since), _iso(options.until)
         con.execute(q.keyed_view(since, until))
         _, by_hash = build_classes(con)
         unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
         if unkeyed and unkeyed[0]:
             con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
-        names = {source_token(i): info.path for i, info in enumerate(sources)}
-        table = source_reach(con, sources, names)
         con.execute(q.attempts_view(since, until, by_hash, names, table))
         con.execute(q.CREATE_LOGICAL)
         con.execute(q.CREATE_SEQ)
@@ -85,7 +89,7 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         if ctx.attempts == 0:
             window = " in the --since/--until window" if options.since or options.until else ""
             raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")
-        return _result(ctx, sources, bad)
+        return _result(ctx, sources, bad, dedup.same_traffic_findings(merged, table))
     finally:
         con.close()
 
@@ -100,7 +104,7 @@ def _inferred_note(sources: list[SourceInfo]) -> list[Finding]:
                     numbers={Path(s.path).name: dict(s.inferred) for s in sources if s.inferred})]
 
 
-def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
+def _result(ctx: Ctx, sources: Any, bad: Any, notes: list[Finding]) -> ReviewResult:
     minutes = findings.timeline(ctx)
     window = findings.incident_window(ctx, minutes)
     peak = None
@@ -111,7 +115,7 @@ def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
         *findings.failures_by_class(ctx), *findings.failures_by_category(ctx), *window,
         *findings.route_drift(ctx), *findings.host_drift(ctx), *findings.models(ctx),
         *audit.retry_audit(ctx), *findings.streaming(ctx), *findings.usage(ctx),
-        *findings.fallbacks(ctx), *findings.deployment_note(ctx), *_inferred_note(sources),
+        *findings.fallbacks(ctx), *findings.deployment_note(ctx), *_inferred_note(sources), *notes,
     ]
     latency = [dict(zip(("outcome", "count", "p50_ms", "p95_ms", "p99_ms", "max_ms"), r, strict=True))
                for r in ctx.rows(q.LATENCY)]
@@ -122,5 +126,5 @@ def _result(ctx: Ctx, sources: Any, bad: Any) -> ReviewResult:
     return ReviewResult(
         profile=ctx.profile.name, sources=sources, findings=found, bad_input=bad, timeline=timeline,
         latency=latency, assumptions=assumption_table(ctx), exemplars=exemplars(ctx, peak),
-        grouping=findings.grouping_summary(ctx), totals=totals,
+        grouping=grouping.grouping_summary(ctx), totals=totals,
     )

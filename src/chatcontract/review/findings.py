@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from chatcontract.review import queries as q
-from chatcontract.review.context import Ctx, minute, num, pct, when
+from chatcontract.review.context import Ctx, minute, pct, when
 from chatcontract.review.model import Finding, Label
+from chatcontract.review.reach import Fact
 
 MAX_LISTED = 10  # paths or hosts outside the profile listed one finding each
 
@@ -84,8 +85,9 @@ def _deployment_phrase(ctx: Ctx, n_deployments: int, deployment: str | None) -> 
 
 
 def route_drift(ctx: Ctx) -> list[Finding]:
-    if not ctx.has_path:
-        return [Finding("routes.drift", "Route drift", "Not assessed: these logs record no request path.")]
+    if not ctx.has_path or not ctx.reach.can(Fact.PATH):
+        return [Finding("routes.drift", "Route drift", "Not assessed: these logs record no request path.",
+                        {"assessed": False})]
     expected = {ctx.chat_path, ctx.models_path}
     rows = ctx.rows(q.PATHS)
     failed_total = sum(r[2] for r in rows) or 0
@@ -122,8 +124,9 @@ def route_drift(ctx: Ctx) -> list[Finding]:
 
 
 def host_drift(ctx: Ctx) -> list[Finding]:
-    if not ctx.has_host:
-        return [Finding("routes.hosts", "Base URL drift", "Not assessed: these logs record no server address.")]
+    if not ctx.has_host or not ctx.reach.can(Fact.HOST):
+        return [Finding("routes.hosts", "Base URL drift", "Not assessed: these logs record no server address.",
+                        {"assessed": False})]
     rows = [r for r in ctx.rows(q.HOSTS) if r[0] is not None and r[0] != ctx.expected_host][:MAX_LISTED]
     findings = []
     for host, n, failed, n_dep, dep in rows:
@@ -167,16 +170,28 @@ def fallbacks(ctx: Ctx) -> list[Finding]:
                     Label.CLIENT_BUG if answered else None, "application team")]
 
 
+def _held(ctx: Ctx, key: str, title: str, *facts: Fact) -> list[Finding]:
+    """A "not assessed" finding when no input can show one of ``facts``, else ``[]``."""
+    missing = ctx.reach.not_assessed(*facts)
+    if missing is None:
+        return []
+    return [Finding(key, title, missing[0].upper() + missing[1:] + ".", {"assessed": False})]
+
+
 def streaming(ctx: Ctx) -> list[Finding]:
+    if held := _held(ctx, "streams.cut", "Streams", Fact.STREAMING, Fact.FINISH_REASON):
+        return held
     total, cut, counted = (ctx.facts[k] for k in ("streams", "streams_cut", "streams_cut_counted"))
     if not total:
-        return [Finding("streams.cut", "Streams", "Not assessed: no streamed 2xx responses in these logs.")]
+        return [Finding("streams.cut", "Streams", "Not assessed: no streamed 2xx responses in these logs"
+                        f"{ctx.reach.scope_note(Fact.STREAMING, Fact.FINISH_REASON)}.", {"assessed": False})]
     deps = ctx.rows(q.STREAM_DEPLOYMENTS)
     where = ""
     if cut and ctx.has_deployment and len(deps) == 1 and deps[0][0] is not None:
         where = f", all on deployment {deps[0][0]}"
     statement = (f"{cut} of {total} streamed 2xx responses ({pct(cut, total)}) ended with no finish_reason{where}; "
-                 f"{counted} of them ({pct(counted, cut)}) were counted as success by the source (partial answers).")
+                 f"{counted} of them ({pct(counted, cut)}) were counted as success by the source (partial answers)"
+                 f"{ctx.reach.scope_note(Fact.STREAMING, Fact.FINISH_REASON)}.")
     out = [Finding("streams.cut", "Streams with no finish_reason", statement,
                    {"streams": total, "cut": cut, "counted_as_success": counted},
                    Label.VENDOR_QUESTION if cut else None, "on-call, with the provider" if cut else None)]
@@ -189,14 +204,17 @@ def streaming(ctx: Ctx) -> list[Finding]:
 
 
 def usage(ctx: Ctx) -> list[Finding]:
-    if not ctx.facts["any_usage"]:
-        return [Finding("usage.absent", "Usage", "Not assessed: no attempt in these logs carries token usage "
-                        "(the log format may not record it).")]
+    if held := _held(ctx, "usage.absent", "Usage", Fact.USAGE):
+        return held
     rows = {bool(s): (int(n), int(a)) for s, n, a in ctx.rows(q.USAGE)}
     n = sum(v[0] for v in rows.values())
+    if not n:
+        return [Finding("usage.absent", "Usage", "Not assessed: no successful 2xx response in an input that "
+                        "records usage.", {"assessed": False})]
     absent = sum(v[1] for v in rows.values())
     parts = [f"{'streamed' if s else 'non-streamed'}: {a} of {c} ({pct(a, c)})" for s, (c, a) in sorted(rows.items())]
-    statement = f"usage was absent in {pct(absent, n)} of 2xx responses ({absent} of {n}; {'; '.join(parts)})."
+    statement = (f"usage was absent in {pct(absent, n)} of 2xx responses ({absent} of {n}; {'; '.join(parts)})"
+                 f"{ctx.reach.scope_note(Fact.USAGE)}.")
     numbers = {"responses": n, "absent": absent, "by_streaming": {str(s): {"responses": c, "absent": a}
                                                                    for s, (c, a) in rows.items()}}
     return [Finding("usage.absent", "Usage present or absent", statement, numbers,
@@ -208,12 +226,3 @@ def deployment_note(ctx: Ctx) -> list[Finding]:
         return []
     return [Finding("fields.deployment_absent", "No deployment field",
                     "These logs carry no deployment field: no finding can name the deployment a failure came from.")]
-
-
-def grouping_summary(ctx: Ctx) -> dict[str, Any]:
-    rows = ctx.rows(q.GROUPING)
-    methods = dict(rows)
-    heuristic = (f"same service, deployment, client, host, route, model and body shape; a new request starts "
-                 f"after a success or a gap over {num(ctx.options.group_window_s)} s")
-    return {"methods": methods, "logical_requests": ctx.requests,
-            "heuristic": heuristic if "heuristic" in methods else None}

@@ -23,7 +23,9 @@ class Finding:
     """One short, testable statement and the numbers behind it.
 
     ``key`` is stable (tests and JSON consumers match on it); ``label`` is set on mismatch
-    findings only; ``table`` holds the rows the statement summarises.
+    findings only; ``table`` holds the rows the statement summarises; ``rests_on`` and
+    ``confidence`` name the grouping a retry finding depends on. ``numbers["assessed"]`` is
+    ``False`` on a finding the input cannot support (its statement says what is missing).
     """
 
     key: str
@@ -33,6 +35,10 @@ class Finding:
     label: Label | None = None
     owner: str | None = None
     table: list[dict[str, Any]] = field(default_factory=list)
+    # what the finding rests on when that is not a direct count (a grouping method) and how firm
+    # it is: "high", "medium" or "low"
+    rests_on: str | None = None
+    confidence: str | None = None
 
 
 @dataclass
@@ -112,6 +118,20 @@ class ReviewResult:
             if f.key == key:
                 return f
         raise KeyError(key)
+
+    def assumption_rows(self) -> list[dict[str, Any]]:
+        """The assumption table as reports show it: the profile's expected value beside the logs' verdict."""
+        return [{k: r.get(k) for k in ("assumption", "expected", "profile_status", "logs", "evidence")}
+                for r in self.assumptions]
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """One row per input, with what it cannot show spelled out."""
+        rows = []
+        for s in self.sources:
+            row = {k: v for k, v in vars(s).items() if k not in ("shows", "cannot_show")}
+            row["cannot_show"] = ", ".join(s.cannot_show) or "-"
+            rows.append(row)
+        return rows
 
     @property
     def has_mismatches(self) -> bool:

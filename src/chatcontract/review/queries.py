@@ -155,7 +155,8 @@ _NO_USAGE = "prompt_tokens IS NULL AND completion_tokens IS NULL AND total_token
 _CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE finish_reason IS NULL END"
 
 _OK = "status BETWEEN 200 AND 299 AND NOT failed"
-_STREAMED = "streaming AND status BETWEEN 200 AND 299"
+# streams count only where the input can show how a stream ended (``can_*``: reach.py)
+_STREAMED = "streaming AND status BETWEEN 200 AND 299 AND can_finish_reason"
 # Every single-number fact the findings need, in one scan of ``attempts`` (parameters: the
 # profile's chat path, models path and host). Name -> aggregate.
 FACT_COLUMNS: dict[str, str] = {
@@ -170,18 +171,25 @@ FACT_COLUMNS: dict[str, str] = {
     "ok_host": f"COUNT(*) FILTER (WHERE host = $host AND {_OK})",
     "provider_ids": "COUNT(provider_request_id)",
     "status_429": "COUNT(*) FILTER (WHERE status = 429)",
-    "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429)",
+    "status_429_headers": "COUNT(*) FILTER (WHERE status = 429 AND can_headers)",
+    "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429 AND can_headers)",
     "any_usage": f"COUNT(*) FILTER (WHERE NOT ({_NO_USAGE}))",
     "streams": f"COUNT(*) FILTER (WHERE {_STREAMED})",
     "streams_cut": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT})",
     "streams_cut_counted": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT} AND source_class IS NULL "
                            "AND error_type IS NULL AND error_code IS NULL)",
     "streams_ok": f"COUNT(*) FILTER (WHERE streaming AND {_OK})",
-    "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND NOT ({_NO_USAGE}))",
+    "streams_ok_can_finish": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_finish_reason)",
+    "streams_ok_can_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage)",
+    "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage AND NOT ({_NO_USAGE}))",
     "unparseable_2xx": "COUNT(*) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
     "fallback_of": "COUNT(fallback_of)",
 }
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
+RETRY_METHODS = (
+    "SELECT DISTINCT group_method FROM attempts WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1) "
+    "ORDER BY group_method"
+)
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
@@ -267,12 +275,12 @@ AFTER_DEADLINE = (
     "AND (since_first_ms > ? OR prev_class = 'deadline_exceeded')"
 )
 STREAM_DEPLOYMENTS = (
-    "SELECT deployment, COUNT(*) AS n FROM attempts WHERE streaming AND status BETWEEN 200 AND 299 "
+    f"SELECT deployment, COUNT(*) AS n FROM attempts WHERE {_STREAMED} "
     f"AND {_CUT} GROUP BY deployment ORDER BY n DESC"
 )
 USAGE = (
     f"SELECT COALESCE(streaming, FALSE) AS s, COUNT(*), SUM(CASE WHEN {_NO_USAGE} THEN 1 ELSE 0 END) "
-    "FROM attempts WHERE status BETWEEN 200 AND 299 AND NOT failed GROUP BY s ORDER BY s"
+    "FROM attempts WHERE status BETWEEN 200 AND 299 AND NOT failed AND can_usage GROUP BY s ORDER BY s"
 )
 ERROR_TYPES = (
     "SELECT error_type, COUNT(*) AS n FROM attempts WHERE error_type IS NOT NULL AND status >= 400 "

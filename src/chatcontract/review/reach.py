@@ -122,6 +122,16 @@ class ReachTable:
                 return f"not assessed (the input cannot show {fact.value})"
         return None
 
+    def scope_note(self, *facts: Fact) -> str:
+        """``" (counted only in inputs that show X; a.log cannot show it)"`` when some inputs cannot
+        show a fact a count needs, else ``""``."""
+        blind = sorted({self.names.get(t, t).rsplit("/", 1)[-1] for t, have in self.by_source.items()
+                        for f in facts if f not in have})
+        if not blind:
+            return ""
+        shown = " and ".join(f.value for f in facts)
+        return f" (counted only in inputs that show {shown}; {', '.join(blind)} cannot show it)"
+
     def can_columns(self) -> str:
         """``attempts`` view columns: ``<token list> AS can_<fact>`` for every fact (plain SQL)."""
         parts = []
@@ -135,6 +145,19 @@ class ReachTable:
                 expr = "r.source_file IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in tokens) + ")"
             parts.append(f"{expr} AS {fact.column}")
         return ", ".join(parts)
+
+    def unseen_stream_ends(self, key_hash: str) -> list[str]:
+        """UPDATEs of ``raw`` that mark streams from inputs that cannot show how a stream ended as
+        ``stream_state = 'unknown'`` and hash their outcome key again (``key_hash``, the loader's
+        expression): a 2xx stream with no finish_reason there is an unseen end, not a cut stream.
+        """
+        blind = sorted(t for t, facts in self.by_source.items() if Fact.FINISH_REASON not in facts)
+        if not blind:
+            return []
+        where = ("WHERE source_file IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in blind)
+                 + ") AND streaming AND bad_reason IS NULL AND ")
+        return [f"UPDATE raw SET stream_state = 'unknown' {where}stream_state IS NULL",  # noqa: S608
+                f"UPDATE raw SET kh = {key_hash} {where}stream_state = 'unknown'"]  # noqa: S608
 
     def describe(self) -> dict[str, dict[str, list[str]]]:
         """Per input path: what it shows and what it cannot show (for the report)."""

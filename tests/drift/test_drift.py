@@ -125,3 +125,67 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "missing.json: no such file" in err
+
+
+CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+
+
+def _sse(*, finish: bool, done: bool, chunks: int = 3) -> str:
+    lines = [{**CHUNK, "choices": [{"index": 0, "delta": {"content": "w"}, "finish_reason": None}]}] * chunks
+    if finish:
+        lines.append({**CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    text = "".join(f"data: {json.dumps(c)}\n\n" for c in lines)
+    return text + ("data: [DONE]\n\n" if done else "")
+
+
+@pytest.mark.parametrize(
+    ("finish", "done", "problems"),
+    [
+        pytest.param(True, True, [], id="complete"),
+        pytest.param(False, False, ["without a finish_reason", "no data: [DONE]"], id="cut"),
+        pytest.param(False, True, ["without a finish_reason"], id="done-but-no-finish"),
+        pytest.param(True, False, ["no data: [DONE]"], id="finish-but-no-done"),
+    ],
+)
+def test_stream_end_is_breaking_drift(tmp_path: Path, finish: bool, done: bool, problems: list[str]) -> None:
+    profile = load_profile("cometapi")
+    complete = load_capture(_write(tmp_path, "base.sse", _sse(finish=True, done=True)))
+    current = load_capture(_write(tmp_path, "cur.sse", _sse(finish=finish, done=done)))
+    for report in (compare(current, profile), compare(current, profile, complete)):
+        assert len(report.stream_end) == len(problems)
+        for text, expected in zip(report.stream_end, problems, strict=True):
+            assert expected in text
+        assert report.has_breaking is bool(problems)
+        assert report.to_dict()["breaking"] is bool(problems)
+
+
+def test_cut_stream_cli_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cut = _write(tmp_path, "cut.sse", _sse(finish=False, done=False, chunks=41))
+    with pytest.raises(SystemExit) as exc:
+        main(["drift", str(cut)])
+    assert exc.value.code == 1
+    assert "BREAKING  stream end: the stream ended without a finish_reason" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        pytest.param(json.dumps({"schema_version": 1, "request_id": "r1", "started_at": "2026-11-22T14:00:00Z",
+                                 "http_method": "POST", "route_template": "/v1/chat/completions", "model": "m",
+                                 "attempt_number": 1}) + "\n", "an attempts log", id="attempts-log"),
+        pytest.param(json.dumps({"log": {"version": "1.2", "entries": []}}), "a HAR capture", id="har"),
+        pytest.param(json.dumps({"resourceSpans": []}), "an OTLP trace", id="otlp"),
+        pytest.param(json.dumps({"ts": 1, "status": 200}) + "\n" + json.dumps({"ts": 2, "status": 500}) + "\n",
+                     "no chat response", id="other-json-lines"),
+    ],
+)
+def test_non_captures_are_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                              says: str) -> None:
+    path = _write(tmp_path, "not-a-capture.jsonl", text)
+    with pytest.raises(SystemExit) as exc:
+        main(["drift", str(path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err
+    assert len(err.splitlines()) == 1
+    assert "Traceback" not in err

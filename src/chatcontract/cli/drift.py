@@ -26,7 +26,9 @@ def drift(
     """Check a response capture against the profile and, with --baseline, against an earlier one.
 
     Exit codes: 0 no breaking drift, 1 breaking drift (a field the parser needs is missing or
-    changed type), 2 bad input.
+    changed type, or a streamed capture ended without finish_reason or without the [DONE] the
+    profile requires), 2 bad input (including a file that is not a response capture, such as an
+    attempts log).
     """
     prof = load_profile(profile)
     report = compare(load_capture(current), prof, load_capture(baseline) if baseline else None)
@@ -45,6 +47,8 @@ def _print(report: DriftReport) -> None:
         say(f"  {cur.bad_lines} line(s) were not JSON and were skipped, e.g. {cur.bad_examples[:1]}", markup=False)
     for path in report.missing_required:
         console.print(f"BREAKING  {path}: required by the profile, absent from the capture", markup=False)
+    for problem in report.stream_end:
+        console.print(f"BREAKING  stream end: {problem}", markup=False)
     for change in report.changes:
         label = "BREAKING" if change.breaking else "changed "
         console.print(f"{label}  {change.describe()}", markup=False)

@@ -181,7 +181,7 @@ def test_empty_messages_judgement(
     if why is not None:
         assert why in result.notes[0]
         assert result.curl is not None
-        assert "$COMETAPI_API_KEY" in result.curl
+        assert "$TEST" in result.curl  # the variable the key came from (env:TEST)
     (record,) = run.records
     assert record.request_class == "negative-empty-messages"
     if status in (400, 422):

@@ -21,6 +21,7 @@ from chatcontract.probe.context import CaseContext, Exchange
 from chatcontract.probe.registry import DEFAULT_REGISTRY
 from chatcontract.probe.results import CaseResult
 from chatcontract.probe.streaming import StreamReport, read_stream
+from chatcontract.probe.verdicts import chunk_id_notes, finish_notes, incomplete_answer
 from chatcontract.record import ParserOutcome, Result
 from chatcontract.redact import shape_of_body
 from chatcontract.taxonomy import Classification
@@ -173,8 +174,11 @@ def _judge_happy(ctx: CaseContext, result: CaseResult, doc: dict[str, Any]) -> C
         return _fail(
             result, ctx, "response_fields", "choices[0].message.content is empty or absent"
         )
+    if (broken := incomplete_answer(ctx.model, doc.get("model"), content)) is not None:
+        return _fail(result, ctx, "response_fields", broken)
     if reason is None:
         result.notes.append("no finish_reason in choices[0]")
+    result.notes.extend(finish_notes(reason))
     if not isinstance(doc.get("usage"), dict):
         result.notes.append("no usage object")
     return result
@@ -270,7 +274,11 @@ def _judge_stream(ctx: CaseContext, result: CaseResult, report: StreamReport) ->
     for broken, assumption, why in checks:
         if broken:
             return _fail(result, ctx, assumption, why)
+    if (cut := incomplete_answer(ctx.model, report.model, report.text, streamed=True)) is not None:
+        return _fail(result, ctx, "stream_format", cut)
     result.notes.extend(report.problems)
+    result.notes.extend(finish_notes(report.finish_reason))
+    result.notes.extend(chunk_id_notes(report.chunk_ids))
     if not report.done and not _soft(ctx, result, "stream_terminator", "no [DONE] terminator"):
         return result
     if ctx.profile.supports_include_usage and report.usage is None:

@@ -34,6 +34,8 @@ class StreamReport:
     stalled: bool = False
     content_type: str = ""
     problems: list[str] = field(default_factory=list)
+    text: str = ""  # the content deltas joined (up to TEXT_LIMIT chars), for self-checking answers
+    chunk_ids: list[str] = field(default_factory=list)  # distinct chunk ``id`` values, in order
 
     @property
     def state(self) -> StreamState:
@@ -44,6 +46,9 @@ class StreamReport:
         if self.finish_reason is not None:
             return StreamState.COMPLETE
         return StreamState.STALLED if self.stalled else StreamState.CUT
+
+
+TEXT_LIMIT = 1 << 20
 
 
 def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
@@ -67,6 +72,8 @@ def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
         report.error_event = doc
         return
     report.model = report.model or (doc.get("model") if isinstance(doc.get("model"), str) else None)
+    if isinstance(doc.get("id"), str) and doc["id"] not in report.chunk_ids[-1:] and len(report.chunk_ids) < 16:
+        report.chunk_ids.append(doc["id"])
     if isinstance(doc.get("usage"), dict):
         report.usage = doc["usage"]
     choices = doc.get("choices")
@@ -82,6 +89,8 @@ def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
             if report.first_chunk_ms is None:
                 report.first_chunk_ms = started_ms
             report.content_chars += len(content)
+            if len(report.text) < TEXT_LIMIT:
+                report.text += content[: TEXT_LIMIT - len(report.text)]
         if choice.get("finish_reason") is not None:
             report.finish_reason = str(choice["finish_reason"])
 

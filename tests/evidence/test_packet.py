@@ -24,6 +24,7 @@ META = {
     "support_route": "docs_help_center",
     "support_url": "https://apidoc.cometapi.com/",
     "support_accessed": "2026-11-22T14:30:00Z",
+    "first_observed": "2026-11-22T13:55:00Z",
 }
 
 

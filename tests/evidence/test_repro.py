@@ -140,3 +140,49 @@ def test_verdict_table(classes: list[FailureClass | None], expected: Verdict) ->
 def test_bad_plan(kw: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         _plan(FC.SERVER_ERROR, None, **kw)
+
+
+@pytest.mark.parametrize(
+    ("cls", "model", "negative", "missing"),
+    [
+        pytest.param(FC.SERVER_ERROR, "sim-503", None, None, id="asked-class-occurred"),
+        pytest.param(FC.SERVER_ERROR, "sim-ok", None, "did not occur in 3 attempt(s); they showed a usable answer (3x)",
+                     id="healthy"),
+        pytest.param(FC.SERVER_ERROR, "sim-ok", "empty-messages",
+                     "did not occur in 1 attempt(s); they showed request_invalid (1x)", id="our-request-error-instead"),
+        pytest.param(FC.REQUEST_INVALID, "sim-ok", "empty-messages", None, id="asked-request-error"),
+    ],
+)
+def test_repro_says_when_the_asked_class_did_not_occur(
+    *, tmp_path: Path, target: Target, cls: FailureClass, model: str, negative: str | None, missing: str | None
+) -> None:
+    from chatcontract.evidence.repro import asked_class_missing
+
+    note = run_repro(_plan(cls, model, negative=negative), target, EvidenceStore(tmp_path / "s.db"),
+                     sleep=lambda _s: None)
+    said = asked_class_missing(note)
+    if missing is None:
+        assert said is None
+    else:
+        assert said is not None
+        assert said.startswith(f"the class asked for, {cls.value},")
+        assert missing in said
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["--class", "server_error", "--model", "sim-503"], 0, id="occurred"),
+        pytest.param(["--class", "server_error", "--negative", "empty-messages"], 3, id="request-shape-instead"),
+    ],
+)
+def test_repro_cli_exits_3_when_the_asked_class_did_not_occur(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int
+) -> None:
+    from chatcontract.cli.app import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["repro", "--incident", "INC-R", "--store", str(tmp_path / "s.db"), "--wait-s", "0", *args])
+    assert info.value.code == code
+    err = capsys.readouterr().err
+    assert ("did not occur" in err) is (code == 3)

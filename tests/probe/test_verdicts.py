@@ -12,9 +12,10 @@ from chatcontract.config import Credential
 from chatcontract.contract import load_profile
 from chatcontract.probe.registry import default_registry
 from chatcontract.probe.results import CaseResult
-from chatcontract.probe.runner import Target, key_variable, run_probe
+from chatcontract.probe.runner import Target, run_probe
 from chatcontract.probe.verdicts import SIM_OPENING, incomplete_answer
 from chatcontract.record import Result
+from chatcontract.report.curl import key_variable
 from chatcontract.selfcheck import verify
 from chatcontract.sim import CANONICAL_TEXT
 
@@ -119,7 +120,7 @@ def test_changing_chunk_ids_are_noted() -> None:
 )
 def test_reproduce_curl_names_the_users_key_variable(source: str, variable: str) -> None:
     cred = Credential("sk-" + "x" * 30, source)
-    assert key_variable(cred) == variable
+    assert key_variable(cred.source) == variable
     result = _run("stream", _words(40) + _chunk(finish="stop") + DONE, credential=cred)
     assert result.curl is not None
     assert f"${variable}" in result.curl

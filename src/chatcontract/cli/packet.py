@@ -15,7 +15,9 @@ HELP = (
     "category, support route, and a summary to paste to support. --meta adds what only a human "
     "knows (title, scope, mitigation, escalation_id, owner, support_route, support_url, "
     "support_accessed). The packet is redacted again and linted before it is shown. "
-    "Exit codes: 0 written, 1 incomplete or lint findings with --strict, 2 usage error."
+    "Exit codes: 0 written, 1 with --strict when incomplete, lint finds anything, or the evidence points "
+    "at our own side (a request_shape verdict or a class we fix ourselves: the packet is then addressed "
+    "to the owning team, not support), 2 usage error."
 )
 
 
@@ -55,9 +57,13 @@ def packet(
         note(f"missing: {m['field']}: {m['why']}")
     for finding in result.findings:
         note(f"lint: {finding.format()}")
+    for line in result.packet["warnings"]:
+        note(f"warning: {line}")
+    for line in result.packet["strict_failures"]:
+        note(f"not for support: {line}")
     state = "complete" if result.complete else "incomplete"
     note(f"packet is {state}; {len(result.findings)} lint finding(s)")
-    failed = not result.complete or bool(result.findings)
+    failed = not result.complete or bool(result.findings) or bool(result.packet["strict_failures"])
     raise typer.Exit(1 if strict and failed else 0)
 
 

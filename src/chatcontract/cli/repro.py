@@ -29,8 +29,9 @@ HELP = (
     "Reproduce one failure class with the smallest repeatable request: single attempts, each "
     "recorded; stops on a non-retryable class, after N identical outcomes, or when the budget is "
     "spent. With no base URL it targets the embedded simulator (e.g. --model sim-503). "
-    "Exit codes: 0 verdict reached (reproducible, intermittent, request_shape), "
-    "2 usage error, 3 inconclusive."
+    "Exit codes: 0 the class asked for occurred (reproducible, intermittent, or request_shape when it "
+    "was a request error), 2 usage error, 3 the class asked for did not occur (inconclusive, or another "
+    "class such as a request error showed instead)."
 )
 
 
@@ -65,6 +66,7 @@ def repro(
     from chatcontract.evidence.commands import run_repro_command as execute
     from chatcontract.evidence.lint import lint_text
     from chatcontract.evidence.notes import render_note_markdown
+    from chatcontract.evidence.repro import asked_class_missing
     from chatcontract.evidence.wire import Timeouts
     from chatcontract.redact import redact
 
@@ -94,7 +96,10 @@ def repro(
         console.print_json(json.dumps(result.note.model_dump(mode="json")))
     else:
         console.print(text, markup=False, soft_wrap=True)
-    raise typer.Exit(3 if result.note.verdict == "inconclusive" else 0)
+    missing = asked_class_missing(result.note)
+    if missing is not None:
+        note(missing)
+    raise typer.Exit(3 if missing is not None or result.note.verdict == "inconclusive" else 0)
 
 
 def _progress(budget: int) -> Callable[[AttemptLine, float | None], None]:

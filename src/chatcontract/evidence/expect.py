@@ -103,3 +103,37 @@ def support_topic(failure_class: FailureClass | None) -> SupportTopic | None:
     if failure_class in _MAINTENANCE:
         return SupportTopic.MAINTENANCE
     return SupportTopic.ERROR_HANDLING
+
+
+# What the API should have answered (not what our retry policy does about it), per failure class:
+# a provider-side failure should have been a chat.completion (or a stream that ends properly);
+# a request-side class cites the rule the request broke.
+_ANSWER_BY_CLASS: dict[FailureClass, str] = {
+    **dict.fromkeys((_FC.SERVER_ERROR, _FC.TIMEOUT, _FC.CONNECT_ERROR, _FC.INVALID_RESPONSE, _FC.SCHEMA_MISMATCH,
+                     _FC.RATE_LIMITED, _FC.QUOTA_EXHAUSTED), "response_fields"),
+    _FC.STREAM_INTERRUPTED: "stream_terminator",
+    _FC.STREAM_STALLED: "stream_format",
+    _FC.STREAM_ERROR: "stream_format",
+}
+
+
+def answer_expected(profile: Profile, failure_class: FailureClass | None, negative: str | None = None) -> Expectation:
+    """The assumption that says what the API should have answered for this request."""
+    if negative is None and failure_class in _ANSWER_BY_CLASS:
+        a = profile.assumption(_ANSWER_BY_CLASS[failure_class])
+        key = _ANSWER_BY_CLASS[failure_class]
+        return Expectation(key, a.statement, a.source_url, a.accessed.isoformat(), a.status.value)
+    return expectation_for(profile, failure_class, negative)
+
+
+def topic_reason(failure_class: FailureClass | None) -> str:
+    """Why :func:`support_topic` chose its topic (or none), in words."""
+    topic = support_topic(failure_class)
+    if failure_class is None or topic is None:
+        return "no failure was recorded, so no help-centre topic fits"
+    if topic is SupportTopic.ABNORMAL_CHARGES:
+        return f"the dominant failure {failure_class.value} is about quota or billing"
+    if topic is SupportTopic.MAINTENANCE:
+        return (f"the dominant failure {failure_class.value} is an availability failure (server errors, timeouts "
+                "or broken streams)")
+    return f"the dominant failure {failure_class.value} is an error answer to a request"

@@ -45,6 +45,20 @@ class IncidentFacts:
         return max(times).isoformat() if times else None
 
     @property
+    def first_observed_outside_repro(self) -> str | None:
+        """The first failure recorded by anything but a ``repro`` run (the incident's own evidence)."""
+        repro_runs = {n.get("run_id") for n in self.repro_notes}
+        times = [a.started_at for a in self.failed if a.run_id not in repro_runs]
+        return min(times).isoformat() if times else None
+
+    @property
+    def reproduction_window(self) -> dict[str, str] | None:
+        """First and last attempt of the ``repro`` runs (when we reproduced it, not when it began)."""
+        repro_runs = {n.get("run_id") for n in self.repro_notes}
+        times = [a.started_at for a in self.attempts if a.run_id in repro_runs]
+        return {"first": min(times).isoformat(), "last": max(times).isoformat()} if times else None
+
+    @property
     def last_reproduced(self) -> str | None:
         """The last failing attempt made by a ``repro`` run."""
         repro_runs = {n.get("run_id") for n in self.repro_notes}

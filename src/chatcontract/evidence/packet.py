@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatcontract.contract.profile import Profile
 from chatcontract.errors import UsageError
-from chatcontract.evidence.expect import expectation_for, support_topic
+from chatcontract.evidence.expect import answer_expected, support_topic, topic_reason
 from chatcontract.evidence.facts import IncidentFacts
+from chatcontract.evidence.ours import failure_in_words, our_mistake, reproduce_curl, title_warnings
 from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.record import utc_now
 from chatcontract.taxonomy import ACTIONS
@@ -42,6 +43,7 @@ class PacketMeta(BaseModel):
     support_route: SupportRoute | None = None
     support_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     support_accessed: str | dt.date | dt.datetime | None = None
+    first_observed: str | dt.date | dt.datetime | None = None  # when the incident began (not the repro)
 
 
 def load_meta(path: Path | None) -> PacketMeta:
@@ -77,7 +79,8 @@ def load_meta(path: Path | None) -> PacketMeta:
 
 WHY: dict[str, str] = {
     "title": "support triages by title; without one the request is easy to misfile",
-    "first_observed": "the start time bounds the provider's log search",
+    "first_observed": "the start time bounds the provider's log search (set first_observed in --meta; the "
+                      "reproduction window is not when the incident began)",
     "last_reproduced": "shows the failure is still happening now; run 'chatcontract repro'",
     "provider_request_ids": "lets support find the exact requests in their logs",
     "request_body": "support needs the request shape to replay it",
@@ -106,9 +109,12 @@ def _missing(packet: dict[str, Any], drop_ids: bool) -> list[dict[str, str]]:
     return missing
 
 
-def _accessed(meta: PacketMeta) -> str | None:
-    value = meta.support_accessed
+def _when(value: str | dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _accessed(meta: PacketMeta) -> str | None:
+    return _when(meta.support_accessed)
 
 
 def _summary(facts: IncidentFacts, packet: dict[str, Any]) -> str:
@@ -117,12 +123,17 @@ def _summary(facts: IncidentFacts, packet: dict[str, Any]) -> str:
     ep = packet["endpoint"]
     n_failed = obs["failed_attempts"]
     statuses = ", ".join(f"{k} ({v}x)" for k, v in obs["statuses"].items()) or "no response"
+    rep = facts.representative
+    model = f" for model {rep.model}" if rep and rep.model else ""
     parts = [
         f"Between {packet['first_observed'] or '(unknown)'} and "
         f"{facts.last_observed or '(unknown)'}"
         f" UTC we recorded {n_failed} failed attempt(s) of {obs['attempts']} to {ep['method']} "
-        f"{ep['route_template']} on {ep['server']}: statuses {statuses}.",
+        f"{ep['route_template']} on {ep['server']}{model}: statuses {statuses}; {failure_in_words(rep)}.",
     ]
+    ours = packet["our_mistake"]
+    if ours:
+        parts.insert(0, f"This is ours to fix, not the provider's: {ours['why']}. Owner: {ours['owner']}.")
     repro = facts.latest_repro
     if repro:
         parts.append(
@@ -132,7 +143,10 @@ def _summary(facts: IncidentFacts, packet: dict[str, Any]) -> str:
     if packet["provider_request_ids"]:
         parts.append(f"Provider request ids: {', '.join(packet['provider_request_ids'][:5])}.")
     parts.append(f"Expected behaviour: {packet['expected_behaviour']}")
-    parts.append("Could you check these requests on your side? We make no claim about the cause.")
+    if reproduce_curl(rep):
+        parts.append("Reproduce with the command under 'reproduce' (the key is read from the shell variable).")
+    if not ours:
+        parts.append("Could you check these requests on your side? We make no claim about the cause.")
     return " ".join(parts)
 
 
@@ -140,12 +154,12 @@ def _derived(facts: IncidentFacts, profile: Profile) -> dict[str, Any]:
     """Every field the store can supply."""
     dominant = facts.dominant_class
     rep = facts.representative
-    expectation = expectation_for(profile, dominant, _negative_case(rep.request_class if rep else None))
+    expectation = answer_expected(profile, dominant, _negative_case(rep.request_class if rep else None))
     auth = profile.assumptions.auth.value
     creds = ", ".join(sorted(facts.counts("credential_source"))) or "none recorded"
     return {
-        "first_observed": facts.first_observed,
         "last_reproduced": facts.last_reproduced,
+        "reproduction_window": facts.reproduction_window,
         "doc_source": {"url": expectation.source_url, "accessed": expectation.accessed, "assumption": expectation.key},
         "endpoint": {
             "method": rep.http_method if rep else None,
@@ -162,23 +176,30 @@ def _derived(facts: IncidentFacts, profile: Profile) -> dict[str, Any]:
     }
 
 
-def _support(meta: PacketMeta, facts: IncidentFacts) -> dict[str, Any]:
-    topic = support_topic(facts.dominant_class)
+def _support(meta: PacketMeta, facts: IncidentFacts, ours: dict[str, str] | None) -> dict[str, Any]:
+    topic = None if ours else support_topic(facts.dominant_class)
+    why = "left out: this is ours to fix, not a support request" if ours else topic_reason(facts.dominant_class)
     return {
         "route": meta.support_route or "none",
         "url": meta.support_url,
         "accessed": _accessed(meta),
         "topic": topic.value if topic else None,
+        "topic_why": why,
     }
 
 
 def build_packet(facts: IncidentFacts, meta: PacketMeta, profile: Profile, *, drop_ids: bool = False) -> dict[str, Any]:
     """The packet as plain data (redacted again, ids dropped if asked), with its completeness."""
+    ours = our_mistake(facts.dominant_class, (facts.latest_repro or {}).get("verdict"))
+    title = meta.title or facts.incident.title
     packet: dict[str, Any] = {
         "incident_id": facts.incident.id,
-        "title": meta.title or facts.incident.title,
+        "title": title,
         "generated_at": utc_now().isoformat(),
-        "support": _support(meta, facts),
+        "addressed_to": ours["owner"] if ours else "provider support",
+        "our_mistake": ours,
+        "first_observed": _when(meta.first_observed) or facts.first_observed_outside_repro,
+        "support": _support(meta, facts, ours),
         **_derived(facts, profile),
         "scope": meta.scope,
         "mitigation": meta.mitigation,
@@ -191,8 +212,12 @@ def build_packet(facts: IncidentFacts, meta: PacketMeta, profile: Profile, *, dr
     if drop_ids:
         packet = _drop_ids(packet, facts.provider_request_ids)
     packet = redact_evidence(packet)
+    # after redaction: the command is redacted as it is made, and its $VARIABLE must stay readable
+    packet["reproduce"] = reproduce_curl(facts.representative)
     missing = _missing(packet, drop_ids)
     packet["completeness"] = {"complete": not missing, "missing": missing}
+    packet["warnings"] = title_warnings(title, packet["observed"]["statuses"])
+    packet["strict_failures"] = [f"addressed to {ours['owner']}, not support: {ours['why']}"] if ours else []
     return packet
 
 

@@ -26,8 +26,10 @@ def fact_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
     sup, doc, ep = p["support"], p["doc_source"], p["endpoint"]
     return [
         ("incident", p["incident_id"]),
+        ("addressed to", _text(p["addressed_to"])),
         ("title", _text(p["title"])),
         ("first observed (UTC)", _text(p["first_observed"])),
+        ("reproduction window (UTC)", _text(p["reproduction_window"])),
         ("last reproduced (UTC)", _text(p["last_reproduced"])),
         ("doc source", f"{doc['url']} (read {doc['accessed']}; assumption {doc['assumption']})"),
         (
@@ -35,7 +37,7 @@ def fact_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
             f"{sup['route']} {_text(sup['url'])} (accessed {_text(sup['accessed'])})",
         ),
         # Quoted: a topic's name ("abnormal charges") is a heading, not a claim.
-        ("help-centre topic", f'"{sup["topic"]}"' if sup["topic"] else "(none fits)"),
+        ("help-centre topic", (f'"{sup["topic"]}"' if sup["topic"] else "(none)") + f" — {sup['topic_why']}"),
         (
             "endpoint",
             f"{_text(ep['method'])} {_text(ep['route_template'])} on {_text(ep['server'])}",
@@ -80,6 +82,16 @@ def _missing_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
     return [(m["field"], m["why"]) for m in p["completeness"]["missing"]]
 
 
+def _heads_up(p: dict[str, Any]) -> list[str]:
+    """Lines that must be read first: our own mistake, and warnings about the human fields."""
+    lines = []
+    if p["our_mistake"]:
+        ours = p["our_mistake"]
+        lines.append(f"Not for support: {ours['why']}; owner: {ours['owner']}.")
+    lines += [f"Warning: {w}." for w in p["warnings"]]
+    return lines
+
+
 def render_markdown(p: dict[str, Any]) -> str:
     comp = p["completeness"]
     status = "complete" if comp["complete"] else f"incomplete ({len(comp['missing'])} missing)"
@@ -87,7 +99,8 @@ def render_markdown(p: dict[str, Any]) -> str:
     parts = [
         f"# Escalation packet: {p['incident_id']}",
         f"Completeness: {status}.",
-        "## Summary for support",
+        *_heads_up(p),
+        "## Summary" if p["our_mistake"] else "## Summary for support",
         p["summary"],
         "## Facts",
         md_table(["field", "value"], fact_rows(p)),
@@ -98,6 +111,8 @@ def render_markdown(p: dict[str, Any]) -> str:
         "## Reproduction",
         md_table(["field", "value"], _repro_rows(p)),
     ]
+    if p["reproduce"]:
+        parts += ["## Reproduce", md_code(p["reproduce"], "sh")]
     if comp["missing"]:
         parts += ["## Missing", md_table(["field", "why it matters"], _missing_rows(p))]
     return "\n\n".join(parts) + "\n"
@@ -106,7 +121,7 @@ def render_markdown(p: dict[str, Any]) -> str:
 def render_html(p: dict[str, Any]) -> str:
     comp = p["completeness"]
     sections = [
-        Section("Summary for support", paragraphs=[p["summary"]]),
+        Section("Summary" if p["our_mistake"] else "Summary for support", paragraphs=[*_heads_up(p), p["summary"]]),
         Section("Facts", header=["field", "value"], rows=fact_rows(p)),
         Section("Observed behaviour", header=["field", "value"], rows=observed_rows(p)),
         Section(
@@ -115,6 +130,8 @@ def render_html(p: dict[str, Any]) -> str:
         ),
         Section("Reproduction", header=["field", "value"], rows=_repro_rows(p)),
     ]
+    if p["reproduce"]:
+        sections.append(Section("Reproduce", pre=[p["reproduce"]]))
     if comp["missing"]:
         sections.append(Section("Missing", header=["field", "why it matters"], rows=_missing_rows(p)))
     state = "complete" if comp["complete"] else "incomplete"

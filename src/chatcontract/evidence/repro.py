@@ -185,6 +185,19 @@ def verdict_of(expected: FailureClass, classes: list[FailureClass | None]) -> Ve
     return Verdict.INCONCLUSIVE
 
 
+def asked_class_missing(note: ReproNote) -> str | None:
+    """A sentence when the class asked for occurred in no attempt (``repro`` then exits 3), else ``None``."""
+    seen: dict[str, int] = {}
+    for line in note.attempts:
+        key = line.failure_class or "a usable answer"
+        seen[key] = seen.get(key, 0) + 1
+    if note.expected_class in seen:
+        return None
+    got = ", ".join(f"{c} ({n}x)" for c, n in sorted(seen.items(), key=lambda kv: -kv[1])) or "nothing"
+    return (f"the class asked for, {note.expected_class}, did not occur in {len(note.attempts)} attempt(s); "
+            f"they showed {got}")
+
+
 def _request(plan: ReproPlan, target: Target) -> httpx.Request:
     request = build_request(plan.case, target.base_url, target.credential, plan.model, plan.profile)
     t = plan.timeouts

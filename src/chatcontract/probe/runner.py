@@ -12,7 +12,6 @@ a JSON-lines file) that receives each record as it is made.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ from chatcontract.probe.registry import Case
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.record import Result
 from chatcontract.redact import redact
-from chatcontract.report.curl import DEFAULT_KEY_VAR, curl_command
+from chatcontract.report.curl import curl_command, key_variable
 from chatcontract.sinks import RecordSink
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=30.0, pool=5.0)
@@ -97,14 +96,6 @@ def _leak_check(result: CaseResult, target: Target) -> None:
         result.records.clear()  # never hand a leaking record to a renderer or a store
 
 
-def key_variable(credential: Credential | None) -> str:
-    """The shell variable a reproduce command names: the one the user's key came from, when it
-    came from an environment variable (``env:NAME``), else the profile's default."""
-    source = credential.source if credential else ""
-    name = source.removeprefix("env:") if source.startswith("env:") else ""
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else DEFAULT_KEY_VAR
-
-
 def _curl_for(result: CaseResult, target: Target) -> str | None:
     request = result.last_request
     if request is None:
@@ -114,7 +105,7 @@ def _curl_for(result: CaseResult, target: Target) -> str | None:
         str(request.url),
         list(request.headers.items()),
         request.content,
-        key_var=key_variable(target.credential),
+        key_var=key_variable(target.credential.source if target.credential else None),
         secret=target.credential.key if target.credential else None,
         auth_value=f"Bearer {builders.INVALID_KEY}" if result.name == "invalid-key" else None,
         body_generator=builders.body_generator(result.name, target.model),

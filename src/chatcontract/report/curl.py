@@ -9,6 +9,7 @@ query values; a JSON body is shown pretty-printed and single-quoted for POSIX sh
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,6 +17,15 @@ from typing import Any
 from chatcontract.redact import is_secret_key, redact, strip_url_secrets
 
 DEFAULT_KEY_VAR = "COMETAPI_API_KEY"
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def key_variable(credential_source: str | None) -> str:
+    """The shell variable a command names for the key: the one the key came from when it came
+    from an environment variable (``env:NAME``), else :data:`DEFAULT_KEY_VAR`."""
+    source = credential_source or ""
+    name = source.removeprefix("env:") if source.startswith("env:") else ""
+    return name if _SHELL_NAME.fullmatch(name) else DEFAULT_KEY_VAR
 _SKIP_HEADERS = frozenset({"content-length", "host", "accept-encoding", "connection", "user-agent"})
 
 

@@ -22,6 +22,7 @@ owner: platform on-call
 support_route: product_support_form
 support_url: https://www.cometapi.com/support/
 support_accessed: 2026-11-22T14:30:00Z
+first_observed: 2026-11-22T14:02:00Z
 """
 
 

@@ -134,3 +134,17 @@ def test_repro_only_evidence_leaves_first_observed_missing(tmp_path: Path,
     _, packet, _ = _packet(tmp_path, capsys, {k: v for k, v in META.items() if k != "first_observed"})
     assert packet["first_observed"] is None
     assert "first_observed" in {m["field"] for m in packet["completeness"]["missing"]}  # type: ignore[index]
+
+
+def test_a_stream_that_delivered_chunks_is_shape_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with EvidenceStore(tmp_path / "s.db") as store:
+        store.ensure_incident("INC-1")
+        run = store.start_run("client", incident_id="INC-1", meta={"profile": "cometapi"})
+        for shape, first_chunk in ((ResponseShape.EMPTY, 120.0), (None, 80.0), (ResponseShape.EMPTY, None)):
+            store.append(AttemptRecord(incident_id="INC-1", run_id=run, http_status=200, streaming=True,
+                                       failure_class=FailureClass.STREAM_INTERRUPTED, response_shape=shape,
+                                       first_chunk_ms=first_chunk, route_template="/v1/chat/completions",
+                                       server_address="api.cometapi.com"))
+    _, packet, _ = _packet(tmp_path, capsys, META)
+    assert packet["observed"]["error_shapes"] == {"stream": 2, "empty": 1}  # type: ignore[index]
+    assert "the stream ended without finish_reason" in str(packet["summary"])

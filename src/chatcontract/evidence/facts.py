@@ -100,6 +100,17 @@ class IncidentFacts:
             "max": round(max(values), 1),
         }
 
+    def shape_counts(self) -> dict[str, int]:
+        """Response shapes of the failing attempts; a stream that delivered content is ``stream``
+        (a record made after the stream was consumed may say ``empty`` or nothing)."""
+        counter: Counter[str] = Counter()
+        for a in self.failed:
+            shape = a.response_shape.value if a.response_shape else None
+            if a.streaming and a.first_chunk_ms is not None and shape in (None, "empty"):
+                shape = "stream"
+            counter[str(shape)] += 1
+        return dict(counter.most_common())
+
     def counts(self, attr: str) -> dict[str, int]:
         """How many failing attempts had each value of ``attr``."""
         counter: Counter[str] = Counter()
@@ -122,7 +133,7 @@ class IncidentFacts:
             "last reproduced (UTC)": self.last_reproduced or "",
             "failure classes": _fmt(self.counts("failure_class")),
             "statuses": _fmt(self.counts("http_status")),
-            "response shapes": _fmt(self.counts("response_shape")),
+            "response shapes": _fmt(self.shape_counts()),
             "routes": _fmt(self.counts("route_template")),
             "server": _fmt(self.counts("server_address")),
             "models": _fmt(self.counts("model")),

@@ -235,7 +235,7 @@ def _observed(facts: IncidentFacts) -> dict[str, Any]:
         "responses": sum(a.http_status is not None for a in facts.failed),
         "statuses": facts.counts("http_status"),
         "failure_classes": facts.counts("failure_class"),
-        "error_shapes": facts.counts("response_shape"),
+        "error_shapes": facts.shape_counts(),
         "error_summaries": list(dict.fromkeys(summaries))[:3],
         "latency_ms": facts.latency_ms(),
     }

@@ -14,6 +14,7 @@ from .conftest import run_cli
 COMMANDS = [
     ["probe"],
     ["watch"],
+    ["ready"],
     ["sim"],
     ["call"],
     ["repro"],

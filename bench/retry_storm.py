@@ -94,7 +94,9 @@ def main() -> int:
     logical = args.callers * args.calls
     results: dict[str, tuple[float, int, float]] = {}
     with sim_process() as base_url:
-        admin = httpx.Client(base_url=base_url.removesuffix("/v1"), timeout=10)
+        admin = httpx.Client(
+            base_url=base_url.removesuffix("/v1"), timeout=10, headers={"Authorization": f"Bearer {KEY}"}
+        )
         for name, (call, close) in contenders(base_url).items():
             admin.post("/_sim/reset").raise_for_status()
             failed, seconds = storm(call, args.callers, args.calls)

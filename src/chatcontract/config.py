@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from chatcontract.contract.profile import Profile
 from chatcontract.errors import UsageError
+from chatcontract.redact import remember_secret, url_for_message
 
 BASE_URL_ENV = "COMETAPI_BASE_URL"
 API_KEY_ENV = "COMETAPI_API_KEY"
@@ -51,12 +52,14 @@ def resolve_credential(
             raise UsageError(f"cannot read API key file {path}: {exc.strerror or exc}") from None
         if not key or "\n" in key:
             raise UsageError(f"API key file {path} must hold exactly one non-empty line")
+        remember_secret(key)
         return Credential(key=_header_safe(key, f"API key file {path}"), source=f"file:{path.name}")
     if not api_key_env:
         return None
     value = os.environ.get(api_key_env, "").strip()
     if not value:
         return None
+    remember_secret(value)
     return Credential(key=_header_safe(value, f"environment variable {api_key_env}"), source=f"env:{api_key_env}")
 
 
@@ -96,15 +99,16 @@ def normalize_base_url(url: str, profile: Profile) -> BaseUrl:
     ``note`` says what was done. Any other path is kept as given (gateways mount APIs anywhere).
     """
     raw = url.strip()
+    shown = repr(url_for_message(raw))
     if any(ch.isspace() or not ch.isprintable() for ch in raw):
-        raise UsageError(f"base URL {raw!r} holds a space or control character")
+        raise UsageError(f"base URL {shown} holds a space or control character")
     try:
         parts = urlsplit(raw)
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket
-        raise UsageError(f"base URL {raw!r} is not a valid URL: {exc}") from None
+        raise UsageError(f"base URL {shown} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
-            f"base URL {raw!r} needs an http(s) scheme and host, e.g. https://api.cometapi.com/v1"
+            f"base URL {shown} needs an http(s) scheme and host, e.g. https://api.cometapi.com/v1"
         )
     if parts.username or parts.password:
         raise UsageError("base URL must not carry credentials; use --api-key-env or --api-key-file")
@@ -113,7 +117,7 @@ def normalize_base_url(url: str, profile: Profile) -> BaseUrl:
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise UsageError(f"base URL {raw!r} has an invalid port") from None
+        raise UsageError(f"base URL {shown} has an invalid port") from None
     root = f"{parts.scheme}://{parts.netloc}"
     path = parts.path.rstrip("/")
     route = "/" + profile.chat_route

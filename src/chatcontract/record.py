@@ -205,9 +205,11 @@ class AttemptRecord(BaseModel):
     @field_validator("error_summary")
     @classmethod
     def _short(cls, value: str | None) -> str | None:
-        if value is not None and len(value) > 500:
-            return value[:497] + "..."
-        return value
+        """Short, and free of bare generated values and passwords an upstream echoed."""
+        if value is None:
+            return None
+        value = active_redactor().redact(value, free_text=True)
+        return value[:497] + "..." if len(value) > 500 else value
 
     @field_validator("server_address", "route_template")
     @classmethod

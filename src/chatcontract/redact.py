@@ -21,18 +21,26 @@ from urllib.parse import unquote_plus
 
 from chatcontract.redact_rules import (
     ASSIGNMENT,
+    BARE_TOKEN,
     COOKIE,
+    KEYWORD_VALUE,
     KNOWN_FORMATS,
     LOOPBACK,
     MASK,
     NEAR_KEYWORD,
+    PASSWORD_TOKEN,
     PREFIXED_TOKEN,
     VERSION_BEFORE,
+    is_bare_secret,
     is_identifier_name,
     is_prefixed_token,
     is_secret_key,
+    looks_keyword_secret,
     looks_keyword_value,
+    looks_password,
     looks_random,
+    named_identifier,
+    path_segments_secret,
     shannon_bits,
 )
 
@@ -44,12 +52,17 @@ __all__ = [
     "is_identifier_name",
     "is_secret_key",
     "looks_random",
+    "mask_known_secrets",
     "redact",
+    "redact_free_text",
     "redact_mapping",
+    "redact_path",
+    "remember_secret",
     "shannon_bits",
     "shape_of_body",
     "shape_of_messages",
     "strip_url_secrets",
+    "url_for_message",
     "use_redactor",
 ]
 
@@ -76,7 +89,7 @@ class Redactor:
     extra_patterns: tuple[str, ...] = ()
     drop_ids: bool = False
     _compiled: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False)
-    _memo: dict[tuple[str, frozenset[str]], str] = field(init=False, repr=False, compare=False, hash=False)
+    _memo: dict[tuple[str, frozenset[str], bool], str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         compiled = [(name, re.compile(p)) for name, p in KNOWN_FORMATS]
@@ -86,7 +99,7 @@ class Redactor:
 
     def findings(self, text: str, *, skip: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
         """``(detector, start, end)`` for every secret or personal datum found in ``text``."""
-        found: list[tuple[str, int, int]] = []
+        found = _known_spans(text)
         for name, pattern in self._compiled:
             if name in skip:
                 continue
@@ -107,8 +120,9 @@ class Redactor:
                 found.append((kind, m.start("value"), m.end("value")))
         return found
 
-    def _redact_once(self, text: str, skip: frozenset[str]) -> str:
-        spans = sorted((s, e) for _, s, e in self.findings(text, skip=skip) if e > s)
+    def _redact_once(self, text: str, skip: frozenset[str], free: bool = False) -> str:
+        found = self.findings(text, skip=skip) + (_free_text_findings(text) if free else [])
+        spans = sorted((s, e) for _, s, e in found if e > s)
         if not spans:
             return text
         out: list[str] = []
@@ -122,26 +136,28 @@ class Redactor:
         out.append(text[pos:])
         return "".join(out)
 
-    def redact(self, text: str, *, skip: frozenset[str] = frozenset()) -> str:
+    def redact(self, text: str, *, skip: frozenset[str] = frozenset(), free_text: bool = False) -> str:
         """``text`` with every finding replaced by ``[REDACTED]`` (repeated until stable).
 
         ``skip`` names detectors not to run (``ipv4`` for the address of the server we call).
+        ``free_text`` adds the detectors for bare generated values and passwords, for prose
+        that names no identifier (error summaries and messages, never ids or model names).
         """
         if not text:
             return text
         short = len(text) <= _MEMO_TEXT_CHARS  # model names, routes, sources repeat per record
-        if short and (hit := self._memo.get((text, skip))) is not None:
+        if short and (hit := self._memo.get((text, skip, free_text))) is not None:
             return hit
         original = text
         for _ in range(3):
-            cleaned = self._redact_once(text, skip)
+            cleaned = self._redact_once(text, skip, free_text)
             if cleaned == text:
                 break
             text = cleaned
         if short:
             if len(self._memo) >= _MEMO_ENTRIES:
                 self._memo.clear()
-            self._memo[(original, skip)] = text
+            self._memo[(original, skip, free_text)] = text
         return text
 
     def redact_value(self, key: str | None, value: Any, *, inherited: bool = False) -> Any:
@@ -176,6 +192,25 @@ class Redactor:
         return [(k, MASK if is_secret_key(k) else self.redact(v)) for k, v in headers]
 
 
+def _free_text_findings(text: str) -> list[tuple[str, int, int]]:
+    """Bare generated values and passwords in prose, unless named as an identifier or digest."""
+    found: list[tuple[str, int, int]] = []
+    for m in BARE_TOKEN.finditer(text):
+        if named_identifier(text[max(0, m.start() - 48) : m.start()]):
+            continue
+        token = m.group()
+        spans = path_segments_secret(token) if "/" in token else [(0, len(token))] * is_bare_secret(token)
+        found.extend(("high_entropy", m.start() + s, m.start() + e) for s, e in spans)
+    for m in PASSWORD_TOKEN.finditer(text):
+        if looks_password(m.group()) and MASK not in m.group():
+            found.append(("password", m.start(), m.end()))
+    for m in KEYWORD_VALUE.finditer(text):
+        value = m.group("value")
+        if MASK not in value and looks_keyword_secret(value):
+            found.append(("keyword_secret", m.start("value"), m.start("value") + len(value.rstrip("."))))
+    return found
+
+
 def _generated_tokens(text: str) -> list[tuple[str, int, int]]:
     """Vendor-style tokens and generated values next to a credential word, in free text."""
     found = [
@@ -201,30 +236,65 @@ def _assignment_kind(name: str, value: str) -> str | None:
     return None
 
 
-def strip_url_secrets(url: str) -> str:
-    """``url`` without userinfo, with secret-named or random query values masked.
+def _split_url(url: str) -> tuple[str, bool, str, str, str]:
+    """``(scheme://, had userinfo, host, path, ?query#fragment)``, string-wise (never raises).
 
-    Everything else is kept byte for byte (no re-encoding); the result is also redacted as text.
+    Userinfo ends at the last ``@`` before the query, so a password holding ``/`` goes too.
     """
-    text = url
-    scheme_end = text.find("://")
-    if scheme_end >= 0:
-        rest = text[scheme_end + 3 :]
-        slash = min(
-            (i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
-            default=len(rest),
-        )
-        authority = rest[:slash]
-        if "@" in authority:
-            text = text[: scheme_end + 3] + authority.rsplit("@", 1)[-1] + rest[slash:]
-    elif "@" in text.split("/", 1)[0]:
-        text = text.split("@", 1)[-1]
-    if "?" in text:
-        head, _, tail = text.partition("?")
-        query, hash_mark, fragment = tail.partition("#")
-        pairs = [_mask_query_pair(piece) for piece in query.split("&")]
-        text = f"{head}?{'&'.join(pairs)}{hash_mark}{fragment}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    before, tail = rest[:cut], rest[cut:]
+    at = before.rfind("@")
+    first_slash = before.find("/")
+    userinfo = at >= 0 and (first_slash < 0 or at < first_slash or ":" in before[:at])
+    if userinfo:
+        before = before[at + 1 :]
+    slash = before.find("/")
+    host, path = (before, "") if slash < 0 else (before[:slash], before[slash:])
+    return (scheme + sep, userinfo, host, path, tail)
+
+
+def redact_path(path: str) -> str:
+    """A URL path with key-shaped segments masked (a key pasted into a path or a route)."""
+    segments = path.split("/")
+    masked = [MASK if seg and (is_bare_secret(unquote_plus(seg)) or redact(seg) != seg) else seg for seg in segments]
+    return "/".join(masked)
+
+
+def strip_url_secrets(url: str) -> str:
+    """``url`` without userinfo, with secret-named or random query values and key-shaped path
+    segments masked. Everything else is kept byte for byte (no re-encoding); the result is also
+    redacted as text. Records use it (``route_template``, ``server_address``)."""
+    scheme, _, host, path, tail = _split_url(url)
+    query, hash_mark, fragment = tail.removeprefix("?").partition("#") if tail.startswith("?") else ("", "", "")
+    text = scheme + host + redact_path(path)
+    if tail.startswith("?"):
+        text += "?" + "&".join(_mask_query_pair(piece) for piece in query.split("&")) + hash_mark + fragment
+    elif tail:
+        text += tail
     return _ACTIVE[0].redact(text, skip=_ADDRESS_SKIP)
+
+
+def url_for_message(url: str, *, limit: int = 160) -> str:
+    """``url`` as an error message, a log line or a repr may show it.
+
+    Userinfo becomes ``[REDACTED]@``, every query value and the fragment are masked, key-shaped
+    path segments too; scheme, host, port and the rest of the path stay so the reader can act.
+    Never raises, whatever the input; long URLs are cut to ``limit`` characters.
+    """
+    scheme, userinfo, host, path, tail = _split_url(url)
+    where = _ACTIVE[0].redact(scheme + host + redact_path(path), skip=_ADDRESS_SKIP, free_text=True)
+    if userinfo:
+        where = where.replace("://", f"://{MASK}@", 1) if scheme else f"{MASK}@{where}"
+    query, _, fragment = tail.partition("#")
+    if query:
+        pairs = (p.partition("=") for p in query.removeprefix("?").split("&"))
+        where += "?" + "&".join(f"{n}={MASK}" if eq else (MASK if n else n) for n, eq, _ in pairs)
+    if fragment or tail.endswith("#"):
+        where += "#" + MASK
+    return where if len(where) <= limit else where[: limit - 3] + "..."
 
 
 # A server address is where we sent the request, not personal data.
@@ -312,6 +382,46 @@ def use_redactor(redactor: Redactor) -> None:
 def redact(text: str) -> str:
     """``text`` with secrets and personal data replaced by ``[REDACTED]``."""
     return _ACTIVE[0].redact(text)
+
+
+def redact_free_text(text: str) -> str:
+    """Prose (an error summary, a message): also bare generated values and passwords masked."""
+    return _ACTIVE[0].redact(text, free_text=True)
+
+
+_KNOWN: list[tuple[str, ...]] = [()]
+_MIN_KNOWN_CHARS = 6
+
+
+def remember_secret(value: str) -> None:
+    """Mask ``value`` (a key this process holds) wherever any redaction runs from now on.
+
+    Whatever its shape: an upstream that echoes the caller's own key is caught even when the key
+    has no known format. Values under six characters are ignored (they would mask prose).
+    """
+    value = value.strip()
+    if len(value) < _MIN_KNOWN_CHARS or value in _KNOWN[0]:
+        return
+    with _LOCK:
+        _KNOWN[0] = (*_KNOWN[0], value)
+        _ACTIVE[0]._memo.clear()
+
+
+def _known_spans(text: str) -> list[tuple[str, int, int]]:
+    found: list[tuple[str, int, int]] = []
+    for secret in _KNOWN[0]:
+        start = text.find(secret)
+        while start >= 0:
+            found.append(("known_secret", start, start + len(secret)))
+            start = text.find(secret, start + len(secret))
+    return found
+
+
+def mask_known_secrets(text: str) -> str:
+    """``text`` with only the keys this process holds masked (a model's answer is otherwise kept)."""
+    for secret in _KNOWN[0]:
+        text = text.replace(secret, MASK)
+    return text
 
 
 def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ KNOWN_FORMATS: tuple[tuple[str, str], ...] = (
         r"auth-token|client-secret)(?:=|\s+))(?!-)[^\s'\"]+",
     ),
     ("netrc_password", r"(?P<keep>\bmachine\s+\S+\s+login\s+\S+\s+password\s+)\S+"),
-    ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)[^\s/@:]{1,256}(?::[^\s/@]{0,256})?@"),
+    ("url_userinfo", r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://)(?!\[REDACTED\]@)[^\s/@:]{1,256}(?::[^\s/@]{0,256})?@"),
     (  # bounded parts and a word-start lookbehind keep this linear on long dotted runs
         "email",
         r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@"
@@ -235,3 +235,92 @@ def looks_keyword_value(value: str) -> bool:
 def is_prefixed_token(prefix: str, tail: str) -> bool:
     """True for ``prefix`` + ``tail`` shaped like a vendor token and not a known identifier."""
     return not _ID_PREFIX.match(prefix) and looks_random(tail)
+
+
+# Free text (error summaries, messages): a bare run of token characters, judged on its own.
+BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/-]{20,1024}={0,2}(?![A-Za-z0-9_+/=-])")
+# A bare word with the four character classes of a password (``Tr0ub4dor&3x``); no URL, path
+# or assignment punctuation, so prose, timestamps and ``name=value`` pairs never match.
+PASSWORD_TOKEN = re.compile(r"(?<![^\s\"'(\[{>,;])[A-Za-z0-9!#$%&*^~+_.-]{10,64}(?=$|[\s\"')\]}<,;])")
+_PASSWORD_SYMBOLS = frozenset("!#$%&*^~")
+# A credential word, then (at most one connector word) the value, any shape but a plain word.
+KEYWORD_VALUE = re.compile(
+    r"(?i)\b(?:api[ _-]?key|key|password|passwd|pwd|passphrase|secret|token|credential)s?"
+    r"(?:[ \t]+(?:is|was|provided|value|used))?(?:[ \t]*[:=][ \t]*|[ \t]+)[`'\"]?"
+    r"(?P<value>[^\s`'\"<>(){}\[\],;]{8,128})"
+)
+# The word before a bare token that says it is an identifier or digest (``request id: ...``).
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9_-]{0,40})[\s:=#'\"(]{1,4}$")
+_DIGEST_HEX_LENGTHS = frozenset({40, 64, 96, 128})
+_HEX_ONLY = re.compile(r"^[0-9a-fA-F]+$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z]+[.!?]?$")
+
+
+def named_identifier(before: str) -> bool:
+    """True when the text right before a value names an identifier (``request id:``, ``commit``)."""
+    m = _WORD_BEFORE.search(before)
+    return m is not None and (is_identifier_name(m.group(1)) or m.group(1).lower() in _IDENTIFIER_TAILS)
+
+
+def is_bare_secret(token: str) -> bool:
+    """A bare free-text token that looks generated: a key, not a word, path, id or digest.
+
+    Hex of a digest's length (SHA-1, SHA-256, SHA-384, SHA-512) stays; other long hex (an Azure
+    or Datadog key is 32 hex digits) goes. A token with ``/`` is judged whole only when no
+    segment is a lowercase word (a path keeps its words), else segment by segment.
+    """
+    body = token.rstrip("=")
+    if _slug(body):
+        return False
+    if _HEX_ONLY.match(body):
+        return len(body) not in _DIGEST_HEX_LENGTHS and len(body) >= 24 and any(c.isdigit() for c in body)
+    return looks_random(body)
+
+
+def _slug(value: str) -> bool:
+    """Mostly words joined by ``-``, ``_`` or ``.`` (``llama-v3p1-405b-instruct``): a name."""
+    parts = [p for p in re.split(r"[-_.]", value) if p]
+    words = sum(1 for p in parts if len(p) >= 3 and p.isalpha())
+    return len(parts) >= 3 and words * 2 >= len(parts)
+
+
+def path_segments_secret(token: str) -> list[tuple[int, int]]:
+    """Spans of ``token`` to mask when it holds ``/``: the whole or its random segments."""
+    segments = token.split("/")
+    if is_bare_secret(token) and not token.startswith("/") and not any(
+        len(s) >= 4 and s.isalpha() and s.islower() for s in segments
+    ):
+        return [(0, len(token))]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for seg in segments:
+        if len(seg) >= 20 and is_bare_secret(seg):
+            spans.append((pos, pos + len(seg)))
+        pos += len(seg) + 1
+    return spans
+
+
+def looks_password(value: str) -> bool:
+    """A bare token with upper, lower, digit and a symbol: a password, not prose."""
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+        and any(c in _PASSWORD_SYMBOLS for c in value)
+    )
+
+
+def looks_keyword_secret(value: str) -> bool:
+    """A value right after a credential word: anything with a lowercase letter and a digit that
+    is not word-like (``gpt-4o-mini``), a timestamp, a URL, a path or a file name."""
+    value = value.rstrip(".")
+    if _PLAIN_WORD.match(value) or "/" in value or "://" in value or "$" in value[:1]:
+        return False
+    if looks_keyword_value(value) or looks_password(value):
+        return True
+    return (
+        any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+        and not _wordy(value)
+        and not re.search(r"\.(?:txt|json|ya?ml|env|key|pem|log)$", value)
+    )

@@ -50,7 +50,7 @@ class SecretFormat:
     name: str
     make: Callable[[random.Random], str]
     # the substring that counts as a leak; by default the whole value
-    core: Callable[[str], str] = staticmethod(lambda value: value)  # type: ignore[assignment]
+    core: Callable[[str], str] | None = None
     # True when the format is key-shaped and can be pasted into a URL path or query unchanged
     url_safe: bool = True
 
@@ -110,7 +110,11 @@ FORMATS: list[SecretFormat] = [
     ),
     SecretFormat("pem-private-key", _pem, core=lambda v: v.splitlines()[1], url_safe=False),
     SecretFormat("password-mixed", lambda r: "Tr0ub" + _pick(r, ALNUM + "!#%&*", 14) + "9!", url_safe=False),
-    SecretFormat("password-words", lambda r: "-".join(_pick(r, string.ascii_lowercase, 6) for _ in range(4)) + "7", url_safe=False),
+    SecretFormat(
+        "password-words",
+        lambda r: "-".join(_pick(r, string.ascii_lowercase, 6) for _ in range(4)) + "7",
+        url_safe=False,
+    ),
 ]
 
 
@@ -123,7 +127,7 @@ def make_secrets(seed: int = 20261205) -> dict[str, str]:
 def leak_core(name: str, value: str) -> str:
     """The part of ``value`` whose presence anywhere counts as a leak."""
     fmt = next(f for f in FORMATS if f.name == name)
-    return fmt.core(value)
+    return value if fmt.core is None else fmt.core(value)
 
 
 def url_safe(name: str) -> bool:

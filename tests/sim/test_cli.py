@@ -93,7 +93,8 @@ def test_port_0_starts_fast_prints_the_url_and_serves() -> None:
         )
         assert time.monotonic() - started < 2.0
         assert response.status_code == 200
-        assert httpx.get(url.removesuffix("/v1") + "/_sim/attempts").json()[0]["status"] == 200
+        admin = {"Authorization": "Bearer sk-cli-test-789"}
+        assert httpx.get(url.removesuffix("/v1") + "/_sim/attempts", headers=admin).json()[0]["status"] == 200
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)

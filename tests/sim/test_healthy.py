@@ -155,14 +155,14 @@ def test_attempt_log_counts_per_model_and_admin_routes(sim: SimServer) -> None:
     post(sim, "sim-500-once")
     post(sim, "sim-500-once")
     post(sim, stream=True)
-    log = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts").json()
+    log = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts", headers=auth(sim)).json()
     assert [(a["model"], a["attempt"], a["behaviour"], a["status"], a["stream"]) for a in log] == [
         ("sim-500-once", 1, "sim-500-once", 500, False),
         ("sim-500-once", 2, "ok", 200, False),
         ("sim-ok", 1, "ok", 200, True),
     ]
     assert log == sim.attempts()
-    assert httpx.post(sim.base_url.removesuffix("/v1") + "/_sim/reset").json() == {"reset": True}
+    assert httpx.post(sim.base_url.removesuffix("/v1") + "/_sim/reset", headers=auth(sim)).json() == {"reset": True}
     assert sim.attempts() == []
     assert post(sim, "sim-500-once").status_code == 500  # counters restart
 

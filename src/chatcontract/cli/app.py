@@ -12,7 +12,6 @@ from chatcontract import __version__
 from chatcontract.cli.common import EXIT_CODES_HELP, fail
 from chatcontract.errors import ChatContractError, UsageError
 from chatcontract.extras import missing_extra
-from chatcontract.redact import redact
 
 try:  # Typer >= 0.29 vendors Click
     from typer._click import exceptions as cx
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        fail(f"internal error: {type(exc).__name__}: {redact(_first_line(exc))}", 1)
+        fail(f"internal error: {type(exc).__name__}: {_first_line(exc)}", 1)
     sys.exit(result if isinstance(result, int) else 0)
 
 

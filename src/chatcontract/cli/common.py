@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from chatcontract.config import API_KEY_ENV
+from chatcontract.redact import redact_free_text
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -54,8 +55,9 @@ EXIT_CODES_HELP = (
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error and exit (2: bad input)."""
-    err_console.print(f"chatcontract: error: {message}", markup=False, soft_wrap=True)
+    """Print a one-line error and exit (2: bad input). The line is redacted as free text: no
+    message of any command shows a key, a password or URL userinfo, whoever built it."""
+    err_console.print(f"chatcontract: error: {redact_free_text(message)}", markup=False, soft_wrap=True)
     sys.exit(code)
 
 

@@ -13,6 +13,7 @@ from chatcontract.client.engine import CallRun, Send
 from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.client.wire import Completion, RequestMaker, completion, request_body
 from chatcontract.errors import UsageError
+from chatcontract.redact import remember_secret, url_for_message
 
 
 class ClientBase(EngineOwner):
@@ -25,14 +26,17 @@ class ClientBase(EngineOwner):
 
     def __init__(self, *, base_url: str, api_key: str | None = None, **config: Any) -> None:
         if not base_url or "://" not in base_url:
-            raise UsageError(f"base_url {base_url!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
+            shown = url_for_message(base_url or "")
+            raise UsageError(f"base_url {shown!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")
         super().__init__(**config)
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        if api_key:
+            remember_secret(api_key)
         self._targets: dict[str, tuple[Target, ...]] = {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, fallbacks={len(self.fallbacks)})"
+        return f"{type(self).__name__}(base_url={url_for_message(self.base_url)!r}, fallbacks={len(self.fallbacks)})"
 
     def targets(self, model: str) -> tuple[Target, ...]:
         """The call's routes, primary first (cached per model: headers are built once)."""

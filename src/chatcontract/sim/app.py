@@ -231,14 +231,27 @@ class Simulator:
         data = [{"id": n, "object": "model", "created": 0, "owned_by": "chatcontract-sim"} for n in self.model_names()]
         await ex.respond(200, dumps({"object": "list", "data": data}))
 
-    async def admin_attempts(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``GET /_sim/attempts`` (admin only): the attempt log."""
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> Exchange | None:
+        """The exchange of an admin request bearing the simulator's key, else ``None`` (401 sent).
+
+        Whatever the modes say (``key-ignored``, ``bad-key-500`` shape the API, not the admin).
+        """
         ex = Exchange(self.state, receive, send, *self.state.new_ids())
-        await ex.respond(200, dumps(self.state.attempts()))
+        auth = dict(scope["headers"]).get(b"authorization") or b""
+        if auth[:7].lower() == b"bearer " and auth[7:].strip() == self._key:
+            return ex
+        await ex.error(errs.invalid_key() if auth else errs.missing_key())
+        return None
+
+    async def admin_attempts(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /_sim/attempts`` (admin only, the simulator's key): the attempt log."""
+        if (ex := await self._admin(scope, receive, send)) is not None:
+            await ex.respond(200, dumps(self.state.attempts()))
 
     async def admin_reset(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``POST /_sim/reset`` (admin only): clear attempts, counters and flap timers."""
-        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        """``POST /_sim/reset`` (admin only, the simulator's key): clear attempts, counters, flap timers."""
+        if (ex := await self._admin(scope, receive, send)) is None:
+            return
         if scope["method"] != "POST":
             await ex.error(errs.SimError(405, "use POST", code="method_not_allowed"))
             return

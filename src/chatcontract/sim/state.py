@@ -14,10 +14,13 @@ import threading
 from collections import deque
 from typing import Any
 
+from chatcontract.redact import redact, redact_path
 from chatcontract.sim.clock import iso_utc
 from chatcontract.sim.config import SimConfig
 
 MAX_ATTEMPTS_KEPT = 100_000
+_MAX_LOGGED_CHARS = 256
+_CHAT_PATH = "/v1/chat/completions"
 
 
 class SimState:
@@ -59,7 +62,14 @@ class SimState:
         return random.Random(f"{self._seed}:" + ":".join(map(str, parts)))
 
     def record(self, model: str, attempt: int, behaviour: str, *, stream: bool, path: str, status: int | None) -> None:
-        """Append one attempt to the log (bounded: beyond the limit the oldest are dropped)."""
+        """Append one attempt to the log (bounded: beyond the limit the oldest are dropped).
+
+        The path and the model are redacted as they are recorded: a key pasted into either is
+        never kept nor served back by ``GET /_sim/attempts``.
+        """
+        if path != _CHAT_PATH:
+            path = redact_path(path[:_MAX_LOGGED_CHARS])
+        model = redact(model[:_MAX_LOGGED_CHARS])
         self._attempts.append((self.config.clock.wall(), model, attempt, behaviour, stream, path, status))
 
     def attempts(self) -> list[dict[str, Any]]:

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 
 from chatcontract.contract.profile import Profile
 from chatcontract.errors import UsageError
+from chatcontract.inputs import read_text
 from chatcontract.redact import remember_secret, url_for_message
 
 BASE_URL_ENV = "COMETAPI_BASE_URL"
 API_KEY_ENV = "COMETAPI_API_KEY"
 MODEL_ENV = "COMETAPI_MODEL"
+MAX_KEY_FILE_BYTES = 64 * 1024  # a key is one line; a large file is the wrong file
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,7 @@ def resolve_credential(
     """
     if api_key_file is not None:
         path = Path(api_key_file)
-        try:
-            key = path.read_text("utf-8").strip()
-        except FileNotFoundError:
-            raise UsageError(f"API key file {path} does not exist") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"API key file {path} is not UTF-8 text") from None
-        except OSError as exc:
-            raise UsageError(f"cannot read API key file {path}: {exc.strerror or exc}") from None
+        key = read_text(path, "API key file", limit=MAX_KEY_FILE_BYTES).strip()
         if not key or "\n" in key:
             raise UsageError(f"API key file {path} must hold exactly one non-empty line")
         remember_secret(key)

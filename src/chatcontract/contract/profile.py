@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatcontract.errors import ProfileError, UsageError
+from chatcontract.inputs import parse_yaml, read_text
 
 T = TypeVar("T")
 
@@ -205,11 +205,9 @@ def _one_line(exc: ValidationError, where: str) -> ProfileError:
 def parse_profile(text: str, where: str) -> Profile:
     """Parse and validate profile YAML; errors name ``where``, the key and what was expected."""
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        pos = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ProfileError(f"invalid profile {where}: not valid YAML{pos}") from None
+        doc = parse_yaml(text, f"invalid profile {where}:")
+    except UsageError as exc:
+        raise ProfileError(str(exc).replace(": is", ":", 1)) from None
     if doc is None:
         raise ProfileError(f"invalid profile {where}: the file is empty (expected a mapping)")
     if not isinstance(doc, dict):
@@ -244,11 +242,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
             "or a path to a YAML file"
         )
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"profile file {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"invalid profile {path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ProfileError(f"cannot read profile {path}: {exc.strerror or exc}") from None
+        text = read_text(path, "profile file")
+    except UsageError as exc:
+        raise ProfileError(str(exc)) from None
     return parse_profile(text, str(path))

@@ -7,7 +7,6 @@ are not JSON are counted and reported, never dropped silently.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ from typing import Any
 from chatcontract.contract.profile import Profile
 from chatcontract.drift.shape import Change, ChangeKind, Shape, diff_shapes, merge_shapes, shape_of
 from chatcontract.errors import UsageError
+from chatcontract.inputs import loads, read_bytes
 
-MAX_BYTES = 256 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024  # a response body or one stream transcript
 
 
 @dataclass
@@ -53,7 +53,7 @@ def _parse_lines(text: str) -> _Lines:
                 out.done = True
                 continue
         try:
-            out.docs.append(json.loads(line))
+            out.docs.append(loads(line))
         except ValueError:
             out.bad.append(line[:80])
     return out
@@ -88,19 +88,12 @@ def _finish_reasons(objects: list[dict[str, Any]]) -> list[str]:
 def load_capture(path: str | Path) -> Capture:
     """Read one capture; a file that holds no JSON document at all is a usage error."""
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise UsageError(f"{p}: capture larger than {MAX_BYTES // (1024 * 1024)} MiB")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    data = read_bytes(p, "capture", limit=MAX_BYTES)
     if b"\x00" in data[:4096]:
         raise UsageError(f"{p}: binary file, expected JSON, JSON lines or an SSE transcript")
     text = data.decode("utf-8", errors="replace")
     try:
-        lines = _Lines(docs=[json.loads(text)])
+        lines = _Lines(docs=[loads(text)])
     except ValueError:
         lines = _parse_lines(text)
     objects = [d for d in lines.docs if isinstance(d, dict)]

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatcontract.contract.profile import Profile
@@ -24,6 +23,7 @@ from chatcontract.evidence.expect import answer_expected, support_topic, topic_r
 from chatcontract.evidence.facts import IncidentFacts
 from chatcontract.evidence.ours import failure_in_words, our_mistake, reproduce_curl, title_warnings
 from chatcontract.evidence.redaction import redact_evidence
+from chatcontract.inputs import parse_yaml, read_text
 from chatcontract.record import utc_now
 from chatcontract.taxonomy import ACTIONS
 
@@ -50,16 +50,7 @@ def load_meta(path: Path | None) -> PacketMeta:
     """Read and validate a meta YAML file; every problem is one line naming the file and key."""
     if path is None:
         return PacketMeta()
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"meta file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read meta file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise UsageError(f"meta file {path}: not valid YAML") from None
+    doc = parse_yaml(read_text(path, "meta file"), f"meta file {path}")
     if doc is None:
         return PacketMeta()
     if not isinstance(doc, dict):

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chatcontract.errors import UsageError
+from chatcontract.inputs import parse_yaml, read_text
 
 # Canonical fields and how they are checked: "time", "int", "status", "ms" (a duration),
 # "float", "bool" or "str". ``latency`` and ``retry_after`` are durations.
@@ -156,14 +155,7 @@ def parse_map(doc: Any, where: str) -> FieldMap:
 
 def load_map(path: Path) -> FieldMap:
     """Read and validate a ``--map`` file."""
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read mapping {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise UsageError(f"mapping {path}: not valid YAML") from None
+    doc = parse_yaml(read_text(path, "mapping"), f"mapping {path}")
     return parse_map(doc, str(path))
 
 

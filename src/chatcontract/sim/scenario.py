@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chatcontract.errors import UsageError
+from chatcontract.inputs import parse_yaml, read_text
 from chatcontract.sim.faults import OK, Behaviour, FaultPlan, plan_behaviour, resolve_fault
 
 _ITEM_KEYS = frozenset({"fault", "status", "retry_after", "code", "body", "delay_s"})
@@ -133,16 +132,5 @@ def parse_scenario(data: Any, source: str = "<memory>") -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"scenario {p}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"scenario {p}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise UsageError(f"scenario {p}: {where}: not valid YAML") from exc
+    data = parse_yaml(read_text(p, "scenario"), f"scenario {p}")
     return parse_scenario(data, str(p))

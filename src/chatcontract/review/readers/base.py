@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
+from chatcontract.inputs import loads
 from chatcontract.review.mapping import FieldMap
 from chatcontract.review.model import BadInput
 from chatcontract.review.reach import Reach
@@ -165,7 +166,7 @@ def first_json_objects(head: bytes, limit: int = 20) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            doc = json.loads(line)
+            doc = loads(line)
         except (ValueError, UnicodeDecodeError):
             continue
         if isinstance(doc, dict):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatcontract.inputs import loads
 from chatcontract.review.reach import HAR_REACH
 from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, open_binary
 from chatcontract.review.readers.streamjson import TruncatedDocumentError, objects_at
@@ -55,7 +56,7 @@ def _body_text(content: Any) -> str:
 def _request_info(request: dict[str, Any]) -> dict[str, Any]:
     post = _dict(request.get("postData"))
     try:
-        body = json.loads(post.get("text") or "null")
+        body = loads(post.get("text") or "null")
     except ValueError:
         body = None
     if not isinstance(body, dict):
@@ -78,7 +79,7 @@ def _stream_facts(text: str) -> dict[str, Any]:
         if not line.startswith("data:") or line[5:].strip() == "[DONE]":
             continue
         try:
-            chunk = json.loads(line[5:])
+            chunk = loads(line[5:])
         except ValueError:
             continue
         if isinstance(chunk, dict):
@@ -168,7 +169,7 @@ def _response_facts(status: int, headers: dict[str, str], text: str) -> dict[str
         row.update(_stream_facts(text), streaming=True, stream_state=None)
     else:
         try:
-            doc = json.loads(text) if text else None
+            doc = loads(text) if text else None
         except ValueError:
             doc = None
         if isinstance(doc, dict):

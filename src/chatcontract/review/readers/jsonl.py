@@ -7,11 +7,11 @@ turns a line it cannot parse into a row of NULLs; when there are such rows,
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from chatcontract.errors import UsageError
+from chatcontract.inputs import loads
 from chatcontract.review.mapping import ATTEMPTS_MAP, FieldMap
 from chatcontract.review.model import BadInput
 from chatcontract.review.reach import ATTEMPTS_REACH, MAPPED_JSON_REACH
@@ -62,7 +62,7 @@ def _line_reason(line: bytes, fmap: FieldMap) -> str | None:
     except UnicodeDecodeError:
         return "not UTF-8"
     try:
-        doc = json.loads(text)
+        doc = loads(text)
     except ValueError:
         return "invalid JSON (malformed or truncated line)"
     if not isinstance(doc, dict):

@@ -23,13 +23,13 @@ first, so few are held); the reader keeps one short id per HTTP span for this.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatcontract.inputs import loads
 from chatcontract.record import FailureClass
 from chatcontract.review.reach import OTLP_REACH
 from chatcontract.review.readers.base import OUT_OF_SCOPE, PythonRead, ReadContext, in_api_scope, open_binary
@@ -100,7 +100,7 @@ def _event_facts(events: Any) -> dict[str, Any]:
             content = attrs.get("gen_ai.event.content")
             if reason is None and isinstance(content, str) and '"finish_reason"' in content:
                 try:
-                    doc = json.loads(content)
+                    doc = loads(content)
                 except ValueError:
                     doc = None
                 reason = doc.get("finish_reason") if isinstance(doc, dict) else None

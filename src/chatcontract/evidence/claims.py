@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chatcontract.evidence.claim_prefilter import Prefilter
 from chatcontract.evidence.claim_rules import FAMILIES, FLAGS
 
 # -- what makes a sentence acceptable ---------------------------------------------------------
@@ -361,17 +362,21 @@ def is_measurement(sentence: str) -> bool:
 
 
 def claims_in(sentence: str) -> list[ClaimHit]:
-    """Unsupported claims in one sentence (at most one per family)."""
+    """Unsupported claims in one sentence (at most one per family); patterns whose required
+    literals the sentence lacks are skipped (:mod:`chatcontract.evidence.claim_prefilter`)."""
     text = sentence.strip()
     if not text or text.endswith("?") or is_cited(text):
         return []
     masked = _mask(_mask(_mask(text, _REASON_PHRASE), _QUOTED), _REPORTED)
+    present = _PREFILTER.present(masked)
     measured = is_measurement(text)
     hits: list[ClaimHit] = []
     for family in FAMILIES:
         if family.measurable and measured:
             continue
         for pattern in family.patterns:
+            if not _PREFILTER.may_match(pattern, present):
+                continue
             m = _first_unscoped(pattern, masked, family.name)
             if m is None or _disclaimed(masked, m.start()):
                 continue
@@ -384,6 +389,8 @@ def claims_in(sentence: str) -> list[ClaimHit]:
             hits.append(ClaimHit("provider_action", phrase, span[0], ACTION_SAFER))
     return hits
 
+
+_PREFILTER = Prefilter([p for family in FAMILIES for p in family.patterns])
 
 # Families where the same words describe our own action ("we shut down the worker").
 _OWN_ACTION_FAMILIES = frozenset({"deprecation", "resolution", "account_state", "billing"})

@@ -8,16 +8,13 @@ secret is never echoed, only its detector and length) and a safer wording.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
-from chatcontract.errors import UsageError
 from chatcontract.evidence.claims import claims_in, split_sentences
+from chatcontract.evidence.lint_input import blocks, check_lintable
 from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
 
@@ -186,50 +183,27 @@ def html_text(markup: str) -> str:
     return html.unescape(_HTML_HIDDEN.sub(blank, markup))
 
 
-def read_lintable(path: Path) -> str:
-    """The text of ``path``; one-line :class:`UsageError` for missing, binary or malformed files."""
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory; pass files")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if b"\x00" in raw[:8192]:
-        raise UsageError(f"{path}: binary file; lint reads Markdown, text, JSON, YAML or HTML")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; lint reads Markdown, text, JSON, YAML or HTML") from None
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        try:
-            json.loads(text)
-        except ValueError as exc:
-            raise UsageError(f"{path}: not valid JSON ({exc.args[0].split(':')[0]})") from None
-    elif suffix in (".yaml", ".yml"):
-        try:
-            yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise UsageError(f"{path}: not valid YAML") from None
-    elif suffix in (".html", ".htm"):
-        return html_text(text)
-    return text
-
-
 def lint_files(
     paths: Sequence[Path], progress: Callable[[int, int, Path, int], None] | None = None
 ) -> list[Finding]:
-    """Lint every file; the first unreadable one raises before any output (bad input: exit 2).
+    """Lint every file, streamed; the first unreadable one raises before any output (exit 2).
 
     ``progress(done, total, path, findings_in_file)`` is told after each file.
     """
-    texts = [(p, read_lintable(p)) for p in paths]
+    for path in paths:
+        check_lintable(path)
     findings: list[Finding] = []
-    for done, (path, text) in enumerate(texts, start=1):
-        found = lint_text(text, str(path))
+    for done, path in enumerate(paths, start=1):
+        found = lint_path(path)
         findings.extend(found)
         if progress is not None:
-            progress(done, len(texts), path, len(found))
+            progress(done, len(paths), path, len(found))
     return findings
+
+
+def lint_path(path: Path) -> list[Finding]:
+    """Secrets and claims in one checked file, block by block (memory bounded by a block)."""
+    found: list[Finding] = []
+    for first_line, block in blocks(path):
+        found.extend(replace(f, line=f.line + first_line - 1) for f in lint_text(block, str(path)))
+    return found

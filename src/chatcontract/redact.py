@@ -47,8 +47,10 @@ from chatcontract.redact_rules import (
 __all__ = [
     "MASK",
     "Redactor",
+    "StreamMasker",
     "active_redactor",
     "configure_redaction",
+    "forget_secrets",
     "is_identifier_name",
     "is_secret_key",
     "looks_random",
@@ -407,6 +409,13 @@ def remember_secret(value: str) -> None:
         _ACTIVE[0]._memo.clear()
 
 
+def forget_secrets() -> None:
+    """Forget every remembered key (tests measuring the other detectors on their own)."""
+    with _LOCK:
+        _KNOWN[0] = ()
+        _ACTIVE[0]._memo.clear()
+
+
 def _known_spans(text: str) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     for secret in _KNOWN[0]:
@@ -422,6 +431,36 @@ def mask_known_secrets(text: str) -> str:
     for secret in _KNOWN[0]:
         text = text.replace(secret, MASK)
     return text
+
+
+class StreamMasker:
+    """:func:`mask_known_secrets` over text that arrives in pieces (a streamed answer).
+
+    A key split across two deltas is still masked: :meth:`feed` holds back the last characters
+    that could begin a key until the next piece (or :meth:`flush`) decides.
+    """
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        """What can be shown now of everything fed so far, keys masked."""
+        text = self._pending + piece
+        longest = max((len(s) for s in _KNOWN[0]), default=0)
+        cut = max(0, len(text) - max(0, longest - 1))
+        for secret in _KNOWN[0]:
+            start = text.find(secret)
+            while start >= 0:
+                if start < cut < start + len(secret):
+                    cut = start + len(secret)
+                start = text.find(secret, start + 1)
+        self._pending = text[cut:]
+        return mask_known_secrets(text[:cut])
+
+    def flush(self) -> str:
+        """The rest, keys masked."""
+        rest, self._pending = self._pending, ""
+        return mask_known_secrets(rest)
 
 
 def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from chatcontract.config import resolve_base_url, resolve_credential, resolve_mo
 from chatcontract.contract import DEFAULT_PROFILE, load_profile
 from chatcontract.errors import UsageError
 from chatcontract.record import AttemptRecord
+from chatcontract.redact import StreamMasker, mask_known_secrets
 
 HELP = """Send one chat-completions request through the resilient client and show every attempt.
 
@@ -51,6 +52,8 @@ def _target(
 ) -> Iterator[_Target]:
     prof = load_profile(profile)
     base = resolve_base_url(base_url, prof)
+    if key_file is not None and base is None:
+        resolve_credential(key_env, key_file)  # a missing or unreadable key file is bad input, sim or not
     if base is not None:
         credential = resolve_credential(key_env, key_file)
         if credential is None:
@@ -110,9 +113,10 @@ def _run(client: Client, model: str, message: str, *, stream: bool, live: bool) 
     if not stream or not live:
         return client.chat(model=model, messages=messages, stream=stream)
     chat = client.stream(model=model, messages=messages)
+    masker = StreamMasker()  # an echoing upstream may send the caller's own key back
     for delta in chat:
-        console.print(delta, end="", markup=False, highlight=False, soft_wrap=True)
-    console.print()
+        console.print(masker.feed(delta), end="", markup=False, highlight=False, soft_wrap=True)
+    console.print(masker.flush(), markup=False, highlight=False, soft_wrap=True)
     assert chat.completion is not None
     return chat.completion
 
@@ -165,7 +169,7 @@ def _show(done: Completion | None, failed: CallFailed | None, *, as_json: bool, 
         doc: dict[str, object] = {"ok": done is not None, "attempts": [a.export() for a in attempts]}
         if done is not None:
             doc |= {
-                "content": done.content,
+                "content": mask_known_secrets(done.content or "") if done.content is not None else None,
                 "model": done.model,
                 "finish_reason": done.finish_reason,
                 "usage": dict(done.usage) if done.usage else None,
@@ -175,7 +179,7 @@ def _show(done: Completion | None, failed: CallFailed | None, *, as_json: bool, 
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
     if done is not None and not printed:
-        console.print(done.content or "", markup=False, soft_wrap=True)
+        console.print(mask_known_secrets(done.content or ""), markup=False, soft_wrap=True)
     console.print(_attempt_table(attempts))
     if done is not None:
         console.print(

@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from chatcontract.redact import redact, redact_path
+from chatcontract.redact import redact_free_text, redact_path
 from chatcontract.sim.clock import iso_utc
 from chatcontract.sim.config import SimConfig
 
@@ -69,7 +69,7 @@ class SimState:
         """
         if path != _CHAT_PATH:
             path = redact_path(path[:_MAX_LOGGED_CHARS])
-        model = redact(model[:_MAX_LOGGED_CHARS])
+        model = redact_free_text(model[:_MAX_LOGGED_CHARS])
         self._attempts.append((self.config.clock.wall(), model, attempt, behaviour, stream, path, status))
 
     def attempts(self) -> list[dict[str, Any]]:

@@ -57,14 +57,14 @@ def read_bytes(path: str | os.PathLike[str], what: str, *, limit: int = MAX_INPU
         with p.open("rb") as fh:
             info = os.fstat(fh.fileno())
             if stat.S_ISDIR(info.st_mode):
-                raise UsageError(f"{what} {p} is a directory, not a file")
+                raise UsageError(f"cannot read {what} {p}: it is a directory, not a file")
             if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                 raise UsageError(f"{what} {p} is {_size(info.st_size)}; the limit is {_size(limit)}")
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise UsageError(f"{what} {p} does not exist") from None
+        raise UsageError(f"cannot read {what} {p}: it does not exist") from None
     except IsADirectoryError:
-        raise UsageError(f"{what} {p} is a directory, not a file") from None
+        raise UsageError(f"cannot read {what} {p}: it is a directory, not a file") from None
     except OSError as exc:
         raise UsageError(f"cannot read {what} {p}: {exc.strerror or exc}") from None
     if len(data) > limit:

@@ -36,7 +36,8 @@ class Rig:
         import httpx
 
         url = self.sim.base_url.removesuffix("/v1") + f"/_sim/models/{MODEL}"
-        httpx.put(url, json={"behaves_as": fault}, trust_env=False).raise_for_status()
+        headers = {"Authorization": f"Bearer {self.sim.api_key}"}
+        httpx.put(url, json={"behaves_as": fault}, headers=headers, trust_env=False).raise_for_status()
 
     def watcher(self, plan: Plan, *, clock: ManualClock, exporters: tuple[Exporter, ...] = (),
                 sink: RecordSink | None = None, carried: int = 0) -> Watcher:

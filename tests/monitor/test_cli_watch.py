@@ -22,6 +22,8 @@ from chatcontract.evidence.store import open_store
 
 LINE_WAIT_S = 30.0
 
+KEY = "sk-watch-admin-test-4711"  # the embedded simulator key, so the test may switch it
+
 
 class Lines:
     """A process's stdout lines, read on a thread so every wait is bounded."""
@@ -74,7 +76,7 @@ def _scrape(url: str) -> dict[str, float]:
 def test_watch_serves_metrics_flips_state_and_stops_on_sigterm(tmp_path: Path) -> None:
     """The done-when, in one process: URL first, a parseable scrape, a flip on a fault, SIGTERM."""
     store = tmp_path / "store.sqlite3"
-    env = {**os.environ, "CHATCONTRACT_STORE": str(store), "HOME": str(tmp_path)}
+    env = {**os.environ, "CHATCONTRACT_STORE": str(store), "HOME": str(tmp_path), "CHATCONTRACT_SIM_API_KEY": KEY}
     env.pop("COMETAPI_BASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "chatcontract.cli.app", "watch", "--every", "2s", "--metrics-port", "0"],
@@ -91,7 +93,9 @@ def test_watch_serves_metrics_flips_state_and_stops_on_sigterm(tmp_path: Path) -
         happy_pass = "chatcontract_case_result[('case', 'happy'), ('result', 'pass'), ('target', 'embedded-sim')]"
         assert samples[happy_pass] == 1
         assert httpx.get(url.replace("/metrics", "/healthz"), trust_env=False).status_code == 200
-        httpx.put(started["sim_switch_url"], json={"behaves_as": "sim-503"}, trust_env=False).raise_for_status()
+        admin = {"Authorization": f"Bearer {KEY}"}  # the admin routes require the simulator's key
+        switched = httpx.put(started["sim_switch_url"], json={"behaves_as": "sim-503"}, headers=admin, trust_env=False)
+        switched.raise_for_status()
         change = lines.until("state_change")
         assert (change["from"], change["to"]) == ("pass", "fail")
         assert {a["http_status"] for a in change["attempts"]} == {503}

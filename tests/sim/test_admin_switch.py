@@ -26,7 +26,8 @@ def _chat(sim: SimServer, model: str) -> int:
 
 def _switch(sim: SimServer, model: str, body: object, method: str = "PUT") -> httpx.Response:
     root = sim.base_url.removesuffix("/v1")
-    return httpx.request(method, f"{root}/_sim/models/{model}", json=body, trust_env=False)
+    headers = {"Authorization": f"Bearer {KEY}"}
+    return httpx.request(method, f"{root}/_sim/models/{model}", json=body, headers=headers, trust_env=False)
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,11 @@ def check_out_dir(path: Path | None) -> None:
 
 
 def _minted() -> tuple[str, str]:
-    key = f"sk-chatcontract-embedded-{secrets.token_hex(16)}"
+    """The embedded simulator's key and model: ``$CHATCONTRACT_SIM_API_KEY`` if set (so whoever
+    set it can use the admin routes, which require the key), else a fresh random key."""
+    from chatcontract.sim.config import SIM_KEY_ENV
+
+    key = os.environ.get(SIM_KEY_ENV) or f"sk-chatcontract-embedded-{secrets.token_hex(16)}"
     return key, f"probe-model-{secrets.token_hex(4)}"
 
 

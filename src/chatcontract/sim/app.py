@@ -259,12 +259,13 @@ class Simulator:
         await ex.respond(200, b'{"reset":true}')
 
     async def admin_switch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``PUT /_sim/models/NAME`` (admin only): from now on NAME behaves as a fault.
+        """``PUT /_sim/models/NAME`` (admin only, the simulator's key): from now on NAME behaves as a fault.
 
         Body ``{"behaves_as": "sim-503"}`` (any fault or healthy name); ``{"behaves_as": null}``
         restores it. Lets a running monitor see its target's model turn bad, and back.
         """
-        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        if (ex := await self._admin(scope, receive, send)) is None:
+            return
         if scope["method"] != "PUT":
             await ex.error(errs.SimError(405, "use PUT", code="method_not_allowed"))
             return

@@ -62,7 +62,7 @@ def read_bytes(path: str | os.PathLike[str], what: str, *, limit: int = MAX_INPU
                 raise UsageError(f"{what} {p} is {_size(info.st_size)}; the limit is {_size(limit)}")
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise UsageError(f"cannot read {what} {p}: it does not exist") from None
+        raise UsageError(f"cannot read {what} {p}: no such file (it does not exist)") from None
     except IsADirectoryError:
         raise UsageError(f"cannot read {what} {p}: it is a directory, not a file") from None
     except OSError as exc:

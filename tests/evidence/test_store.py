@@ -234,3 +234,21 @@ def test_kill_9_writers_lose_no_acknowledged_write(store_location: str) -> None:
     stored = store.request_ids()
     assert acked <= stored, f"{len(acked - stored)} acknowledged writes lost"
     assert store.schema_version == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param("mysql://user:hunter2secret@db/ev", id="other-scheme"),
+        pytest.param(str(Path("postgresql://user:hunter2secret@db/ev")), id="url-mangled-by-path"),
+        pytest.param("https://user:hunter2secret@example.com/store", id="https"),
+    ],
+)
+def test_a_url_that_is_not_postgresql_is_refused_not_made_a_file(
+    location: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="is a URL, not a file") as info:
+        EvidenceStore(location)
+    assert "hunter2secret" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []

@@ -146,3 +146,21 @@ def test_max_runs_exits_with_the_last_state(tmp_path: Path, capsys: pytest.Captu
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["event"] for e in events] == ["started", "run", "stopped"]
     assert events[0]["incident_id"] == "watch-ci"
+
+
+@pytest.mark.postgres
+def test_watch_writes_to_a_postgresql_store_named_by_url(
+    pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--store postgresql://...`` reaches the store as a URL (not a mangled path); no password printed."""
+    from chatcontract.cli.app import main
+
+    monkeypatch.delenv("COMETAPI_BASE_URL", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["watch", "--every", "1s", "--max-runs", "1", "--store", pg_url])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 0, err
+    password = pg_url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    assert password not in out + err
+    with open_store(pg_url, readonly=True) as opened:
+        assert opened.count_attempts(incident_id="watch-embedded-sim") >= 1

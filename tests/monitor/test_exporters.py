@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -86,10 +85,11 @@ def test_otel_metrics_use_the_genai_names(rig: Rig) -> None:
     }
 
 
-def test_watch_attempts_land_in_the_store_under_one_incident(rig: Rig, tmp_path: Path) -> None:
+def test_watch_attempts_land_in_the_store_under_one_incident(rig: Rig, store_location: str) -> None:
+    """On both backends: a SQLite file and a real PostgreSQL."""
     incident = incident_for("embedded sim/1")
     assert incident == "watch-embedded-sim-1"
-    with open_store(tmp_path / "store.sqlite3") as store:
+    with open_store(store_location) as store:
         store.ensure_incident(incident)
         sink = IncidentSink(store, incident)
         rig.watcher(plan(max_runs=2), clock=ManualClock(), sink=sink).run(threading.Event())

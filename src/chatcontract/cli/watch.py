@@ -9,7 +9,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +20,7 @@ from chatcontract.cli.common import (
     BaseUrlOpt,
     ModelOpt,
     ProfileOpt,
+    StoreOpt,
     note,
 )
 from chatcontract.contract import DEFAULT_PROFILE
@@ -65,9 +65,6 @@ HostOpt = Annotated[
     str, typer.Option("--metrics-host", help="Address for the metrics endpoint (0.0.0.0 in a container).")
 ]
 AliasOpt = Annotated[str | None, typer.Option("--alias", help="The target's label in metrics and the incident name.")]
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Evidence store (default: CHATCONTRACT_STORE or the user data dir).")
-]
 IncidentOpt = Annotated[
     str | None, typer.Option("--incident", help="File attempts under this incident (default watch-<alias>).")
 ]
@@ -146,7 +143,7 @@ def watch(
     raise typer.Exit(STATE_EXIT.get(state or "", 0) if max_runs is not None else 0)
 
 
-def _watch(plan: Plan, given: Any, *, alias: str | None, store_path: Path | None, incident: str | None,
+def _watch(plan: Plan, given: Any, *, alias: str | None, store_path: str | None, incident: str | None,
            port: int | None, host: str, otlp: str | None) -> str | None:
     from chatcontract.evidence.store import open_store, validate_incident_id
     from chatcontract.monitor import session

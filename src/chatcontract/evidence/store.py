@@ -13,6 +13,7 @@ The default file lives in the user's data directory; ``--store PATH|URL`` or
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,10 @@ __all__ = [
 ]
 
 
+# scheme: (two letters at least, so a Windows drive is a path) then one or two slashes
+_URL_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]+):/")
+
+
 @dataclass(frozen=True)
 class StoredNote:
     id: str
@@ -64,6 +69,11 @@ class StoredIncident:
 
 
 def _open_backend(location: StoreLocation, *, readonly: bool, must_exist: bool) -> Backend:
+    scheme = _URL_SCHEME.match(str(location))
+    if scheme and not is_postgres_url(location):  # never a file named after a URL (its password with it)
+        raise UsageError(
+            f"store {scheme.group(1)}:... is a URL, not a file; the store takes a file path or a postgresql:// URL"
+        )
     if is_postgres_url(location):
         from chatcontract.evidence.store_postgres import PostgresBackend
 

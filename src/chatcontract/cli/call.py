@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from chatcontract.cli.common import (
     DEFAULT_API_KEY_ENV,
@@ -22,6 +21,7 @@ from chatcontract.cli.common import (
     ProfileOpt,
     console,
     note,
+    say,
 )
 from chatcontract.client import CallFailed, Client, Completion, Policy, Route
 from chatcontract.config import resolve_base_url, resolve_credential, resolve_model
@@ -29,6 +29,7 @@ from chatcontract.contract import DEFAULT_PROFILE, load_profile
 from chatcontract.errors import UsageError
 from chatcontract.record import AttemptRecord
 from chatcontract.redact import StreamMasker, mask_known_secrets
+from chatcontract.report.terminal import FitTable, rich_table
 
 HELP = """Send one chat-completions request through the resilient client and show every attempt.
 
@@ -73,27 +74,12 @@ def _target(
         yield _Target(sim.base_url, key, "embedded-simulator:minted", model or "sim-ok")
 
 
-def _attempt_table(attempts: list[AttemptRecord]) -> Table:
-    table = Table(title="attempts", show_lines=False)
-    for column in (
-        "#",
-        "model",
-        "status",
-        "class",
-        "decision",
-        "backoff ms",
-        "elapsed ms",
-        "first chunk ms",
-        "circuit",
-        "provider request id",
-    ):
-        table.add_column(column, overflow="fold")
-
+def _attempt_table(attempts: list[AttemptRecord]) -> FitTable:
     def ms(value: float | None) -> str:
         return "" if value is None else f"{value:.0f}"
 
-    for a in attempts:
-        table.add_row(
+    rows = [
+        (
             str(a.attempt_number),
             a.model or "",
             "" if a.http_status is None else str(a.http_status),
@@ -105,7 +91,11 @@ def _attempt_table(attempts: list[AttemptRecord]) -> Table:
             a.circuit_state or "",
             a.provider_request_id or "",
         )
-    return table
+        for a in attempts
+    ]
+    header = ("#", "model", "status", "class", "decision", "backoff ms", "elapsed ms", "first chunk ms", "circuit",
+              "provider request id")
+    return rich_table("attempts", header, rows)
 
 
 def _run(client: Client, model: str, message: str, *, stream: bool, live: bool) -> Completion:
@@ -179,7 +169,7 @@ def _show(done: Completion | None, failed: CallFailed | None, *, as_json: bool, 
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
     if done is not None and not printed:
-        console.print(mask_known_secrets(done.content or ""), markup=False, soft_wrap=True)
+        say(mask_known_secrets(done.content or ""))
     console.print(_attempt_table(attempts))
     if done is not None:
         console.print(
@@ -187,7 +177,7 @@ def _show(done: Completion | None, failed: CallFailed | None, *, as_json: bool, 
             markup=False,
         )
     elif failed is not None:
-        console.print(str(failed), markup=False, soft_wrap=True)
+        say(str(failed))
 
 
 def register(app: typer.Typer) -> None:

@@ -64,3 +64,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def note(message: str) -> None:
     """A one-line note on stderr (progress, what was assumed)."""
     err_console.print(message, markup=False, soft_wrap=True)
+
+
+def say(text: str, end: str = "\n") -> None:
+    """A line of prose on stdout: wrapped between words on a terminal, one line when piped."""
+    console.print(text, markup=False, highlight=False, soft_wrap=not console.is_terminal, end=end)
+
+
+def print_document(markdown: str, fmt: str | None = None) -> None:
+    """A Markdown report: rendered with Rich on a terminal (tables never split a word), the
+    Markdown itself when stdout is not a terminal or ``--format md`` asked for it."""
+    if fmt is None and console.is_terminal:
+        from chatcontract.report.terminal import markdown_renderables
+
+        for part in markdown_renderables(markdown):
+            console.print(part)
+        return
+    console.print(markdown, markup=False, highlight=False, soft_wrap=True, end="" if markdown.endswith("\n") else "\n")

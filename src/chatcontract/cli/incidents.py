@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from chatcontract.cli.common import StoreOpt, console
+from chatcontract.report.terminal import rich_table
 
 incidents_app = typer.Typer(
     help="Incidents in the evidence store: list, show ID, compare ID ID. "
@@ -27,18 +27,13 @@ def list_incidents(store: StoreOpt = None) -> None:
     from chatcontract.evidence.store import EvidenceStore
 
     with EvidenceStore(store, readonly=True) as ev:
-        table = Table("incident", "title", "attempts", "failed", "first observed", "repro verdict")
+        rows = []
         for inc in ev.incidents():
             f = incident_facts(ev, inc.id).as_fields()
-            table.add_row(
-                inc.id,
-                f["title"],
-                f["attempts stored"],
-                f["failed attempts"],
-                f["first observed (UTC)"],
-                f["repro verdict"],
-            )
-    console.print(table)
+            rows.append((inc.id, f["title"], f["attempts stored"], f["failed attempts"], f["first observed (UTC)"],
+                         f["repro verdict"]))
+    header = ("incident", "title", "attempts", "failed", "first observed", "repro verdict")
+    console.print(rich_table(None, header, rows))
 
 
 @incidents_app.command("show")
@@ -52,10 +47,7 @@ def show(incident: Annotated[str, typer.Argument(help="Incident id.")], store: S
 
     with EvidenceStore(store, readonly=True) as ev:
         fields = incident_facts(ev, incident).as_fields()
-    table = Table("field", "value", title=incident)
-    for key, value in fields.items():
-        table.add_row(key, value)
-    console.print(table)
+    console.print(rich_table(incident, ("field", "value"), list(fields.items())))
 
 
 @incidents_app.command("compare")
@@ -73,10 +65,8 @@ def compare(
 
     with EvidenceStore(store, readonly=True) as ev:
         rows = compare_facts(incident_facts(ev, first), incident_facts(ev, second))
-    table = Table("field", first, second, "same?")
-    for key, a, b, same in rows:
-        table.add_row(key, a, b, "same" if same else "DIFFERS")
-    console.print(table)
+    cells = [(key, a, b, "same" if same else "DIFFERS") for key, a, b, same in rows]
+    console.print(rich_table(None, ("field", first, second, "same?"), cells))
 
 
 def register(app: typer.Typer) -> None:

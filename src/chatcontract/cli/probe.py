@@ -21,6 +21,7 @@ from chatcontract.cli.common import (
     console,
     err_console,
     note,
+    say,
 )
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.probe.registry import default_registry
@@ -50,11 +51,9 @@ def _list_cases() -> None:
 
 def _announce(target: Target) -> None:
     if target.embedded:
-        console.print(
+        say(
             f"Probing the embedded simulator at {target.base_url} (no --base-url or "
-            "COMETAPI_BASE_URL; it runs with a freshly minted key and model).",
-            markup=False,
-            soft_wrap=True,
+            "COMETAPI_BASE_URL; it runs with a freshly minted key and model)."
         )
     else:
         console.print(

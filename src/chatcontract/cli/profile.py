@@ -61,11 +61,14 @@ def _sources(profile: Profile) -> list[tuple[str, str]]:
 def _table(profile: Profile) -> Table:
     """Assumption, status, source number and value: fits 80 columns (values fold)."""
     refs = {pair: i for i, pair in enumerate(_sources(profile), start=1)}
-    table = Table(title=f"{profile.title} ({profile.name})", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"{profile.title} ({profile.name})", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
     table.add_column("assumption", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("src", justify="right", no_wrap=True)
-    table.add_column("value", overflow="fold", ratio=1)
+    longest = max((len(w) for _, a in profile.items() for w in _value_text(a.value).split()), default=0)
+    table.add_column("value", overflow="fold", ratio=1, min_width=min(longest, 30))
     for key, a in profile.items():
         ref = refs[(a.source_url, a.accessed.isoformat())]
         cells = (key, a.status.value, f"[{ref}]", _value_text(a.value))

@@ -18,8 +18,10 @@ from chatcontract.cli.common import (
     StoreOpt,
     console,
     note,
+    print_document,
 )
 from chatcontract.contract import DEFAULT_PROFILE
+from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
     from chatcontract.evidence.notes import AttemptLine
@@ -61,6 +63,12 @@ def repro(
         str | None, typer.Option("--operator", help="Who ran it (env CHATCONTRACT_OPERATOR, USER).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the note as JSON.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", metavar="FORMAT", help="md or json (default: tables on a terminal, Markdown when piped)."
+        ),
+    ] = None,
 ) -> None:
     """Reproduce a failure and write a reproduction note into the evidence store."""
     from chatcontract.evidence.commands import run_repro_command as execute
@@ -70,6 +78,9 @@ def repro(
     from chatcontract.evidence.wire import Timeouts
     from chatcontract.redact import redact
 
+    if fmt not in (None, "md", "json"):
+        raise UsageError(f"--format {fmt!r}: use md or json")
+    as_json = as_json or fmt == "json"
     result = execute(
         incident=incident,
         failure_class=failure_class,
@@ -95,7 +106,7 @@ def repro(
     if as_json:
         console.print_json(json.dumps(result.note.model_dump(mode="json")))
     else:
-        console.print(text, markup=False, soft_wrap=True)
+        print_document(text, fmt)
     missing = asked_class_missing(result.note)
     if missing is not None:
         note(missing)

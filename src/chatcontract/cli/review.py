@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chatcontract.cli.common import ProfileOpt, console, note
+from chatcontract.cli.common import ProfileOpt, console, note, print_document
 from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,7 +35,11 @@ def _parse_time(value: str | None, flag: str) -> datetime | None:
 LogsArg = Annotated[list[Path], typer.Argument(help="Log files (gzip is detected by its magic bytes).")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only attempts at or after this UTC time (ISO 8601).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only attempts before this UTC time (ISO 8601).")]
-FormatOpt = Annotated[str, typer.Option("--format", help="md, html or json.")]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", metavar="FORMAT",
+                 help="md, html or json (default: tables on a terminal, Markdown when piped; md with --out)."),
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")]
 ReaderOpt = Annotated[
     str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")
@@ -59,7 +63,7 @@ def review(
     *,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    fmt: FormatOpt = "md",
+    fmt: FormatOpt = None,
     out: OutOpt = None,
     reader: ReaderOpt = None,
     map_file: MapOpt = None,
@@ -74,7 +78,7 @@ def review(
     """
     from chatcontract.review import ReviewOptions, run_review
 
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if deadline is not None and deadline <= 0:
         raise UsageError("--deadline must be a positive number of seconds")
@@ -83,7 +87,10 @@ def review(
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
                             group_window_s=window)
     result = run_review(options)
-    _emit(_render(result, fmt), out, fmt)
+    if out is None and fmt is None:
+        print_document(_render(result, "md"))
+    else:
+        _emit(_render(result, fmt or "md"), out, fmt or "md")
     if result.bad_input.total:
         note(f"{result.bad_input.total} bad input lines (counted by reason in the report)")
     if any(f.key == "fields.inferred" for f in result.findings):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.table import Table
-
 from chatcontract.errors import UsageError
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.record import Result
@@ -21,7 +19,7 @@ from chatcontract.report.charts import RESULT_COLORS, bar_chart_svg
 from chatcontract.report.junit import JUnitCase, junit_xml
 from chatcontract.report.markdown import md_code, md_heading, md_table
 from chatcontract.report.page import Section, render_page
-from chatcontract.report.terminal import rich_table
+from chatcontract.report.terminal import FitTable, rich_table
 
 OUTPUT_FILES = ("results.json", "attempts.jsonl", "report.md", "report.html", "junit.xml")
 
@@ -58,7 +56,7 @@ def _terminal_detail(result: CaseResult) -> str:
     return f"{text}; assumption {_source(result)}" if result.assumption else text
 
 
-def terminal_table(run: ProbeRun) -> Table:
+def terminal_table(run: ProbeRun) -> FitTable:
     """Case, result and a detail column (expected/observed/assumption for what did not pass)."""
     rows = [(r.name, r.result.value, _terminal_detail(r)) for r in run.results]
     title = f"chatcontract probe — {run.target} (profile {run.profile})"

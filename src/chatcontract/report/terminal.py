@@ -1,14 +1,24 @@
-"""Rich renderables for the terminal: result tables with coloured status words.
+"""Rich renderables for the terminal: tables that stay readable at any width, Markdown documents.
 
-Plain data in (a title, a header, rows of strings); a :class:`rich.table.Table` out, which the
-caller prints on its own console. Status words (pass, fail, inconclusive, ok, warn, error)
-are coloured when a cell is exactly that word.
+Plain data in (a title, a header, rows of strings); a renderable out, which the caller prints on
+its own console. Status words (pass, fail, inconclusive, ok, warn, error) are coloured when a
+cell is exactly that word.
+
+A table never splits a word across lines: at render time it measures the console's width; when
+every column fits at the width of its longest word (long ids are truncated with an ellipsis), it
+is a table whose cells wrap between words; otherwise each row folds into ``field  value`` lines.
+A Markdown document (the review, the reproduction note) is rendered block by block: its tables
+with the same rule, everything else with Rich's Markdown renderer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
@@ -21,6 +31,8 @@ STYLES = {
     "warn": "bold yellow",
     "skip": "yellow",
 }
+ID_WIDTH = 14  # a single token longer than this (an id, a URL) is truncated with an ellipsis
+_CELL_OVERHEAD = 3  # a border and one space each side
 
 
 def status_text(value: object) -> Text:
@@ -29,17 +41,105 @@ def status_text(value: object) -> Text:
     return Text(text, style=STYLES.get(text, ""))
 
 
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
+@dataclass
+class FitTable:
+    """A table that chooses its layout for the width it is rendered at (see the module doc)."""
+
+    title: str | None
+    header: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    caption: str | None = None
+    _cells: list[list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._cells = [["" if c is None else str(c) for c in row] for row in self.rows]
+
+    def min_widths(self) -> list[int]:
+        """Per column: its longest word (header or cell), ids capped at :data:`ID_WIDTH`."""
+        widths = []
+        for i, name in enumerate(self.header):
+            cell = max((min(_longest_word(r[i]), ID_WIDTH) for r in self._cells if i < len(r)), default=0)
+            widths.append(max(cell, _longest_word(name)))
+        return widths
+
+    def fits(self, width: int) -> bool:
+        return sum(self.min_widths()) + _CELL_OVERHEAD * len(self.header) + 1 <= width
+
+    def as_table(self) -> Table:
+        table = Table(title=self.title, caption=self.caption, show_lines=False, expand=False)
+        for name, least in zip(self.header, self.min_widths(), strict=True):
+            table.add_column(name, overflow="ellipsis", min_width=least)
+        for row in self._cells:
+            table.add_row(*(status_text(c) for c in row))
+        return table
+
+    def as_records(self) -> Group:
+        """Each row as ``field  value`` lines, rows separated by a rule of the table's title."""
+        parts: list[RenderableType] = []
+        for number, row in enumerate(self._cells, 1):
+            label = f"{self.title} [{number}/{len(self._cells)}]" if self.title else f"[{number}/{len(self._cells)}]"
+            record = Table(box=None, show_header=False, pad_edge=False, title=label, title_justify="left",
+                           title_style="bold")
+            record.add_column("field", style="dim", no_wrap=True)
+            record.add_column("value", overflow="fold")
+            for name, value in zip(self.header, row, strict=False):
+                if value:
+                    record.add_row(name, status_text(value))
+            parts.append(record)
+        if self.caption:
+            parts.append(Text(self.caption, style="dim"))
+        return Group(*parts)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.as_table() if self.fits(options.max_width) else self.as_records()
+
+
 def rich_table(
     title: str | None,
     header: Sequence[str],
     rows: Sequence[Sequence[object]],
     *,
     caption: str | None = None,
-) -> Table:
-    """A table whose cells are shown literally (no Rich markup) with folded overflow."""
-    table = Table(title=title, caption=caption, show_lines=False, expand=False)
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(status_text(c) for c in row))
-    return table
+) -> FitTable:
+    """A table whose cells are shown literally (no Rich markup), never split mid-word."""
+    return FitTable(title, tuple(header), rows, caption)
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _split_row(line: str) -> list[str]:
+    inner = line.strip().removeprefix("|").removesuffix("|")
+    cells = re.split(r"(?<!\\)\|", inner)
+    return [c.strip().replace("\\|", "|").replace("`", "") for c in cells]
+
+
+def _blocks(text: str) -> Iterable[tuple[str, list[str]]]:
+    """``("table", lines)`` and ``("text", lines)`` blocks, in order."""
+    kind, lines = "text", list[str]()
+    for line in text.splitlines():
+        this = "table" if _TABLE_ROW.match(line) else "text"
+        if this != kind and lines:
+            yield kind, lines
+            lines = []
+        kind = this
+        lines.append(line)
+    if lines:
+        yield kind, lines
+
+
+def markdown_renderables(text: str) -> list[RenderableType]:
+    """A Markdown document as Rich renderables; its tables are :class:`FitTable` s."""
+    parts: list[RenderableType] = []
+    for kind, lines in _blocks(text):
+        if kind == "table" and len(lines) >= 2 and _RULE_ROW.match(lines[1]):
+            rows = [_split_row(line) for line in lines[2:]]
+            parts.append(FitTable(None, _split_row(lines[0]), rows))
+        elif "\n".join(lines).strip():
+            parts.append(Markdown("\n".join(lines)))
+    return parts

@@ -1,0 +1,109 @@
+"""Every reporting command reads well at 80 columns: no line wider, no word split across lines.
+
+Each command runs twice in a subprocess, as on an 80-column terminal and as on a 400-column one;
+every word of the narrow rendering must be a word of the wide one (ids cut with an ellipsis
+excepted). A cell wrapped character by character (``statu s``, ``decisi on``) fails this.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chatcontract.report.terminal import FitTable, markdown_renderables
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+BOX = re.compile(r"[\u2500-\u257f]")
+VOLATILE = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # ports, ids, times: the same shape, other digits
+
+
+def run(args: list[str], width: int, cwd: Path) -> str:
+    env = {**os.environ, "COLUMNS": str(width), "FORCE_COLOR": "1", "CHATCONTRACT_STORE": str(cwd / f"s{width}.db")}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.run([sys.executable, "-m", "chatcontract.cli.app", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120, check=False)
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    return ANSI.sub("", proc.stdout)
+
+
+def words(text: str) -> set[str]:
+    found = {VOLATILE.sub("0", w) for w in BOX.sub(" ", text).split() if not w.endswith("…")}
+    return found - {"[0/0]"}  # the record layout's row counter
+
+
+def assert_reads_well(narrow: str, wide: str) -> None:
+    assert narrow.strip()
+    # A line may pass 80 columns only to hold one token longer than a line can (a long URL)
+    too_wide = [line for line in narrow.splitlines() if len(line) > 80 and max(map(len, line.split())) <= 60]
+    assert not too_wide, too_wide
+    split = words(narrow) - words(wide)
+    assert not split, sorted(split)
+
+
+REPRO = ["repro", "--incident", "INC-1", "--class", "server_error", "--model", "sim-503", "--wait-s", "0.01"]
+COMMANDS = [
+    pytest.param([["probe", "--cases", "happy,missing-auth,wrong-path"]], id="probe"),
+    pytest.param([["call", "--model", "sim-503", "--fallback", "sim-ok"]], id="call"),
+    pytest.param([["profile", "show", "cometapi"]], id="profile-show"),
+    pytest.param([REPRO], id="repro"),
+    pytest.param([REPRO,
+                  ["incidents", "list"]], id="incidents-list"),
+    pytest.param([REPRO,
+                  ["incidents", "show", "INC-1"]], id="incidents-show"),
+    pytest.param([["probe", "--out", "OUT"], ["review", "OUT/attempts.jsonl"]], id="review"),
+]
+
+
+@pytest.mark.parametrize("steps", COMMANDS)
+def test_command_reads_well_at_80_columns(steps: list[list[str]], tmp_path: Path) -> None:
+    outputs = {}
+    for width in (80, 400):
+        for step in steps:
+            args = [a.replace("OUT", f"out{width}") for a in step]
+            outputs[width] = run(args, width, tmp_path)
+    assert_reads_well(outputs[80], outputs[400])
+
+
+CALL_HEADER = ("#", "model", "status", "class", "decision", "backoff ms", "elapsed ms", "first chunk ms", "circuit",
+               "provider request id")
+CALL_ROW = ("1", "sim-503", "503", "server_error", "do_not_retry", "200", "22", "", "closed", "req_62d82c07cd00001")
+
+
+def render(renderable: object, width: int) -> str:
+    console = Console(width=width, record=True, file=open(os.devnull, "w"), color_system=None)  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "width", "layout"),
+    [
+        pytest.param(CALL_HEADER, CALL_ROW, 80, "records", id="ten-columns-fold-to-records"),
+        pytest.param(CALL_HEADER, CALL_ROW, 160, "table", id="ten-columns-fit-wide"),
+        pytest.param(("case", "result", "detail"), ("happy", "pass", "HTTP 200 " * 12), 80, "table",
+                     id="long-prose-wraps-between-words"),
+        pytest.param(("id",), ("x" * 60,), 40, "table", id="long-id-is-cut-with-an-ellipsis"),
+    ],
+)
+def test_fit_table_never_splits_a_word(header: tuple[str, ...], row: tuple[str, ...], width: int, layout: str) -> None:
+    table = FitTable("attempts", header, [row])
+    assert table.fits(width) == (layout == "table")
+    narrow, wide = render(table, width), render(table, 1000)
+    assert all(len(line) <= width for line in narrow.splitlines())
+    assert words(narrow) <= words(wide)
+
+
+def test_markdown_tables_become_fit_tables_and_prose_stays_markdown() -> None:
+    text = "# Title\n\nSome prose.\n\n| a | b |\n|---|---|\n| x \\| y | `z` |\n\nAfter.\n"
+    parts = markdown_renderables(text)
+    assert [type(p).__name__ for p in parts] == ["Markdown", "FitTable", "Markdown"]
+    table = parts[1]
+    assert isinstance(table, FitTable)
+    assert list(table.header) == ["a", "b"]
+    assert [list(r) for r in table.rows] == [["x | y", "z"]]

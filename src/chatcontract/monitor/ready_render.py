@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rich.table import Table
-
 from chatcontract.errors import UsageError
 from chatcontract.monitor.ready import Answer, Readiness
 from chatcontract.report.junit import JUnitCase, junit_xml
 from chatcontract.report.markdown import md_table
 from chatcontract.report.page import Section, render_page
-from chatcontract.report.terminal import rich_table
+from chatcontract.report.terminal import FitTable, rich_table
 
 HEADER = ("criterion", "answer", "evidence", "source")
 OUTPUT_FILES = ("ready.json", "ready.md", "ready.html", "junit.xml")
@@ -35,7 +33,7 @@ def _rows(ready: Readiness) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def terminal_table(ready: Readiness) -> Table:
+def terminal_table(ready: Readiness) -> FitTable:
     return rich_table("chatcontract ready", HEADER, _rows(ready), caption=summary_line(ready))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -22,13 +23,15 @@ from chatcontract.sim.faults import (
     resolve_fault,
 )
 from chatcontract.sim.payloads import dumps
-from chatcontract.sim.respond import perform, planned_status
+from chatcontract.sim.respond import adjust, perform, planned_status
 from chatcontract.sim.state import SimState
 from chatcontract.sim.stream import ClientGoneError
 from chatcontract.sim.validate import ChatRequest, Rejection, check_auth, parse_body
 
 Selector = Callable[[int, float], Behaviour]
 CHAT_PATH = "/v1/chat/completions"
+RUN_PREFIX = "/run/"
+RUN_ID_MAX = 64
 HTML_PAGE = b"<!doctype html><html><head><title>Not Found</title></head><body><h1>Not Found</h1></body></html>"
 
 
@@ -36,10 +39,15 @@ def _ok(attempt: int, since: float) -> Behaviour:
     return OK
 
 
-def _scan_headers(scope: Scope) -> tuple[bytes | None, str | None, int]:
-    """Authorization, ``x-sim-fault`` and Content-Length, in one pass over the headers."""
+def _scan_headers(scope: Scope) -> tuple[bytes | None, str | None, int, str]:
+    """Authorization, ``x-sim-fault``, Content-Length and the run, in one pass over the headers.
+
+    The run comes from a ``/run/<id>/v1/...`` base URL (any client can be given one) or the
+    ``x-sim-run`` header; empty means the server-wide run.
+    """
     auth = fault = None
     length = 0
+    run = scope.get("sim.run", "")
     for name, value in scope["headers"]:
         if name == b"authorization":
             auth = value
@@ -47,7 +55,32 @@ def _scan_headers(scope: Scope) -> tuple[bytes | None, str | None, int]:
             fault = value.decode("latin-1").strip()
         elif name == b"content-length" and value.isdigit():
             length = int(value)
-    return auth, fault, length
+        elif name == b"x-sim-run" and not run:
+            run = value.decode("latin-1").strip()[:RUN_ID_MAX]
+    return auth, fault, length, run
+
+
+def _strip_run(scope: Scope) -> Scope:
+    """``/run/<id>/v1/...`` -> ``/v1/...`` with the run id kept in the scope."""
+    run, _, rest = scope["path"][len(RUN_PREFIX) :].partition("/")
+    return {**scope, "path": "/" + rest, "sim.run": run[:RUN_ID_MAX]}
+
+
+def _admin_run(scope: Scope) -> str | None:
+    """The run an admin request is about (``/run/<id>/_sim/...`` or ``?run=<id>``), or None: all."""
+    if scope.get("sim.run"):
+        return str(scope["sim.run"])
+    runs = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("run")
+    return runs[0][:RUN_ID_MAX] if runs else None
+
+
+def _not_allowed(method: str, allowed: str) -> Rejection:
+    error = errs.SimError(405, f"Method {method} not allowed; use {allowed}.", code="method_not_allowed")
+    return Rejection("method_not_allowed", error)
+
+
+def _model_object(name: str) -> dict[str, object]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "chatcontract-sim"}
 
 
 class _Asgi:
@@ -72,6 +105,7 @@ class Simulator:
         routes = [
             Route(CHAT_PATH, _Asgi(self.chat)),
             Route("/v1/models", _Asgi(self.models)),
+            Route("/v1/models/{model_id:path}", _Asgi(self.model)),
         ]
         if config.admin:
             routes += [
@@ -85,6 +119,8 @@ class Simulator:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry: the chat route directly (the hot path), everything else via Starlette."""
+        if scope["type"] == "http" and scope["path"].startswith(RUN_PREFIX):
+            scope = _strip_run(scope)
         if scope["type"] == "http" and scope["path"] == CHAT_PATH:
             await self.chat(scope, receive, send)
         else:
@@ -117,7 +153,16 @@ class Simulator:
             names += list(self.config.scenario.models)
         return names + [spec.example.split("|")[0] for spec in FAULTS]
 
-    async def _reject(self, ex: Exchange, rejection: Rejection, path: str, stream: bool = False) -> None:
+    async def _reject(
+        self,
+        ex: Exchange,
+        rejection: Rejection,
+        path: str,
+        stream: bool = False,
+        *,
+        run: str = "",
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         self.state.record(
             rejection.model,
             0,
@@ -125,8 +170,9 @@ class Simulator:
             stream=stream,
             path=path,
             status=rejection.error.status,
+            run=run,
         )
-        await ex.error(rejection.error)
+        await ex.error(rejection.error, headers)
 
     async def chat(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /v1/chat/completions``: validate, pick the behaviour, perform it."""
@@ -140,26 +186,15 @@ class Simulator:
 
     async def _chat(self, scope: Scope, ex: Exchange) -> None:
         path = scope["path"]
+        auth, fault, length, run = _scan_headers(scope)
         if scope["method"] != "POST":
-            await self._reject(
-                ex,
-                Rejection(
-                    "method_not_allowed",
-                    errs.SimError(
-                        405,
-                        f"Method {scope['method']} not allowed; use POST.",
-                        code="method_not_allowed",
-                    ),
-                ),
-                path,
-            )
+            await self._reject(ex, _not_allowed(scope["method"], "POST"), path, run=run, headers=[(b"allow", b"POST")])
             return
-        auth, fault, length = _scan_headers(scope)
         rejection = check_auth(auth, self.config, self._key)
         if rejection is None and length > self.config.max_body_bytes:
             rejection = Rejection("too_large", errs.too_large(self.config.max_body_bytes))
         if rejection is not None:
-            await self._reject(ex, rejection, path)
+            await self._reject(ex, rejection, path, run=run)
             return
         body = await self._read_body(ex)
         parsed = (
@@ -168,9 +203,9 @@ class Simulator:
             else Rejection("too_large", errs.too_large(self.config.max_body_bytes))
         )
         if isinstance(parsed, Rejection):
-            await self._reject(ex, parsed, path)
+            await self._reject(ex, parsed, path, run=run)
             return
-        await self._serve(ex, parsed, fault, path)
+        await self._serve(ex, parsed, fault, path, run)
 
     async def _read_body(self, ex: Exchange) -> bytes | None:
         limit = self.config.max_body_bytes
@@ -190,7 +225,7 @@ class Simulator:
                 return None
         return b"".join(parts)
 
-    async def _serve(self, ex: Exchange, req: ChatRequest, fault: str | None, path: str) -> None:
+    async def _serve(self, ex: Exchange, req: ChatRequest, fault: str | None, path: str, run: str) -> None:
         """Pick the behaviour (the ``x-sim-fault`` header wins over the model name), do it."""
         key = req.model if fault is None else f"{req.model}|{fault}"
         select = self.selector(req.model if fault is None else fault)
@@ -202,10 +237,10 @@ class Simulator:
                 if fault is None
                 else Rejection("unknown_fault", errs.unknown_fault(fault), req.model)
             )
-            await self._reject(ex, rejection, path, req.stream)
+            await self._reject(ex, rejection, path, req.stream, run=run)
             return
-        attempt = self.state.next_attempt(key)
-        behaviour = select(attempt, self.state.since_reset())
+        attempt = self.state.next_attempt(key, run)
+        behaviour = adjust(select(attempt, self.state.since_reset(run)), req)
         self.state.record(
             req.model,
             attempt,
@@ -213,6 +248,8 @@ class Simulator:
             stream=req.stream,
             path=path,
             status=planned_status(behaviour),
+            run=run,
+            prefill=req.last_role == "assistant",
         )
         await perform(ex, behaviour, req, attempt)
 
@@ -226,10 +263,28 @@ class Simulator:
             await self._reject(ex, rejection, scope["path"])
             return
         if scope["method"] != "GET":
-            await self.elsewhere(scope, receive, send)
+            await self._reject(ex, _not_allowed(scope["method"], "GET"), scope["path"], headers=[(b"allow", b"GET")])
             return
-        data = [{"id": n, "object": "model", "created": 0, "owned_by": "chatcontract-sim"} for n in self.model_names()]
+        data = [_model_object(n) for n in self.model_names()]
         await ex.respond(200, dumps({"object": "list", "data": data}))
+
+    async def model(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /v1/models/{id}``: one model object, or 404 for a name the simulator does not serve."""
+        ex = Exchange(self.state, receive, send, *self.state.new_ids())
+        path = scope["path"]
+        rejection = check_auth(dict(scope["headers"]).get(b"authorization"), self.config, self._key)
+        if rejection is not None:
+            await self._reject(ex, rejection, path)
+            return
+        if scope["method"] != "GET":
+            await self._reject(ex, _not_allowed(scope["method"], "GET"), path, headers=[(b"allow", b"GET")])
+            return
+        name = scope["path_params"]["model_id"]
+        if self.selector(name) is None:
+            await self._reject(ex, Rejection("model_not_found", errs.model_not_found(name), name), path)
+            return
+        status = await ex.respond(200, dumps(_model_object(name)))
+        self.state.record(name, 0, "model", stream=False, path=path, status=status)
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> Exchange | None:
         """The exchange of an admin request bearing the simulator's key, else ``None`` (401 sent).
@@ -246,16 +301,16 @@ class Simulator:
     async def admin_attempts(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``GET /_sim/attempts`` (admin only, the simulator's key): the attempt log."""
         if (ex := await self._admin(scope, receive, send)) is not None:
-            await ex.respond(200, dumps(self.state.attempts()))
+            await ex.respond(200, dumps(self.state.attempts(_admin_run(scope))))
 
     async def admin_reset(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /_sim/reset`` (admin only, the simulator's key): clear attempts, counters, flap timers."""
         if (ex := await self._admin(scope, receive, send)) is None:
             return
         if scope["method"] != "POST":
-            await ex.error(errs.SimError(405, "use POST", code="method_not_allowed"))
+            await ex.error(_not_allowed(scope["method"], "POST").error, [(b"allow", b"POST")])
             return
-        self.state.reset()
+        self.state.reset(_admin_run(scope))
         await ex.respond(200, b'{"reset":true}')
 
     async def admin_switch(self, scope: Scope, receive: Receive, send: Send) -> None:

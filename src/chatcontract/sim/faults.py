@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-STREAM_ONLY_KINDS = frozenset({"cut", "abort", "stall", "malformed", "no_done", "stream_error"})
+STREAM_ONLY_KINDS = frozenset({"cut", "abort", "stall", "malformed", "no_done", "stream_error", "tool_cut"})
 MAX_LONG_CHUNKS = 1_000_000
 HEALTHY_MODEL = "sim-ok"
 
@@ -211,6 +211,14 @@ FAULTS: tuple[FaultSpec, ...] = (
         "sim-stream-stall-3",
     ),
     _spec(
+        "sim-stream-tool-cut-N",
+        rf"sim-stream-tool-cut-{_INT}",
+        "stream: a tool call (the request's first tool, else a built-in 'lookup') whose arguments "
+        "stop after N fragments; no finish_reason, no [DONE], a clean close",
+        _param("tool_cut", "count"),
+        "sim-stream-tool-cut-3",
+    ),
+    _spec(
         "sim-stream-malformed",
         "sim-stream-malformed",
         "stream: a malformed JSON event mid-stream, then continues to the end",
@@ -245,6 +253,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "sim-content-filter-finish",
         '200 healthy shape with finish_reason "content_filter"',
         _always("content_filter_finish"),
+    ),
+    _spec(
+        "sim-no-prefill",
+        "sim-no-prefill",
+        "healthy, but a conversation ending with an assistant message (a prefill) gets 400",
+        _always("no_prefill"),
     ),
     _spec("sim-non-json", "sim-non-json", "200 text/plain body that is not JSON", _always("non_json")),
     _spec("sim-no-choices", "sim-no-choices", "200 JSON without choices", _always("no_choices")),

@@ -129,12 +129,12 @@ class ChunkMaker:
         self._usage_tail = b',"usage":null}' if usage_null else b"}"
         self._with_choices = with_choices
 
-    def _choice(self, delta: bytes, finish: bytes) -> bytes:
+    def _choice(self, delta: bytes, finish: bytes, index: int = 0) -> bytes:
         if not self._with_choices:
             return self._head + self._usage_tail
         return (
             self._head
-            + b',"choices":[{"index":0,"delta":'
+            + b',"choices":[{"index":%d,"delta":' % index
             + delta
             + b',"logprobs":null,"finish_reason":'
             + finish
@@ -142,21 +142,34 @@ class ChunkMaker:
             + self._usage_tail
         )
 
-    def role(self) -> bytes:
+    def role(self, index: int = 0) -> bytes:
         """First chunk: the role only, no content (as OpenAI sends it)."""
-        return self._choice(b'{"role":"assistant","content":"","refusal":null}', b"null")
+        return self._choice(b'{"role":"assistant","content":"","refusal":null}', b"null", index)
 
     def content(self, index: int) -> bytes:
-        """Content chunk number ``index`` (0-based)."""
+        """Content chunk number ``index`` (0-based) of the canonical text."""
         return self._choice(b'{"content":' + json_piece(index) + b"}", b"null")
+
+    def text(self, content: str, index: int = 0) -> bytes:
+        """A content chunk carrying ``content`` for choice ``index``."""
+        return self._choice(b'{"content":' + dumps(content) + b"}", b"null", index)
+
+    def tool_start(self, call_id: str, name: str, index: int = 0) -> bytes:
+        """The first tool-call delta: id, type, function name and empty arguments."""
+        call = {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+        return self._choice(dumps({"tool_calls": [call]}), b"null", index)
+
+    def tool_args(self, fragment: str, index: int = 0) -> bytes:
+        """A tool-call delta carrying the next ``fragment`` of the arguments JSON."""
+        return self._choice(dumps({"tool_calls": [{"index": 0, "function": {"arguments": fragment}}]}), b"null", index)
 
     def empty(self) -> bytes:
         """A chunk with an empty delta (some gateways send these)."""
         return self._choice(b"{}", b"null")
 
-    def finish(self, reason: str = "stop") -> bytes:
+    def finish(self, reason: str = "stop", index: int = 0) -> bytes:
         """The final choice chunk: empty delta and ``finish_reason``."""
-        return self._choice(b"{}", dumps(reason))
+        return self._choice(b"{}", dumps(reason), index)
 
     def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
         """The usage chunk sent after the finish chunk when ``include_usage`` is set."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from chatcontract.sim import errors as errs
 from chatcontract.sim.config import SimConfig
+from chatcontract.sim.options import InvalidOption, Options, parse_options
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -19,14 +20,26 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 class ChatRequest:
     """What the simulator needs from a valid request (slotted: built on every request)."""
 
-    __slots__ = ("include_usage", "messages", "model", "prompt_chars", "stream")
+    __slots__ = ("include_usage", "last_role", "messages", "model", "options", "prompt_chars", "stream")
 
-    def __init__(self, model: str, stream: bool, include_usage: bool, prompt_chars: int, messages: int) -> None:
+    def __init__(
+        self,
+        model: str,
+        stream: bool,
+        include_usage: bool,
+        prompt_chars: int,
+        messages: int,
+        *,
+        options: Options = Options(),
+        last_role: str = "user",
+    ) -> None:
         self.model = model
         self.stream = stream
         self.include_usage = include_usage
         self.prompt_chars = prompt_chars
         self.messages = messages
+        self.options = options
+        self.last_role = last_role
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,8 @@ def _check_messages(messages: Any, config: SimConfig) -> Rejection | int:
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             return Rejection("invalid_messages", errs.invalid_param(f"messages[{i}]", "expected an object."))
-        if message.get("role") not in ROLES and not bad_role_ok:
-            role = message.get("role")
+        role = message.get("role")
+        if not (isinstance(role, str) and role in ROLES) and not bad_role_ok:
             return Rejection(
                 "bad_role",
                 errs.invalid_param(f"messages[{i}].role", f"{role!r} is not one of {sorted(ROLES)}."),
@@ -112,6 +125,14 @@ def parse_body(body: bytes, config: SimConfig) -> ChatRequest | Rejection:
         return Rejection(chars.kind, chars.error, model)
     if chars > config.context_chars:
         return Rejection("context_length_exceeded", errs.context_exceeded(config.context_chars), model)
-    options = data.get("stream_options")
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    return ChatRequest(model, data.get("stream") is True, include_usage, chars, len(data["messages"]))
+    try:
+        options = parse_options(data)
+    except InvalidOption as exc:
+        return Rejection("invalid_option", exc.error, model)
+    stream_options = data.get("stream_options")
+    include_usage = isinstance(stream_options, dict) and stream_options.get("include_usage") is True
+    messages = data["messages"]
+    last = messages[-1].get("role") if messages else None
+    last_role = last if isinstance(last, str) else "?"
+    stream = data.get("stream") is True
+    return ChatRequest(model, stream, include_usage, chars, len(messages), options=options, last_role=last_role)

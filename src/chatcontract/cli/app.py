@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "watch",
     "ready",
     "sim",
+    "conduct",
     "call",
     "repro",
     "packet",

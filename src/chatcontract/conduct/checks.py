@@ -1,0 +1,254 @@
+"""Checks, judged from the simulator's attempt log and the returned value, never the client's word.
+
+Each check is a small named function in ``CHECKS`` (names are fixed: reports and CI filters use
+them). It gets the ``Evidence`` of one scenario and returns a ``CheckResult`` or None when it
+does not apply. A check that crashes is reported as a failed check with the crash, never aborts
+the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatcontract.conduct.catalogue import ConductScenario
+from chatcontract.conduct.worker import CallOutcome
+from chatcontract.selfcheck import verify
+
+MIN_MEAN_GAP_S = 0.05
+RETRY_AFTER_SLACK_S = 0.1
+JITTER_SAME_S = 0.04  # scheduling noise on a loaded CI machine
+JITTER_SAME_RATIO = 0.1
+JITTER_RUNS = 3
+ATTRIBUTION_SLACK_S = 0.001  # an attempt belongs to the last call started before it
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome (``pass`` or ``fail``) and the evidence for it in one sentence."""
+
+    name: str
+    outcome: str
+    evidence: str
+
+
+@dataclass
+class Evidence:
+    """Everything one scenario produced: calls, the attempts the simulator saw, the follow-up."""
+
+    scenario: ConductScenario
+    deadline_s: float
+    calls: list[CallOutcome]
+    attempts: list[dict[str, Any]]
+    healthy: CallOutcome | None = None
+    other_runs_gaps: list[list[float]] | None = None
+    per_call: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.per_call:
+            starts = [c.started_t - ATTRIBUTION_SLACK_S for c in self.calls]
+            bounds = zip(starts, [*starts[1:], float("inf")], strict=True)
+            self.per_call = [[a for a in self.attempts if lo <= a["t"] < hi] for lo, hi in bounds]
+
+    def on(self, model: str | None, attempts: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Chat attempts on ``model`` (all calls, or the given list)."""
+        rows = self.attempts if attempts is None else attempts
+        return [a for a in rows if model is not None and a["model"] == model and a["attempt"] > 0]
+
+
+def gaps(attempts: list[dict[str, Any]]) -> list[float]:
+    """Seconds between consecutive attempts (by the simulator's monotonic clock)."""
+    times = [a["t"] for a in attempts]
+    return [round(b - a, 3) for a, b in itertools.pairwise(times)]
+
+
+Check = Callable[[Evidence], CheckResult | None]
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    """Register a check under ``name`` (a duplicate name is a programming error)."""
+
+    def register(fn: Check) -> Check:
+        if name in CHECKS:
+            raise ValueError(f"conduct check {name!r} registered twice")
+        CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def _result(name: str, ok: bool, evidence: str) -> CheckResult:
+    return CheckResult(name, "pass" if ok else "fail", evidence)
+
+
+@check("attempts-bounded")
+def attempts_bounded(ev: Evidence) -> CheckResult:
+    limit = ev.scenario.expect.max_attempts
+    counts = [len(ev.on(ev.scenario.model, rows)) for rows in ev.per_call]
+    return _result(
+        "attempts-bounded", max(counts, default=0) <= limit, f"attempts on the primary per call {counts}, limit {limit}"
+    )
+
+
+@check("no-hammering")
+def no_hammering(ev: Evidence) -> CheckResult | None:
+    limit = ev.scenario.expect.max_total_attempts
+    if limit is None:
+        return None
+    total = len(ev.on(ev.scenario.model))
+    return _result(
+        "no-hammering", total <= limit, f"{total} attempts on the primary over {len(ev.calls)} calls, limit {limit}"
+    )
+
+
+@check("no-retry")
+def no_retry(ev: Evidence) -> CheckResult | None:
+    if ev.scenario.expect.retry:
+        return None
+    counts = [len(ev.on(ev.scenario.model, rows)) for rows in ev.per_call]
+    statuses = sorted({str(a["status"]) for a in ev.on(ev.scenario.model)})
+    ok = max(counts, default=0) <= 1
+    return _result("no-retry", ok, f"answer {'/'.join(statuses)} is not retryable; attempts per call {counts}")
+
+
+@check("no-fallback")
+def no_fallback(ev: Evidence) -> CheckResult | None:
+    fallback = ev.scenario.fallback
+    if ev.scenario.expect.fallback or fallback is None or fallback == ev.scenario.model:
+        return None
+    used = len(ev.on(fallback))
+    return _result(
+        "no-fallback", used == 0, f"{used} attempts on the fallback {fallback} (this failure class must not fail over)"
+    )
+
+
+@check("retry-after")
+def retry_after(ev: Evidence) -> CheckResult | None:
+    wait = ev.scenario.expect.retry_after_s
+    if wait is None:
+        return None
+    early = []
+    for rows in ev.per_call:
+        primary = ev.on(ev.scenario.model, rows)
+        for before, gap in zip(primary, gaps(primary), strict=False):
+            if before["status"] == 429 and gap < wait - RETRY_AFTER_SLACK_S:
+                early.append(gap)
+    if early:
+        return _result("retry-after", False, f"retried {early} s after a 429 with Retry-After: {wait}")
+    if wait > ev.deadline_s:
+        return _result(
+            "retry-after", True, f"Retry-After: {wait} exceeds the {ev.deadline_s:g} s deadline; no early retry"
+        )
+    return _result("retry-after", True, f"every retry after a 429 waited >= {wait} s")
+
+
+@check("retry-spacing")
+def retry_spacing(ev: Evidence) -> CheckResult | None:
+    if ev.scenario.expect.retry_after_s is not None:
+        return None
+    waits = [g for rows in ev.per_call for g in gaps(ev.on(ev.scenario.model, rows))]
+    if len(waits) < 2:
+        return None
+    mean = sum(waits) / len(waits)
+    return _result(
+        "retry-spacing",
+        mean >= MIN_MEAN_GAP_S,
+        f"gaps between attempts {waits} s, mean {mean:.3f} s (>= {MIN_MEAN_GAP_S} s expected)",
+    )
+
+
+def _same(a: list[float], b: list[float]) -> bool:
+    return all(abs(x - y) <= max(JITTER_SAME_S, JITTER_SAME_RATIO * max(x, y)) for x, y in zip(a, b, strict=False))
+
+
+@check("jitter")
+def jitter(ev: Evidence) -> CheckResult | None:
+    """Deterministic waits repeat run after run; jittered ones do not. With ``JITTER_RUNS`` runs
+    of at least two waits each, a jittered client looks deterministic by chance well under 1 %."""
+    if not ev.scenario.expect.jitter or ev.other_runs_gaps is None:
+        return None
+    first = gaps(ev.on(ev.scenario.model, ev.per_call[0])) if ev.per_call else []
+    runs = [first, *ev.other_runs_gaps]
+    if min(len(r) for r in runs) < 2:
+        return None
+    same = all(_same(a, b) for a, b in itertools.combinations(runs, 2))
+    verdict = "are the same (no jitter: synchronized clients retry in step)" if same else "differ (jittered)"
+    return _result("jitter", not same, f"waits in {len(runs)} runs {runs} s {verdict}")
+
+
+@check("no-cut-as-whole")
+def no_cut_as_whole(ev: Evidence) -> CheckResult:
+    bad = []
+    for i, call in enumerate(ev.calls, 1):
+        if call.kind != "returned":
+            continue
+        if call.value is None:
+            bad.append(f"call {i} returned a {call.value_type}, not text")
+        elif not (result := verify(call.value)).whole:
+            bad.append(f"call {i} returned {len(call.value)} characters as an answer: {result.reason}")
+    returned = sum(c.kind == "returned" for c in ev.calls)
+    return _result(
+        "no-cut-as-whole", not bad, "; ".join(bad) or f"{returned} returned answer(s), each whole by its self-check"
+    )
+
+
+@check("within-deadline")
+def within_deadline(ev: Evidence) -> CheckResult:
+    slow = [
+        f"call {i}: {c.kind} after {c.elapsed_s:.1f} s"
+        for i, c in enumerate(ev.calls, 1)
+        if c.kind == "hung" or c.elapsed_s > ev.deadline_s
+    ]
+    longest = max((c.elapsed_s for c in ev.calls), default=0.0)
+    return _result(
+        "within-deadline", not slow, "; ".join(slow) or f"longest call {longest:.2f} s, deadline {ev.deadline_s:g} s"
+    )
+
+
+@check("no-prefill-continuation")
+def no_prefill(ev: Evidence) -> CheckResult:
+    prefills = [a for a in ev.attempts if a.get("prefill")]
+    models = sorted({a["model"] for a in prefills})
+    evidence = f"{len(prefills)} attempt(s) ending with an assistant message (continuing a cut answer) on {models}"
+    return _result(
+        "no-prefill-continuation", not prefills, evidence if prefills else "no attempt sent an assistant prefill"
+    )
+
+
+@check("healthy-after")
+def healthy_after(ev: Evidence) -> CheckResult | None:
+    call = ev.healthy
+    if call is None:
+        return None
+    ok = call.kind == "returned" and verify(call.value).whole
+    what = call.error if call.kind != "returned" else verify(call.value).reason
+    return _result("healthy-after", ok, f"a healthy call afterwards: {call.kind} ({what})")
+
+
+def run_checks(ev: Evidence) -> list[CheckResult]:
+    """Every applicable check; a check that crashes is a failed check naming the crash."""
+    results = []
+    for name, fn in CHECKS.items():
+        try:
+            result = fn(ev)
+        except Exception as exc:  # noqa: BLE001 - a broken check is reported, never aborts the run
+            result = CheckResult(name, "fail", f"the check crashed: {type(exc).__name__}: {exc}")
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def verdict(ev: Evidence, results: list[CheckResult]) -> tuple[str, str]:
+    """pass / safe / fail and why, from the check results and what the calls produced."""
+    failed = [r.name for r in results if r.outcome == "fail"]
+    if failed:
+        return "fail", "failed: " + ", ".join(failed)
+    whole = all(c.kind == "returned" and verify(c.value).whole for c in ev.calls)
+    if ev.scenario.expect.rescue:
+        if whole:
+            return "pass", "rescued: the whole answer came back"
+        return "safe", "not rescued, but a bounded clean error"
+    return "pass", "a clean error, as this failure class deserves"

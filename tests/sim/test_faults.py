@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from chatcontract.selfcheck import verify
 from chatcontract.sim import CANONICAL_TEXT, FakeClock, SimServer, serve
 
 from .wire import parse_sse, post, raw_exchange
@@ -205,7 +206,10 @@ def test_stream_stall_reads_the_injected_clock() -> None:
 def test_stream_malformed_has_one_bad_event_then_completes(sim: SimServer) -> None:
     events = parse_sse(post(sim, "sim-stream-malformed", stream=True).content)
     assert len(events.malformed()) == 1
-    assert events.content() == CANONICAL_TEXT
+    words = CANONICAL_TEXT.split(" ")
+    lost = len(words) // 2
+    assert events.content() == " ".join(words[:lost] + words[lost + 1 :])  # the broken chunk's word is lost
+    assert not verify(events.content()).whole
     assert events.finish_reasons() == ["stop"]
     assert events.done
 

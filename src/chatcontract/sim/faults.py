@@ -221,7 +221,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     _spec(
         "sim-stream-malformed",
         "sim-stream-malformed",
-        "stream: a malformed JSON event mid-stream, then continues to the end",
+        "stream: one content chunk mid-stream is malformed JSON (its word is lost), then the stream ends normally",
         _always("malformed"),
     ),
     _spec(

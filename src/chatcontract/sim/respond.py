@@ -178,6 +178,7 @@ async def stream(ex: Exchange, behaviour: Behaviour, req: ChatRequest, attempt: 
                 + style.eol
                 + style.eol
             )
+            continue  # the broken event stood for this chunk: its word is lost
         await writer.event(maker.content(i))
     await _finish(ex, writer, maker, behaviour, req=req, count=count)
 

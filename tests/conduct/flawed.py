@@ -6,7 +6,7 @@ Each flaw is the kind of code found in real applications:
   client backs off on its own schedule;
 - ``returns_cut_stream``: streams live and, when the stream breaks, returns what it has;
 - ``falls_back_on_filter``: tries the fallback model when the provider refuses content;
-- ``no_jitter``: fixed 0.3 s waits between retries (Retry-After still honoured);
+- ``no_jitter``: fixed 1.2 s waits between retries (Retry-After still honoured);
 - ``hangs`` / ``crashes``: never returns / kills its own process.
 """
 
@@ -30,7 +30,7 @@ def _client(base_url: str, api_key: str, fallback_model: str | None, flaw: str) 
     if flaw == "ignores_retry_after":
         options["http_client"] = httpx.Client(transport=_DropRetryAfter(httpx.HTTPTransport()))
     if flaw == "no_jitter":
-        options["sleep"] = lambda s: time.sleep(s if s >= 0.95 else 0.3)
+        options["sleep"] = lambda s: time.sleep(s if s >= 0.95 else 1.2)
     return Client(base_url=base_url, api_key=api_key, fallbacks=fallbacks, **options)
 
 

@@ -1,0 +1,87 @@
+"""``chatcontract conduct`` from the command line: a user's module, reports, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-m", "chatcontract.cli.app"]
+MODULE = """
+import httpx
+
+def ask(*, base_url, api_key, model, messages, stream, fallback_model):
+    r = httpx.post(base_url + "/chat/completions", json={"model": model, "messages": messages},
+                   headers={"Authorization": f"Bearer {api_key}"}, timeout=5)
+    r.raise_for_status()
+    return r.json()["choices"][0]["message"]["content"]
+
+def cut(**kwargs):
+    return "The simulator answers"
+"""
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [*CLI, "conduct", *args], check=False, cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "my_module.py").write_text(MODULE)
+    return tmp_path
+
+
+def test_grades_a_users_module_and_writes_reports(project: Path) -> None:
+    scenarios = "500-once,http-401,stream-cut"
+    done = run(["--client", "my_module:ask", "--scenarios", scenarios, "--out", "out", "--json"], project)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["schema"] == "chatcontract.conduct/1"
+    assert doc["target"] == "my_module:ask"
+    by_name = {s["name"]: s for s in doc["scenarios"]}
+    assert set(by_name) == set(scenarios.split(","))
+    assert by_name["http-401"]["verdict"] == "pass"
+    assert by_name["500-once"]["verdict"] == "safe"  # no retry: a clean error, not a rescue
+    assert "HTTPStatusError" in by_name["500-once"]["did"]
+    assert all(s["checks"] and s["curl"].startswith("curl ") for s in doc["scenarios"])
+    for name in ("results.json", "report.md", "report.html", "junit.xml"):
+        assert (project / "out" / name).stat().st_size > 0
+    assert "<testcase" in (project / "out" / "junit.xml").read_text()
+
+
+def test_a_cut_answer_returned_is_exit_1(project: Path) -> None:
+    done = run(["--client", "my_module:cut", "--scenarios", "stream-cut"], project)
+    assert done.returncode == 1
+    assert "fail" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--client", "not_here:ask", "--scenarios", "500-once"], "not_here", id="import-error"),
+        pytest.param(["--client", "no-colon"], "MODULE:FUNCTION", id="bad-target"),
+        pytest.param([], "exactly one of", id="no-target"),
+        pytest.param(["--client", "openai", "--scenarios", "nope"], "unknown scenario", id="unknown-scenario"),
+        pytest.param(["--gateway", "ftp://x"], "http(s) base URL", id="bad-gateway"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], message: str) -> None:
+    done = run(args, project)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_list_and_help(project: Path) -> None:
+    listed = run(["--list"], project)
+    assert listed.returncode == 0
+    assert "stream-cut\t" in listed.stdout
+    helped = run(["--help"], project)
+    assert "Exit codes" in helped.stdout

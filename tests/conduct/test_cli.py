@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import chatcontract
+
 CLI = [sys.executable, "-m", "chatcontract.cli.app"]
 MODULE = """
 import httpx
@@ -26,7 +28,8 @@ def cut(**kwargs):
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # the same chatcontract as this test process; the user's module comes from the cwd
+    env = {**os.environ, "PYTHONPATH": str(Path(chatcontract.__file__).parents[1])}
     return subprocess.run(
         [*CLI, "conduct", *args], check=False, cwd=cwd, capture_output=True, text=True, env=env, timeout=300
     )

@@ -59,12 +59,12 @@ def sim_process(*extra: str) -> Iterator[str]:
 
 def contenders(base_url: str) -> dict[str, tuple[Callable[[], Any], Callable[[], None]]]:
     """name -> (one call, close)."""
-    import httpx
+    import httpx2
     import openai
 
     from chatcontract import Client, Policy
 
-    raw = httpx.Client()
+    raw = httpx2.Client()
     url = base_url + "/chat/completions"
     headers = {"Authorization": f"Bearer {KEY}"}
 

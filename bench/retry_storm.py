@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from client_overhead import KEY, MESSAGES, sim_process
@@ -38,12 +38,12 @@ def contenders(base_url: str) -> dict[str, tuple[Callable[[], object], Callable[
 
     ours = Client(base_url=base_url, api_key=KEY)
     sdk = openai.OpenAI(base_url=base_url, api_key=KEY)  # defaults: max_retries=2
-    raw = httpx.Client(timeout=30)
+    raw = httpx2.Client(timeout=30)
 
     @retry(
         stop=stop_after_attempt(3),
         wait=wait_random_exponential(multiplier=0.5, max=8),
-        retry=retry_if_exception_type(httpx.HTTPError),
+        retry=retry_if_exception_type(httpx2.HTTPError),
         reraise=True,
     )
     def tenacity_call() -> object:
@@ -94,7 +94,7 @@ def main() -> int:
     logical = args.callers * args.calls
     results: dict[str, tuple[float, int, float]] = {}
     with sim_process() as base_url:
-        admin = httpx.Client(
+        admin = httpx2.Client(
             base_url=base_url.removesuffix("/v1"), timeout=10, headers={"Authorization": f"Bearer {KEY}"}
         )
         for name, (call, close) in contenders(base_url).items():

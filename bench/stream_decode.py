@@ -5,7 +5,7 @@ our ``Client.stream()`` (incremental SSE decoder; every chunk parsed and structu
 object type, choices, delta, finish_reason; the stream must end with a finish_reason), raw httpx
 (``iter_lines`` + ``json.loads`` per event, no checks), and the openai SDK (max_retries=0, a
 pydantic model per chunk). Reports chunks/s (median and spread over rounds) and ratios against
-raw httpx. Target: ours >= 0.8x raw httpx.
+raw httpx2. Target: ours >= 0.8x raw httpx2.
 
 Usage: python bench/stream_decode.py [--rounds 7] [--chunks 20000]
 Exit codes: 0 target met, 1 target missed, 2 the simulator did not start.
@@ -29,12 +29,12 @@ TARGET = 0.8
 
 def contenders(base_url: str, model: str) -> dict[str, tuple[Callable[[], int], Callable[[], None]]]:
     """name -> (consume one whole stream, returning its content-chunk count; close)."""
-    import httpx
+    import httpx2
     import openai
 
     from chatcontract import Client, Policy
 
-    raw = httpx.Client(timeout=60)
+    raw = httpx2.Client(timeout=60)
     url = base_url + "/chat/completions"
     headers = {"Authorization": f"Bearer {KEY}"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chatcontract.record import FailureClass, OperatorAction
+from chatcontract.record import FailureClass, OperatorAction, RetryDecision
 
 
 class RetryRule(StrEnum):
@@ -19,6 +19,7 @@ class RetryRule(StrEnum):
     ONCE = "once"
     BEFORE_SEND = "before_send"  # only when the request never reached the provider
     BEFORE_CONTENT = "before_content"  # only before any content reached the caller
+    NOT_SAME_ROUTE = "not_same_route"  # a silent route: the next try goes to a fallback route
 
 
 class FallbackRule(StrEnum):
@@ -56,94 +57,127 @@ REVIEW_OWNERS: dict[ReviewCategory, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ClassAction:
-    """What to do about one failure class."""
+    """What to do about one failure class (one row of the table; columns by name).
+
+    ``header_may_retry``: an ``x-should-retry`` header may override ``retry`` (never for a
+    failure that asking again cannot mend). ``escalate``: when not retried, a person outside
+    the call must act (credentials, billing, configuration); the record says ``escalate``.
+    """
 
     retry: RetryRule
     fallback: FallbackRule
     operator_action: OperatorAction
     review_category: ReviewCategory
     escalation_category: EscalationCategory
+    header_may_retry: bool = True
+    escalate: bool = False
 
     @property
     def owner(self) -> str:
         return REVIEW_OWNERS[self.review_category]
 
 
-def _a(
-    retry: RetryRule,
-    fallback: FallbackRule,
-    action: OperatorAction,
-    review: ReviewCategory,
-    escalation: EscalationCategory,
-) -> ClassAction:
-    return ClassAction(retry, fallback, action, review, escalation)
-
-
 _R, _F, _O, _C, _E = RetryRule, FallbackRule, OperatorAction, ReviewCategory, EscalationCategory
 ACTIONS: dict[FailureClass, ClassAction] = {
-    FailureClass.ENDPOINT_MISMATCH: _a(
-        _R.NO, _F.NO, _O.FIX_CONFIG, _C.ENDPOINT, _E.CONTRACT_MISMATCH
+    FailureClass.ENDPOINT_MISMATCH: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.FIX_CONFIG, review_category=_C.ENDPOINT,
+        escalation_category=_E.CONTRACT_MISMATCH, header_may_retry=False, escalate=True,
     ),
-    FailureClass.AUTH: _a(_R.NO, _F.NO, _O.REFRESH_CREDENTIALS, _C.AUTH, _E.AUTH_ACCOUNT),
-    FailureClass.REQUEST_INVALID: _a(
-        _R.NO, _F.NO, _O.FIX_REQUEST, _C.REQUEST_SCHEMA, _E.CONTRACT_MISMATCH
+    FailureClass.AUTH: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.REFRESH_CREDENTIALS, review_category=_C.AUTH,
+        escalation_category=_E.AUTH_ACCOUNT, header_may_retry=False, escalate=True,
     ),
-    FailureClass.MODEL_UNKNOWN: _a(
-        _R.NO, _F.NO, _O.CHECK_CONFIG_DRIFT, _C.REQUEST_SCHEMA, _E.CONTRACT_MISMATCH
+    FailureClass.REQUEST_INVALID: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.FIX_REQUEST, review_category=_C.REQUEST_SCHEMA,
+        escalation_category=_E.CONTRACT_MISMATCH, header_may_retry=False,
     ),
-    FailureClass.CONTEXT_EXCEEDED: _a(
-        _R.NO, _F.YES, _O.FIX_TOKEN_BUDGET, _C.REQUEST_SCHEMA, _E.CONTRACT_MISMATCH
+    FailureClass.MODEL_UNKNOWN: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.CHECK_CONFIG_DRIFT, review_category=_C.REQUEST_SCHEMA,
+        escalation_category=_E.CONTRACT_MISMATCH, header_may_retry=False,
     ),
-    FailureClass.CONTENT_FILTERED: _a(
-        _R.NO, _F.NO, _O.APPLICATION_OUTCOME, _C.REQUEST_SCHEMA, _E.CONTRACT_MISMATCH
+    FailureClass.CONTEXT_EXCEEDED: ClassAction(
+        retry=_R.NO, fallback=_F.YES, operator_action=_O.FIX_TOKEN_BUDGET, review_category=_C.REQUEST_SCHEMA,
+        escalation_category=_E.CONTRACT_MISMATCH, header_may_retry=False,
     ),
-    FailureClass.QUOTA_EXHAUSTED: _a(
-        _R.NO, _F.OTHER_CREDENTIALS, _O.PAGE_OWNER_BILLING, _C.USAGE_BILLING, _E.QUOTA_BILLING
+    FailureClass.CONTENT_FILTERED: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.APPLICATION_OUTCOME, review_category=_C.REQUEST_SCHEMA,
+        escalation_category=_E.CONTRACT_MISMATCH, header_may_retry=False,
     ),
-    FailureClass.RATE_LIMITED: _a(
-        _R.YES, _F.YES, _O.RETRY_BRIEFLY, _C.USAGE_BILLING, _E.QUOTA_BILLING
+    FailureClass.QUOTA_EXHAUSTED: ClassAction(
+        retry=_R.NO, fallback=_F.OTHER_CREDENTIALS, operator_action=_O.PAGE_OWNER_BILLING,
+        review_category=_C.USAGE_BILLING, escalation_category=_E.QUOTA_BILLING, header_may_retry=False, escalate=True,
     ),
-    FailureClass.SERVER_ERROR: _a(
-        _R.YES, _F.YES, _O.RETRY_THEN_FALLBACK, _C.UNKNOWN_EXTERNAL, _E.AVAILABILITY
+    FailureClass.RATE_LIMITED: ClassAction(
+        retry=_R.YES, fallback=_F.YES, operator_action=_O.RETRY_BRIEFLY, review_category=_C.USAGE_BILLING,
+        escalation_category=_E.QUOTA_BILLING,
     ),
-    FailureClass.CONNECT_ERROR: _a(
-        _R.YES, _F.YES, _O.RETRY_ONCE, _C.UNKNOWN_EXTERNAL, _E.AVAILABILITY
+    FailureClass.SERVER_ERROR: ClassAction(
+        retry=_R.YES, fallback=_F.YES, operator_action=_O.RETRY_THEN_FALLBACK, review_category=_C.UNKNOWN_EXTERNAL,
+        escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.TIMEOUT: _a(
-        _R.BEFORE_SEND,
-        _F.UNLESS_SIDE_EFFECTS,
-        _O.CHECK_COMPLETION_STATUS,
-        _C.TIMEOUT_RETRY,
-        _E.AVAILABILITY,
+    FailureClass.CONNECT_ERROR: ClassAction(
+        retry=_R.YES, fallback=_F.YES, operator_action=_O.RETRY_ONCE, review_category=_C.UNKNOWN_EXTERNAL,
+        escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.INVALID_RESPONSE: _a(
-        _R.ONCE, _F.YES, _O.KEEP_FIXTURE, _C.RESPONSE_PARSER, _E.CONTRACT_MISMATCH
+    FailureClass.TIMEOUT: ClassAction(
+        retry=_R.BEFORE_SEND, fallback=_F.UNLESS_SIDE_EFFECTS, operator_action=_O.CHECK_COMPLETION_STATUS,
+        review_category=_C.TIMEOUT_RETRY, escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.SCHEMA_MISMATCH: _a(
-        _R.NO, _F.YES, _O.REPORT_CONTRACT_DRIFT, _C.RESPONSE_PARSER, _E.CONTRACT_MISMATCH
+    FailureClass.INVALID_RESPONSE: ClassAction(
+        retry=_R.ONCE, fallback=_F.YES, operator_action=_O.KEEP_FIXTURE, review_category=_C.RESPONSE_PARSER,
+        escalation_category=_E.CONTRACT_MISMATCH,
     ),
-    FailureClass.STREAM_INTERRUPTED: _a(
-        _R.BEFORE_CONTENT, _F.YES, _O.NEVER_REPORT_SUCCESS, _C.UNKNOWN_EXTERNAL, _E.AVAILABILITY
+    FailureClass.SCHEMA_MISMATCH: ClassAction(
+        retry=_R.NO, fallback=_F.YES, operator_action=_O.REPORT_CONTRACT_DRIFT, review_category=_C.RESPONSE_PARSER,
+        escalation_category=_E.CONTRACT_MISMATCH,
     ),
-    FailureClass.STREAM_STALLED: _a(
-        _R.BEFORE_CONTENT, _F.YES, _O.NEVER_REPORT_SUCCESS, _C.TIMEOUT_RETRY, _E.AVAILABILITY
+    FailureClass.STREAM_INTERRUPTED: ClassAction(
+        retry=_R.BEFORE_CONTENT, fallback=_F.YES, operator_action=_O.NEVER_REPORT_SUCCESS,
+        review_category=_C.UNKNOWN_EXTERNAL, escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.STREAM_ERROR: _a(
-        _R.BEFORE_CONTENT, _F.YES, _O.INVESTIGATE, _C.UNKNOWN_EXTERNAL, _E.AVAILABILITY
+    FailureClass.STREAM_STALLED: ClassAction(
+        retry=_R.NOT_SAME_ROUTE, fallback=_F.YES, operator_action=_O.NEVER_REPORT_SUCCESS,
+        review_category=_C.TIMEOUT_RETRY, escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.CIRCUIT_OPEN: _a(
-        _R.NO, _F.YES, _O.WAIT_FOR_RECOVERY, _C.TIMEOUT_RETRY, _E.AVAILABILITY
+    FailureClass.STREAM_ERROR: ClassAction(
+        retry=_R.BEFORE_CONTENT, fallback=_F.YES, operator_action=_O.INVESTIGATE, review_category=_C.UNKNOWN_EXTERNAL,
+        escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.DEADLINE_EXCEEDED: _a(
-        _R.NO, _F.NO, _O.CHECK_COMPLETION_STATUS, _C.TIMEOUT_RETRY, _E.AVAILABILITY
+    FailureClass.CIRCUIT_OPEN: ClassAction(
+        retry=_R.NO, fallback=_F.YES, operator_action=_O.WAIT_FOR_RECOVERY, review_category=_C.TIMEOUT_RETRY,
+        escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.BUDGET_EXHAUSTED: _a(
-        _R.NO, _F.YES, _O.WAIT_FOR_RECOVERY, _C.TIMEOUT_RETRY, _E.AVAILABILITY
+    FailureClass.DEADLINE_EXCEEDED: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.CHECK_COMPLETION_STATUS, review_category=_C.TIMEOUT_RETRY,
+        escalation_category=_E.AVAILABILITY,
     ),
-    FailureClass.UNKNOWN: _a(_R.NO, _F.NO, _O.INVESTIGATE, _C.UNKNOWN_EXTERNAL, _E.AVAILABILITY),
-}
+    FailureClass.BUDGET_EXHAUSTED: ClassAction(
+        retry=_R.NO, fallback=_F.YES, operator_action=_O.WAIT_FOR_RECOVERY, review_category=_C.TIMEOUT_RETRY,
+        escalation_category=_E.AVAILABILITY,
+    ),
+    FailureClass.UNKNOWN: ClassAction(
+        retry=_R.NO, fallback=_F.NO, operator_action=_O.INVESTIGATE, review_category=_C.UNKNOWN_EXTERNAL,
+        escalation_category=_E.AVAILABILITY,
+    ),
+}  # fmt: skip
+
+NEVER_RETRY = frozenset(fc for fc, row in ACTIONS.items() if not row.header_may_retry)
+"""Classes no ``x-should-retry`` header makes retryable (derived from the table)."""
+ESCALATE = frozenset(fc for fc, row in ACTIONS.items() if row.escalate)
+"""Classes whose not-retried attempts are recorded as ``escalate`` (derived from the table)."""
+
+
+def decision_for(failure_class: FailureClass | None, *, retried: bool) -> RetryDecision | None:
+    """The record's ``retry_decision``, one meaning for every writer: ``retry`` when this
+    attempt's request is sent again on the same route; else ``escalate`` for a class a person
+    must act on, else ``do_not_retry``; none for a success."""
+    if failure_class is None:
+        return None
+    if retried:
+        return RetryDecision.RETRY
+    return RetryDecision.ESCALATE if failure_class in ESCALATE else RetryDecision.DO_NOT_RETRY
 
 
 def action_for(failure_class: FailureClass) -> ClassAction:

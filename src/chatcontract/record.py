@@ -24,7 +24,7 @@ from chatcontract.redact import (
     strip_url_secrets,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: retry_decision has one documented meaning for every writer
 
 
 class FailureClass(StrEnum):
@@ -53,6 +53,15 @@ class FailureClass(StrEnum):
 
 
 class RetryDecision(StrEnum):
+    """What followed a failed attempt; one meaning for every writer (client, probe, repro).
+
+    ``retry``: the same request was sent again on the same route (after ``backoff_ms``).
+    ``do_not_retry``: the same route was not tried again for this request (a fallback route
+    may follow, or the call or run ended). ``escalate``: not retried, and asking again cannot
+    help: a person must act (credentials, billing, configuration) — the action table's
+    ``escalate`` column. A success has no decision.
+    """
+
     RETRY = "retry"
     DO_NOT_RETRY = "do_not_retry"
     ESCALATE = "escalate"
@@ -160,7 +169,12 @@ class AttemptRecord(BaseModel):
     http_status: int | None = Field(default=None, ge=100, le=999)
     attempt_number: int = Field(default=1, ge=1)
     failure_class: FailureClass | None = None
-    retry_decision: RetryDecision | None = None
+    retry_decision: RetryDecision | None = Field(
+        default=None,
+        description="retry: sent again on the same route; do_not_retry: not sent again on this route "
+        "(a fallback may follow); escalate: not retried, a person must act (credentials, billing, "
+        "configuration). Absent for a success.",
+    )
     operator_action: OperatorAction | None = None
     backoff_ms: float | None = Field(default=None, ge=0)
     retry_after_ms: float | None = Field(default=None, ge=0)

@@ -20,6 +20,8 @@ from enum import StrEnum
 
 from chatcontract.action_table import (
     ACTIONS,
+    ESCALATE,
+    NEVER_RETRY,
     REVIEW_OWNERS,
     ClassAction,
     EscalationCategory,
@@ -27,12 +29,15 @@ from chatcontract.action_table import (
     RetryRule,
     ReviewCategory,
     action_for,
+    decision_for,
 )
 from chatcontract.observation import Headers, Observation, header_map, observe, parse_retry_after
 from chatcontract.record import FailureClass, OperatorAction, ResponseShape
 
 __all__ = [
     "ACTIONS",
+    "ESCALATE",
+    "NEVER_RETRY",
     "REVIEW_OWNERS",
     "ClassAction",
     "Classification",
@@ -47,6 +52,7 @@ __all__ = [
     "action_for",
     "classify",
     "classify_observation",
+    "decision_for",
     "header_map",
     "may_retry",
     "observe",
@@ -67,7 +73,9 @@ class TransportError(StrEnum):
     WRITE_ERROR = "write_error"
     READ_TIMEOUT = "read_timeout"  # request sent, no response in time: completion status unknown
     FIRST_CHUNK_TIMEOUT = "first_chunk_timeout"  # headers came, no content event in time
-    PROTOCOL_ERROR = "protocol_error"  # malformed HTTP
+    PROTOCOL_ERROR = "protocol_error"  # malformed HTTP or an undecodable body
+    UNSUPPORTED_PROTOCOL = "unsupported_protocol"  # a URL scheme the HTTP library cannot send to
+    LOCAL_PROTOCOL_ERROR = "local_protocol_error"  # our own request is not valid HTTP: never sent
 
 
 class StreamState(StrEnum):
@@ -218,6 +226,18 @@ def _classify_status(obs: Observation) -> FailureClass:
     return FailureClass.UNKNOWN
 
 
+_TRANSPORT_CLASSES: dict[TransportError, FailureClass] = {
+    TransportError.CONNECT_ERROR: FailureClass.CONNECT_ERROR,
+    TransportError.RESET: FailureClass.CONNECT_ERROR,
+    TransportError.WRITE_ERROR: FailureClass.CONNECT_ERROR,
+    TransportError.CONNECT_TIMEOUT: FailureClass.TIMEOUT,
+    TransportError.READ_TIMEOUT: FailureClass.TIMEOUT,
+    TransportError.FIRST_CHUNK_TIMEOUT: FailureClass.TIMEOUT,
+    TransportError.PROTOCOL_ERROR: FailureClass.INVALID_RESPONSE,
+    TransportError.UNSUPPORTED_PROTOCOL: FailureClass.ENDPOINT_MISMATCH,
+    TransportError.LOCAL_PROTOCOL_ERROR: FailureClass.REQUEST_INVALID,
+}
+
 _STREAM_CLASSES: dict[StreamState, FailureClass | None] = {
     StreamState.COMPLETE: None,
     StreamState.CUT: FailureClass.STREAM_INTERRUPTED,
@@ -248,15 +268,7 @@ def classify_observation(
     not a failure.
     """
     if transport_error is not None:
-        if transport_error in (
-            TransportError.CONNECT_ERROR,
-            TransportError.RESET,
-            TransportError.WRITE_ERROR,
-        ):
-            return FailureClass.CONNECT_ERROR
-        if transport_error is TransportError.PROTOCOL_ERROR:
-            return FailureClass.INVALID_RESPONSE
-        return FailureClass.TIMEOUT
+        return _TRANSPORT_CLASSES[transport_error]
     status = obs.status
     if status is None:
         return FailureClass.UNKNOWN
@@ -299,20 +311,6 @@ class Classification:
         return ACTIONS[self.failure_class].operator_action
 
 
-# Never retried on the same route, whatever a header says.
-_NEVER_RETRY = frozenset(
-    {
-        FailureClass.AUTH,
-        FailureClass.REQUEST_INVALID,
-        FailureClass.MODEL_UNKNOWN,
-        FailureClass.ENDPOINT_MISMATCH,
-        FailureClass.QUOTA_EXHAUSTED,
-        FailureClass.CONTENT_FILTERED,
-        FailureClass.CONTEXT_EXCEEDED,
-    }
-)
-
-
 def _rule_allows(
     failure_class: FailureClass,
     obs: Observation,
@@ -330,7 +328,7 @@ def _rule_allows(
         return attempt_number <= 1
     if rule is RetryRule.BEFORE_SEND:
         return transport_error in (TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT)
-    return rule in (RetryRule.YES, RetryRule.BEFORE_CONTENT)
+    return rule in (RetryRule.YES, RetryRule.BEFORE_CONTENT)  # NOT_SAME_ROUTE, NO: no
 
 
 def may_retry(
@@ -351,10 +349,10 @@ def may_retry(
         return False
     if failure_class is FailureClass.STREAM_ERROR:
         inner = _classify_error_body(obs)
-        if inner in _NEVER_RETRY:
+        if inner in NEVER_RETRY:
             return False
     allowed = _rule_allows(failure_class, obs, transport_error, attempt_number)
-    if obs.should_retry is not None and failure_class not in _NEVER_RETRY:
+    if obs.should_retry is not None and failure_class not in NEVER_RETRY:
         return obs.should_retry
     return allowed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from chatcontract.client import Client
@@ -17,11 +17,11 @@ STREAM = (
 
 
 def _client(seen: list[dict[str, object]], profile: object) -> Client:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(json.loads(request.content))
-        return httpx.Response(200, content=STREAM, headers={"content-type": "text/event-stream"})
+        return httpx2.Response(200, content=STREAM, headers={"content-type": "text/event-stream"})
 
-    http = httpx.Client(transport=httpx.MockTransport(handler))
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
     return Client(
         base_url="http://provider.test/v1", api_key="sk-unit-0000000000000000", http_client=http, profile=profile
     )  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import openai
 import pytest
 from tests.client.conftest import FAST, KEY, MESSAGES, sim_attempts
@@ -22,7 +22,7 @@ OK = "ok"
 def sdk(sim: SimServer) -> Iterator[tuple[openai.OpenAI, MemorySink]]:
     sink = MemorySink()
     transport = ResilientTransport(policy=FAST, fallbacks=[Route(model="sim-ok")], sink=sink)
-    http = httpx.Client(transport=transport)
+    http = httpx2.Client(transport=transport)
     client = openai.OpenAI(base_url=sim.base_url, api_key=KEY, http_client=http, max_retries=0)
     yield client, sink
     http.close()
@@ -122,7 +122,7 @@ def test_cut_stream_raises_stream_broken_through_plain_httpx(sim: SimServer) -> 
     transport = ResilientTransport(policy=FAST)
     body = {"model": "sim-stream-cut-5", "messages": MESSAGES, "stream": True}
     with (
-        httpx.Client(transport=transport) as http,
+        httpx2.Client(transport=transport) as http,
         http.stream(
             "POST", sim.base_url + "/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}
         ) as response,
@@ -135,7 +135,7 @@ def test_cut_stream_raises_stream_broken_through_plain_httpx(sim: SimServer) -> 
 
 def test_other_requests_pass_through_untouched(sim: SimServer) -> None:
     sink = MemorySink()
-    with httpx.Client(transport=ResilientTransport(policy=FAST, sink=sink)) as http:
+    with httpx2.Client(transport=ResilientTransport(policy=FAST, sink=sink)) as http:
         r = http.get(sim.base_url + "/models", headers={"Authorization": f"Bearer {KEY}"})
     assert r.status_code == 200
     assert sink.records == []
@@ -158,7 +158,7 @@ def test_async_openai_sdk(sim: SimServer, model: str, stream: bool, expected: ob
 
     async def go() -> str:
         transport = AsyncResilientTransport(policy=FAST, fallbacks=[Route(model="sim-ok")], sink=sink)
-        async with httpx.AsyncClient(transport=transport) as http:
+        async with httpx2.AsyncClient(transport=transport) as http:
             client = openai.AsyncOpenAI(base_url=sim.base_url, api_key=KEY, http_client=http, max_retries=0)
             if not stream:
                 r = await client.chat.completions.create(model=model, messages=MESSAGES)  # type: ignore[arg-type]

@@ -192,7 +192,7 @@ CASES = [
     case("stream-cut-after-content", 200, SSE_CUT, F.STREAM_INTERRUPTED, False, True, A.NEVER_REPORT_SUCCESS, stream=StreamState.CUT, delivered=True),
     case("stream-cut-inferred-from-body", 200, SSE_CUT, F.STREAM_INTERRUPTED, True, True, A.NEVER_REPORT_SUCCESS, headers={"content-type": "text/event-stream"}),
     case("stream-complete-inferred", 200, SSE_OK, None, False, False, A.NONE, headers={"content-type": "text/event-stream"}),
-    case("stream-stalled-before-content", 200, "", F.STREAM_STALLED, True, True, A.NEVER_REPORT_SUCCESS, stream=StreamState.STALLED),
+    case("stream-stalled-not-on-the-same-route", 200, "", F.STREAM_STALLED, False, True, A.NEVER_REPORT_SUCCESS, stream=StreamState.STALLED),
     case("stream-stalled-after-content", 200, "", F.STREAM_STALLED, False, True, A.NEVER_REPORT_SUCCESS, stream=StreamState.STALLED, delivered=True),
     case("stream-error-event", 200, SSE_ERROR, F.STREAM_ERROR, True, True, A.INVESTIGATE, stream=StreamState.ERROR_EVENT),
     case("stream-error-event-inferred", 200, SSE_ERROR, F.STREAM_ERROR, True, True, A.INVESTIGATE, headers={"content-type": "text/event-stream"}),

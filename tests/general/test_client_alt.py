@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import openai
 import pytest
 from tests.general.altserver import AltConfig, AltServer, serve_alt
@@ -126,8 +126,8 @@ SDK_CALLS = [
 ]
 
 
-def _sdk(alt: AltServer, sink: MemorySink) -> tuple[openai.OpenAI, httpx.Client]:
-    http = httpx.Client(transport=ResilientTransport(policy=POLICY, sink=sink))
+def _sdk(alt: AltServer, sink: MemorySink) -> tuple[openai.OpenAI, httpx2.Client]:
+    http = httpx2.Client(transport=ResilientTransport(policy=POLICY, sink=sink))
     return openai.OpenAI(base_url=alt.base_url, api_key=alt.config.api_key, http_client=http, max_retries=0), http
 
 
@@ -165,7 +165,7 @@ def test_altserver_really_differs_on_the_wire(alt: AltServer) -> None:
     """Guard the test server itself: gzip, no x-request-id, CRLF SSE without a space."""
     headers = {"authorization": f"Bearer {alt.config.api_key}"}
     body = {"model": MODEL, "messages": MESSAGES}
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         plain = http.post(f"{alt.base_url}/chat/completions", headers=headers, json=body)
         assert plain.headers.get("content-encoding") == "gzip"
         assert "x-request-id" not in plain.headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from chatcontract.config import Credential
@@ -32,8 +32,8 @@ def _target(key: str = PLAIN_KEY) -> Target:
     return Target("http://probe.test/v1", PROFILE, Credential(key, "env:TEST"), "m")
 
 
-def _client(handler: httpx.MockTransport) -> httpx.Client:
-    return httpx.Client(transport=handler)
+def _client(handler: httpx2.MockTransport) -> httpx2.Client:
+    return httpx2.Client(transport=handler)
 
 
 def test_duplicate_case_names_are_an_error() -> None:
@@ -90,7 +90,7 @@ def test_a_case_that_leaks_the_key_fails() -> None:
 
 
 def test_an_echoed_key_is_masked_in_records_and_judged_normally() -> None:
-    def echo(request: httpx.Request) -> httpx.Response:
+    def echo(request: httpx2.Request) -> httpx2.Response:
         auth = request.headers.get("authorization", "")
         body = {
             "error": {
@@ -100,7 +100,7 @@ def test_an_echoed_key_is_masked_in_records_and_judged_normally() -> None:
                 "code": "invalid_api_key",
             }
         }
-        return httpx.Response(401, json=body)
+        return httpx2.Response(401, json=body)
 
     sink = MemorySink()
     registry = default_registry()
@@ -108,7 +108,7 @@ def test_an_echoed_key_is_masked_in_records_and_judged_normally() -> None:
         registry.select(["missing-auth", "wrong-path", "missing-model"]),
         _target(),
         max_requests=5,
-        http=_client(httpx.MockTransport(echo)),
+        http=_client(httpx2.MockTransport(echo)),
         sink=sink,
     )
     assert [r.name for r in run.results] == ["missing-auth", "missing-model", "wrong-path"]
@@ -167,8 +167,8 @@ def test_an_echoed_key_is_masked_in_records_and_judged_normally() -> None:
 def test_empty_messages_judgement(
     status: int, body: dict[str, object], headers: dict[str, str], expected: Result, why: str | None
 ) -> None:
-    transport = httpx.MockTransport(
-        lambda request: httpx.Response(status, json=body, headers=headers)
+    transport = httpx2.MockTransport(
+        lambda request: httpx2.Response(status, json=body, headers=headers)
     )
     run = run_probe(
         default_registry().select(["empty-messages"]),
@@ -190,7 +190,7 @@ def test_empty_messages_judgement(
 
 def test_retryable_refusal_fails_because_the_client_would_retry() -> None:
     body = {"error": {"message": "slow down", "type": "rate_limit"}}
-    transport = httpx.MockTransport(lambda request: httpx.Response(429, json=body))
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(429, json=body))
     run = run_probe(
         default_registry().select(["missing-auth"]),
         _target(),
@@ -203,8 +203,8 @@ def test_retryable_refusal_fails_because_the_client_would_retry() -> None:
 def test_happy_retries_once_what_is_retryable_within_the_budget() -> None:
     answers = iter(
         [
-            httpx.Response(503, json={"error": {"message": "busy", "type": "server_error"}}),
-            httpx.Response(
+            httpx2.Response(503, json={"error": {"message": "busy", "type": "server_error"}}),
+            httpx2.Response(
                 200,
                 json={
                     "id": "chatcmpl-1",
@@ -227,7 +227,7 @@ def test_happy_retries_once_what_is_retryable_within_the_budget() -> None:
         default_registry().select(["happy"]),
         _target(),
         max_requests=2,
-        http=_client(httpx.MockTransport(lambda request: next(answers))),
+        http=_client(httpx2.MockTransport(lambda request: next(answers))),
         sleep=waits.append,
     )
     result = run.result("happy")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from chatcontract.config import Credential
@@ -39,15 +39,15 @@ SSE = {"content-type": "text/event-stream"}
 
 
 def run_stream(profile: str, body: bytes, headers: dict[str, str] | None = None, status: int = 200) -> CaseResult:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=body, headers=headers if headers is not None else SSE)
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(status, content=body, headers=headers if headers is not None else SSE)
 
     target = Target("http://probe.test/v1", load_profile(profile), Credential("k" * 20, "env:K"), "m")
     run = run_probe(
         default_registry().select(["stream"]),
         target,
         max_requests=2,
-        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        http=httpx2.Client(transport=httpx2.MockTransport(handler)),
         sleep=lambda _s: None,
     )
     return run.result("stream")

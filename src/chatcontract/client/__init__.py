@@ -18,7 +18,7 @@ and the optional ``sink``)::
         ...                                                      # CallFailed(partial=True)
 
     # the same policy inside the openai SDK (its own retries off):
-    openai.OpenAI(http_client=httpx.Client(transport=ResilientTransport(fallbacks=[...])),
+    openai.OpenAI(http_client=httpx2.Client(transport=ResilientTransport(fallbacks=[...])),
                   max_retries=0)
 
 Defaults (:class:`Policy`): connect 5 s, first content chunk 10 s, stream idle 15 s, whole call

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
@@ -26,16 +26,17 @@ class AsyncClient(ClientBase):
     def __init__(
         self,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx2.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **config: Any,
     ) -> None:
         super().__init__(**config)
         self._own_http = http_client is None
         if http_client is None:  # our own pool: straight to the transport, as Client does
-            transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
-            self._http = httpx.AsyncClient(transport=transport)
-            self._send: Callable[[httpx.Request], Awaitable[httpx.Response]] = transport.handle_async_request
+            limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+            transport = httpx2.AsyncHTTPTransport(limits=limits)
+            self._http = httpx2.AsyncClient(transport=transport)
+            self._send: Callable[[httpx2.Request], Awaitable[httpx2.Response]] = transport.handle_async_request
         else:
             self._http = http_client
             self._send = lambda request: http_client.send(request, stream=True)
@@ -114,22 +115,24 @@ class AsyncClient(ClientBase):
             run.end_attempt(out)
         result.completion = call.result()
 
-    async def _attempt(self, request: httpx.Request, out: Outcome) -> None:
-        response: httpx.Response | None = None
+    async def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
+        response: httpx2.Response | None = None
         try:
             response = await self._send(request)
             received(out, response)
             whole_body(out, await response.aread())
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
         finally:
             if response is not None:
                 await response.aclose()
 
-    async def _stream_attempt(self, request: httpx.Request, step: Send, out: Outcome, live: bool) -> AsyncIterator[str]:
+    async def _stream_attempt(
+        self, request: httpx2.Request, step: Send, out: Outcome, live: bool
+    ) -> AsyncIterator[str]:
         try:
             response = await self._send(request)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return
         try:
@@ -138,13 +141,13 @@ class AsyncClient(ClientBase):
                     yield delta
             else:
                 out.body = await response.aread()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
             await response.aclose()
 
     async def _read_stream(
-        self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
+        self, request: httpx2.Request, response: httpx2.Response, step: Send, out: Outcome, live: bool
     ) -> AsyncIterator[str]:
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
         checker = StreamChecker()

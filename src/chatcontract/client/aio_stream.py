@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send
@@ -26,7 +26,7 @@ def checked_astream(
     out: Outcome,
     step: Send,
     *,
-    request: httpx.Request,
+    request: httpx2.Request,
     clock: Callable[[], float],
     grace_s: float,
     want_usage: bool,
@@ -66,11 +66,11 @@ async def _checked(
             yield data
             if checker.state is not None and checker.settled(want_usage):
                 break
-    except (TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx2.TimeoutException):
         timed_out(checker, out, deadline_passed=loop.time() >= end)
-    except (httpx.RemoteProtocolError, httpx.ReadError):
+    except (httpx2.RemoteProtocolError, httpx2.ReadError):
         checker.eof()
-    except httpx.DecodingError:
+    except httpx2.DecodingError:
         checker.undecodable()
     if out.transport_error is None:
         finish_stream(out, checker)

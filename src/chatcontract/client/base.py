@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.common import EngineOwner
 from chatcontract.client.engine import CallRun, Send
@@ -108,7 +108,7 @@ class ClientCall:
         self.params = params
         self._bodies: dict[str, bytes] = {}
 
-    def request(self, step: Send) -> httpx.Request:
+    def request(self, step: Send) -> httpx2.Request:
         """The request of one attempt (its body built once per model)."""
         model = step.target.model
         body = self._bodies.get(model)

@@ -37,13 +37,11 @@ from chatcontract.client.errors import CallFailed
 from chatcontract.client.policy import Policy, request_size, retry_wait_s
 from chatcontract.client.route import Target
 from chatcontract.record import AttemptRecord, FailureClass, RetryDecision, utc_now
-from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, TransportError, classify
+from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, classify, decision_for
 
 Clock = Callable[[], float]
 RecordHook = Callable[[AttemptRecord], None]
 
-_ESCALATE = frozenset({FailureClass.AUTH, FailureClass.QUOTA_EXHAUSTED, FailureClass.ENDPOINT_MISMATCH})
-_NOT_SENT = frozenset({TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +289,7 @@ class CallRun:
         self, fc: FailureClass, retryable: bool, outcome: Outcome, retry_after_ms: float | None
     ) -> tuple[RetryDecision, float | None, str | None]:
         """Retry on the same route? ``(decision, wait seconds or None, why not)``."""
-        no = RetryDecision.ESCALATE if fc in _ESCALATE else RetryDecision.DO_NOT_RETRY
+        no = decision_for(fc, retried=False) or RetryDecision.DO_NOT_RETRY
         if not retryable:
             return no, None, None
         if outcome.delivered:

@@ -1,6 +1,6 @@
 """``Client``: the resilient client, synchronous. Safe to share across threads.
 
-One ``httpx.Client`` is reused; all decisions come from the engine; this module only does I/O:
+One ``httpx2.Client`` is reused; all decisions come from the engine; this module only does I/O:
 send one attempt, read its body or stream under the first-chunk, idle and deadline limits, and
 sleep when the engine says so.
 """
@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
@@ -28,7 +28,7 @@ class Client(ClientBase):
     def __init__(
         self,
         *,
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **config: Any,
     ) -> None:
@@ -37,9 +37,9 @@ class Client(ClientBase):
         if http_client is None:
             # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,
             # no auth flow: a chat call needs none of them, and they cost per call).
-            transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
-            self._http = httpx.Client(transport=transport)
-            self._send: Callable[[httpx.Request], httpx.Response] = transport.handle_request
+            transport = httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=100, max_keepalive_connections=20))
+            self._http = httpx2.Client(transport=transport)
+            self._send: Callable[[httpx2.Request], httpx2.Response] = transport.handle_request
         else:
             self._http = http_client
             self._send = lambda request: http_client.send(request, stream=True)
@@ -121,24 +121,24 @@ class Client(ClientBase):
             run.end_attempt(out)
         return call.result()
 
-    def _attempt(self, request: httpx.Request, out: Outcome) -> None:
+    def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
         """One non-streaming attempt."""
-        response: httpx.Response | None = None
+        response: httpx2.Response | None = None
         try:
             response = self._send(request)
             received(out, response)
             whole_body(out, response.read())
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=False)
         finally:
             if response is not None:
                 response.close()
 
-    def _stream_attempt(self, request: httpx.Request, step: Send, out: Outcome, live: bool) -> Iterator[str]:
+    def _stream_attempt(self, request: httpx2.Request, step: Send, out: Outcome, live: bool) -> Iterator[str]:
         """One streaming attempt; yields deltas as they arrive when ``live``."""
         try:
             response = self._send(request)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return
         try:
@@ -146,13 +146,13 @@ class Client(ClientBase):
                 yield from self._read_stream(request, response, step, out, live)
             else:
                 out.body = response.read()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:
             response.close()
 
     def _read_stream(
-        self, request: httpx.Request, response: httpx.Response, step: Send, out: Outcome, live: bool
+        self, request: httpx2.Request, response: httpx2.Response, step: Send, out: Outcome, live: bool
     ) -> Iterator[str]:
         """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
         checker = StreamChecker()

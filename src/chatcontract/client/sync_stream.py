@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send
@@ -27,8 +27,8 @@ def checked_stream(
     step: Send,
     *,
     watchdog: Watchdog,
-    request: httpx.Request,
-    response: httpx.Response,
+    request: httpx2.Request,
+    response: httpx2.Response,
     clock: Callable[[], float],
     grace_s: float,
     want_usage: bool,
@@ -65,14 +65,14 @@ def _checked(
                 break
         else:
             checker.eof()
-    except httpx.TimeoutException:
+    except httpx2.TimeoutException:
         timed_out(checker, out, deadline_passed=clock() >= deadline)
-    except (httpx.RemoteProtocolError, httpx.ReadError):
+    except (httpx2.RemoteProtocolError, httpx2.ReadError):
         if guard.fired:
             timed_out(checker, out, deadline_passed=clock() >= deadline)
         else:
             checker.eof()
-    except httpx.DecodingError:
+    except httpx2.DecodingError:
         checker.undecodable()
     finally:
         guard.disarm()

@@ -1,6 +1,6 @@
 """``ResilientTransport``: the client's policy inside any httpx-based SDK (the openai SDK too).
 
-``openai.OpenAI(http_client=httpx.Client(transport=ResilientTransport(...)), max_retries=0)``
+``openai.OpenAI(http_client=httpx2.Client(transport=ResilientTransport(...)), max_retries=0)``
 sends every chat-completions request through the same engine as :class:`Client`: classified
 attempts, retries within the deadline, budget, breaker, fallbacks (by rewriting the model, the
 base URL or the key). A streamed answer is read up to its first content event before the
@@ -12,7 +12,7 @@ When a call fails for good, the last HTTP error response is returned as it came 
 its own error for it); without one, a :class:`TransportFailure` or :class:`TransportTimeout`
 (httpx errors, so SDKs map them to connection/timeout errors) carries the :class:`CallFailed`.
 Other requests pass through untouched. The openai SDK 3.x runs on ``httpx2`` but accepts a
-legacy ``httpx.Client`` as ``http_client`` and sends through it unchanged (tested).
+legacy ``httpx2.Client`` as ``http_client`` and sends through it unchanged (tested).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
@@ -42,23 +42,23 @@ from chatcontract.client.wire import received
 __all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
 
 
-class ResilientTransport(TransportConfig, httpx.BaseTransport):
+class ResilientTransport(TransportConfig, httpx2.BaseTransport):
     """An httpx transport that applies a :class:`Policy` to chat-completions requests.
 
     Takes the keyword arguments of :class:`Client` (policy, fallbacks, profile, sink, names for
     records, clock, OTel providers) plus ``transport`` (the inner one; default
-    ``httpx.HTTPTransport()``) and ``sleep``.
+    ``httpx2.HTTPTransport()``) and ``sleep``.
     """
 
     def __init__(
         self,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self.inner = transport or httpx.HTTPTransport()
+        self.inner = transport or httpx2.HTTPTransport()
         self.sleep = sleep
         self.watchdog = Watchdog(self.clock)
 
@@ -66,7 +66,7 @@ class ResilientTransport(TransportConfig, httpx.BaseTransport):
         self.watchdog.close()
         self.inner.close()
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = request.read()
         doc = self.chat_doc(request, body)
         if doc is None:
@@ -77,7 +77,7 @@ class ResilientTransport(TransportConfig, httpx.BaseTransport):
 class _Call(CallBase):
     owner: ResilientTransport
 
-    def run(self) -> httpx.Response:
+    def run(self) -> httpx2.Response:
         for step in self.run_.steps():
             if isinstance(step, Wait):
                 self.owner.sleep(step.seconds)
@@ -87,19 +87,19 @@ class _Call(CallBase):
                 return ready
         return self.final()
 
-    def _send(self, step: Send) -> httpx.Response | None:
+    def _send(self, step: Send) -> httpx2.Response | None:
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
         out, outgoing = self.begin_attempt(step)
         try:
             response = self.owner.inner.handle_request(outgoing)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
         if received(out, response) and self.stream:
             return self._start_stream(step, outgoing, response, out)
         try:
             body = response.read()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=False)
             return None
         finally:
@@ -108,8 +108,8 @@ class _Call(CallBase):
         return None
 
     def _start_stream(
-        self, step: Send, outgoing: httpx.Request, response: httpx.Response, out: Outcome
-    ) -> httpx.Response | None:
+        self, step: Send, outgoing: httpx2.Request, response: httpx2.Response, out: Outcome
+    ) -> httpx2.Response | None:
         owner = self.owner
         checker = StreamChecker()
         # The decoded body (gzip, deflate, br): the checker reads SSE, not compressed bytes, and
@@ -129,11 +129,11 @@ class _Call(CallBase):
         return None
 
 
-class _CheckedTail(CheckedTailBase, httpx.SyncByteStream):
+class _CheckedTail(CheckedTailBase, httpx2.SyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
     def __init__(
-        self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx.Response, **kw: Any
+        self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx2.Response, **kw: Any
     ) -> None:
         super().__init__(call, prefix, response, **kw)
         self._chunks = chunks

@@ -1,4 +1,4 @@
-"""``AsyncResilientTransport``: :class:`ResilientTransport` for ``httpx.AsyncClient`` (and so
+"""``AsyncResilientTransport``: :class:`ResilientTransport` for ``httpx2.AsyncClient`` (and so
 ``openai.AsyncOpenAI``), on the same engine; stream limits are per-read asyncio timeouts."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
@@ -17,24 +17,24 @@ from chatcontract.client.transport_base import CallBase, CheckedTailBase, Transp
 from chatcontract.client.wire import received
 
 
-class AsyncResilientTransport(TransportConfig, httpx.AsyncBaseTransport):
+class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
     """An async httpx transport that applies a :class:`Policy` to chat-completions requests."""
 
     def __init__(
         self,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self.inner = transport or httpx.AsyncHTTPTransport()
+        self.inner = transport or httpx2.AsyncHTTPTransport()
         self.sleep = sleep
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
         doc = self.chat_doc(request, body)
         if doc is None:
@@ -45,7 +45,7 @@ class AsyncResilientTransport(TransportConfig, httpx.AsyncBaseTransport):
 class _AsyncCall(CallBase):
     owner: AsyncResilientTransport
 
-    async def run(self) -> httpx.Response:
+    async def run(self) -> httpx2.Response:
         for step in self.run_.steps():
             if isinstance(step, Wait):
                 await self.owner.sleep(step.seconds)
@@ -55,18 +55,18 @@ class _AsyncCall(CallBase):
                 return ready
         return self.final()
 
-    async def _send(self, step: Send) -> httpx.Response | None:
+    async def _send(self, step: Send) -> httpx2.Response | None:
         out, outgoing = self.begin_attempt(step)
         try:
             response = await self.owner.inner.handle_async_request(outgoing)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
         if received(out, response) and self.stream:
             return await self._start_stream(step, outgoing, response, out)
         try:
             body = await response.aread()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=False)
             return None
         finally:
@@ -75,8 +75,8 @@ class _AsyncCall(CallBase):
         return None
 
     async def _start_stream(
-        self, step: Send, outgoing: httpx.Request, response: httpx.Response, out: Outcome
-    ) -> httpx.Response | None:
+        self, step: Send, outgoing: httpx2.Request, response: httpx2.Response, out: Outcome
+    ) -> httpx2.Response | None:
         checker = StreamChecker()
         # The decoded body, as in the sync transport (the handed-over response claims no encoding).
         chunks = checked_astream(
@@ -94,11 +94,11 @@ class _AsyncCall(CallBase):
         return None
 
 
-class _AsyncCheckedTail(CheckedTailBase, httpx.AsyncByteStream):
+class _AsyncCheckedTail(CheckedTailBase, httpx2.AsyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
     def __init__(
-        self, call: _AsyncCall, prefix: list[bytes], chunks: AsyncIterator[bytes], response: httpx.Response, **kw: Any
+        self, call: _AsyncCall, prefix: list[bytes], chunks: AsyncIterator[bytes], response: httpx2.Response, **kw: Any
     ) -> None:
         super().__init__(call, prefix, response, **kw)
         self._chunks = chunks

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.common import EngineOwner
@@ -22,23 +22,23 @@ _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"}
 _TIMEOUT_CLASSES = frozenset({FailureClass.TIMEOUT, FailureClass.DEADLINE_EXCEEDED, FailureClass.STREAM_STALLED})
 
 
-class TransportFailure(httpx.TransportError):
+class TransportFailure(httpx2.TransportError):
     """A call failed without an HTTP error response to return; ``call_failed`` has the attempts."""
 
-    def __init__(self, call_failed: CallFailed, *, request: httpx.Request | None = None) -> None:
+    def __init__(self, call_failed: CallFailed, *, request: httpx2.Request | None = None) -> None:
         super().__init__(str(call_failed), request=request)
         self.call_failed = call_failed
 
 
-class TransportTimeout(httpx.ReadTimeout):
+class TransportTimeout(httpx2.ReadTimeout):
     """A call timed out (no first chunk, silent route, deadline); ``call_failed`` says more."""
 
-    def __init__(self, call_failed: CallFailed, *, request: httpx.Request | None = None) -> None:
+    def __init__(self, call_failed: CallFailed, *, request: httpx2.Request | None = None) -> None:
         super().__init__(str(call_failed), request=request)
         self.call_failed = call_failed
 
 
-class StreamBroken(httpx.RemoteProtocolError):
+class StreamBroken(httpx2.RemoteProtocolError):
     """A stream that already delivered content stalled, was cut or carried an error."""
 
     def __init__(self, call_failed: CallFailed) -> None:
@@ -54,7 +54,7 @@ class TransportConfig(EngineOwner):
         super().__init__(**config)
         self._suffix = "/" + self.profile.chat_route
 
-    def chat_doc(self, request: httpx.Request, body: bytes) -> dict[str, Any] | None:
+    def chat_doc(self, request: httpx2.Request, body: bytes) -> dict[str, Any] | None:
         """The JSON body of a chat-completions POST, or ``None``: pass the request through."""
         if request.method != "POST" or not request.url.path.rstrip("/").endswith(self._suffix):
             return None
@@ -66,7 +66,7 @@ class TransportConfig(EngineOwner):
             return None
         return doc
 
-    def targets(self, request: httpx.Request, model: str) -> tuple[Target, ...]:
+    def targets(self, request: httpx2.Request, model: str) -> tuple[Target, ...]:
         url = str(request.url.copy_with(query=None))
         base = url.rstrip("/")[: -len(self._suffix)]
         auth = request.headers.get(self.profile.assumptions.auth.value.header, "")
@@ -89,7 +89,7 @@ class TransportConfig(EngineOwner):
 class CallBase:
     """The non-I/O half of one chat-completions request through the engine."""
 
-    def __init__(self, owner: TransportConfig, request: httpx.Request, doc: dict[str, Any], body: bytes) -> None:
+    def __init__(self, owner: TransportConfig, request: httpx2.Request, doc: dict[str, Any], body: bytes) -> None:
         self.owner = owner
         self.request = request
         self.doc = doc
@@ -103,9 +103,9 @@ class CallBase:
         )
         ctx = owner.record_context(messages, streaming=self.stream)
         self.run_ = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
-        self.last_response: httpx.Response | None = None
+        self.last_response: httpx2.Response | None = None
 
-    def give_up(self, error: CallFailed) -> httpx.Response:
+    def give_up(self, error: CallFailed) -> httpx2.Response:
         """The last HTTP error response as it came, else an httpx error carrying ``error``."""
         if self.last_response is not None:
             return self.last_response
@@ -114,10 +114,10 @@ class CallBase:
             raise TransportTimeout(error, request=self.request) from error
         raise TransportFailure(error, request=self.request) from error
 
-    def outgoing(self, step: Send) -> httpx.Request:
+    def outgoing(self, step: Send) -> httpx2.Request:
         """The request of one attempt: the caller's, with the route's model, URL and key."""
         target = step.target
-        headers = httpx.Headers(self.request.headers)
+        headers = httpx2.Headers(self.request.headers)
         if target.index and target.route.api_key is not None:
             auth = self.owner.profile.assumptions.auth.value
             headers[auth.header] = f"{auth.scheme} {target.route.api_key}".strip()
@@ -127,9 +127,9 @@ class CallBase:
         if self.stream:
             headers["accept-encoding"] = "identity"
         extensions = {**self.request.extensions, "timeout": step.timeouts()}
-        return httpx.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
+        return httpx2.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
 
-    def begin_attempt(self, step: Send) -> tuple[Outcome, httpx.Request]:
+    def begin_attempt(self, step: Send) -> tuple[Outcome, httpx2.Request]:
         """A fresh outcome and the outgoing request of one attempt."""
         self.last_response = None
         return self.run_.start_attempt(), self.outgoing(step)
@@ -137,18 +137,18 @@ class CallBase:
     def report(self, out: Outcome) -> None:
         self.run_.end_attempt(out)
 
-    def failed(self, out: Outcome, exc: httpx.HTTPError, *, streaming: bool) -> None:
+    def failed(self, out: Outcome, exc: httpx2.HTTPError, *, streaming: bool) -> None:
         """The attempt broke before a whole body or a started stream: record and report it."""
         fail_transport(out, exc, streaming=streaming)
         self.report(out)
 
-    def buffered(self, response: httpx.Response, out: Outcome, body: bytes) -> None:
+    def buffered(self, response: httpx2.Response, out: Outcome, body: bytes) -> None:
         """A whole (non-stream or error) body was read: keep a copy to hand over, then report."""
         whole_body(out, body)
         self.last_response = rebuilt(response, body)
         self.report(out)
 
-    def final(self) -> httpx.Response:
+    def final(self) -> httpx2.Response:
         """What the caller gets once the run stopped without a started stream."""
         stop = self.run_.stopped
         if stop.error is not None:
@@ -162,7 +162,7 @@ class CheckedTailBase:
     or was closed early (sync and async tails add only the reading and the closing)."""
 
     def __init__(
-        self, call: CallBase, prefix: list[bytes], response: httpx.Response, *, out: Outcome, checker: StreamChecker
+        self, call: CallBase, prefix: list[bytes], response: httpx2.Response, *, out: Outcome, checker: StreamChecker
     ) -> None:
         self._call = call
         self._prefix = prefix
@@ -196,17 +196,19 @@ class CheckedTailBase:
             self._call.run_.abandon()
 
 
-def started_response(response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
+def started_response(
+    response: httpx2.Response, stream: httpx2.SyncByteStream | httpx2.AsyncByteStream
+) -> httpx2.Response:
     """The response handed over once a stream started: its headers, our checked stream. The
     stream is already decoded, so the encoding and length headers are dropped (an outer httpx
     client must not decode it twice)."""
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
     extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
-    return httpx.Response(response.status_code, headers=headers, stream=stream, extensions=extensions)
+    return httpx2.Response(response.status_code, headers=headers, stream=stream, extensions=extensions)
 
 
-def rebuilt(response: httpx.Response, body: bytes | None) -> httpx.Response:
+def rebuilt(response: httpx2.Response, body: bytes | None) -> httpx2.Response:
     """A buffered copy of ``response`` whose body is already decoded."""
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROP]
     extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
-    return httpx.Response(response.status_code, headers=headers, content=body or b"", extensions=extensions)
+    return httpx2.Response(response.status_code, headers=headers, content=body or b"", extensions=extensions)

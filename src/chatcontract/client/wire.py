@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.client.attempt import Outcome, read_answer
 from chatcontract.client.engine import Send
@@ -16,6 +16,7 @@ from chatcontract.client.route import Route, Target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.record import AttemptRecord, ParserOutcome
 from chatcontract.taxonomy import StreamState, TransportError
+from chatcontract.wire_errors import NOT_SENT, transport_kind
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -46,33 +47,33 @@ class Completion:
 
 
 class RequestMaker:
-    """Builds each attempt's ``httpx.Request`` from parts prepared once per route.
+    """Builds each attempt's ``httpx2.Request`` from parts prepared once per route.
 
     The URL is parsed and the client's default headers merged with the route's once, so an
     attempt costs one ``Request`` and one timeout dict (httpcore reads per-attempt limits from
     the request's ``timeout`` extension).
     """
 
-    def __init__(self, client_headers: httpx.Headers) -> None:
+    def __init__(self, client_headers: httpx2.Headers) -> None:
         self._base = client_headers
-        self._prepared: dict[int, tuple[Target, httpx.URL, httpx.Headers]] = {}
+        self._prepared: dict[int, tuple[Target, httpx2.URL, httpx2.Headers]] = {}
 
-    def build(self, target: Target, body: bytes, timeouts: dict[str, float]) -> httpx.Request:
+    def build(self, target: Target, body: bytes, timeouts: dict[str, float]) -> httpx2.Request:
         prepared = self._prepared.get(id(target))
         if prepared is None or prepared[0] is not target:
-            headers = httpx.Headers(self._base)
+            headers = httpx2.Headers(self._base)
             headers.update(target.headers)
-            prepared = (target, httpx.URL(target.url), headers)
+            prepared = (target, httpx2.URL(target.url), headers)
             self._prepared[id(target)] = prepared
-        return httpx.Request("POST", prepared[1], headers=prepared[2], content=body, extensions={"timeout": timeouts})
+        return httpx2.Request("POST", prepared[1], headers=prepared[2], content=body, extensions={"timeout": timeouts})
 
 
-def header_dict(response: httpx.Response) -> dict[str, str]:
+def header_dict(response: httpx2.Response) -> dict[str, str]:
     """Response headers as a plain dict with lower-case names (one pass, no re-decoding)."""
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers.raw}
 
 
-def received(out: Outcome, response: httpx.Response) -> bool:
+def received(out: Outcome, response: httpx2.Response) -> bool:
     """Note the status line and headers on ``out``; ``True`` for a 2xx (the body is an answer)."""
     status = out.status = response.status_code
     out.headers = header_dict(response)
@@ -126,28 +127,11 @@ def request_body(
     return _dumps(doc).encode("utf-8")
 
 
-def transport_error(exc: httpx.HTTPError, *, got_headers: bool, streaming: bool) -> TransportError:
-    """The one place httpx exceptions become transport-error kinds."""
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransportError.CONNECT_TIMEOUT
-    if isinstance(exc, httpx.ConnectError):
-        return TransportError.CONNECT_ERROR
-    if isinstance(exc, httpx.WriteTimeout | httpx.WriteError):
-        return TransportError.WRITE_ERROR
-    if isinstance(exc, httpx.TimeoutException):
-        return TransportError.FIRST_CHUNK_TIMEOUT if streaming else TransportError.READ_TIMEOUT
-    if isinstance(exc, httpx.LocalProtocolError | httpx.DecodingError):
-        return TransportError.PROTOCOL_ERROR
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.NetworkError):
-        return TransportError.RESET
-    return TransportError.CONNECT_ERROR if not got_headers else TransportError.PROTOCOL_ERROR
-
-
-def fail_transport(out: Outcome, exc: httpx.HTTPError, *, streaming: bool) -> None:
+def fail_transport(out: Outcome, exc: httpx2.HTTPError, *, streaming: bool) -> None:
     """Record a transport failure on ``out`` (the status stays what arrived, if anything)."""
-    kind = transport_error(exc, got_headers=out.status is not None, streaming=streaming)
+    kind = transport_kind(exc, got_headers=out.status is not None, streaming=streaming) or TransportError.CONNECT_ERROR
     out.transport_error = kind
-    out.sent = kind not in (TransportError.CONNECT_ERROR, TransportError.CONNECT_TIMEOUT)
+    out.sent = kind not in NOT_SENT
     out.problem = type(exc).__name__
     if out.status is not None:
         out.status = None  # a response that broke mid-body is no response

@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract import __version__
 from chatcontract.config import Credential
@@ -198,15 +198,15 @@ def asked_class_missing(note: ReproNote) -> str | None:
             f"they showed {got}")
 
 
-def _request(plan: ReproPlan, target: Target) -> httpx.Request:
+def _request(plan: ReproPlan, target: Target) -> httpx2.Request:
     request = build_request(plan.case, target.base_url, target.credential, plan.model, plan.profile)
     t = plan.timeouts
     read = t.stream_idle_s if plan.case == "stream" else t.read_s
-    request.extensions["timeout"] = httpx.Timeout(read, connect=t.connect_s).as_dict()
+    request.extensions["timeout"] = httpx2.Timeout(read, connect=t.connect_s).as_dict()
     return request
 
 
-def _shape(request: httpx.Request) -> dict[str, Any] | None:
+def _shape(request: httpx2.Request) -> dict[str, Any] | None:
     try:
         body = json.loads(request.content)
     except ValueError:
@@ -237,7 +237,7 @@ def run_repro(
     store: EvidenceStore,
     *,
     sleep: Sleeper = time.sleep,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
     progress: Progress | None = None,
 ) -> ReproNote:
     """Send bounded single attempts, store each record, then store and return the note."""
@@ -245,7 +245,7 @@ def run_repro(
     env = _environment(plan, target)
     run_id = store.start_run("repro", incident_id=plan.incident_id, meta=env.model_dump())
     run = _Run(plan, target, store, env, run_id, utc_now())
-    with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
+    with httpx2.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
         for attempt in range(1, plan.max_attempts + 1):
             wait = _attempt(run, client, attempt)
             if progress is not None:
@@ -257,7 +257,7 @@ def run_repro(
     return _note(run)
 
 
-def _attempt(run: _Run, client: httpx.Client, attempt: int) -> float | None:
+def _attempt(run: _Run, client: httpx2.Client, attempt: int) -> float | None:
     """Send and store one attempt; the wait before the next one, or ``None`` to stop."""
     plan = run.plan
     request = _request(plan, run.target)
@@ -304,7 +304,7 @@ def _record(  # noqa: PLR0917 - one attempt's parts, all positional by design
     run: _Run,
     attempt: int,
     when: datetime,
-    request: httpx.Request,
+    request: httpx2.Request,
     out: Outcome,
     c: Classification,
     decision: RetryDecision | None,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 
 from chatcontract.client.sse import StreamChecker
 from chatcontract.errors import UsageError
 from chatcontract.taxonomy import StreamState, TransportError
+from chatcontract.wire_errors import transport_kind
 
 BODY_CAP_BYTES = 64 * 1024
 
@@ -57,27 +58,17 @@ class Outcome:
     first_chunk_ms: float | None = None
 
 
-def _transport_kind(exc: httpx.TransportError, got_response: bool) -> TransportError:
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransportError.CONNECT_TIMEOUT
-    if isinstance(exc, httpx.ConnectError):
-        return TransportError.CONNECT_ERROR
-    if isinstance(exc, httpx.TimeoutException):
-        return TransportError.READ_TIMEOUT
-    if isinstance(exc, httpx.WriteError):
-        return TransportError.WRITE_ERROR
-    if got_response:
-        return TransportError.PROTOCOL_ERROR
-    return TransportError.RESET
+def _transport_kind(exc: httpx2.TransportError, got_response: bool) -> TransportError:
+    return transport_kind(exc, got_headers=got_response) or TransportError.CONNECT_ERROR
 
 
-def send_once(client: httpx.Client, request: httpx.Request, timeouts: Timeouts) -> Outcome:
+def send_once(client: httpx2.Client, request: httpx2.Request, timeouts: Timeouts) -> Outcome:
     """Send ``request`` once (no retry) and read the answer within ``timeouts``."""
     out = Outcome()
     started = time.perf_counter()
     try:
         response = client.send(request, stream=True)
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         out.transport_error = _transport_kind(exc, got_response=False)
         out.elapsed_ms = (time.perf_counter() - started) * 1000
         return out
@@ -95,7 +86,7 @@ def send_once(client: httpx.Client, request: httpx.Request, timeouts: Timeouts) 
     return out
 
 
-def _read_body(response: httpx.Response, out: Outcome) -> None:
+def _read_body(response: httpx2.Response, out: Outcome) -> None:
     chunks: list[bytes] = []
     size = 0
     try:
@@ -103,12 +94,12 @@ def _read_body(response: httpx.Response, out: Outcome) -> None:
             if size < BODY_CAP_BYTES:
                 chunks.append(chunk[: BODY_CAP_BYTES - size])
             size += len(chunk)
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         out.transport_error = _transport_kind(exc, got_response=True)
     out.body = b"".join(chunks)
 
 
-def _read_stream(response: httpx.Response, out: Outcome, started: float) -> None:
+def _read_stream(response: httpx2.Response, out: Outcome, started: float) -> None:
     checker = StreamChecker()
     try:
         for chunk in response.iter_raw():
@@ -118,9 +109,9 @@ def _read_stream(response: httpx.Response, out: Outcome, started: float) -> None
                 break
         else:
             checker.eof()
-    except httpx.ReadTimeout:
+    except httpx2.ReadTimeout:
         checker.stalled()
-    except httpx.TransportError:
+    except httpx2.TransportError:
         checker.eof()
     out.stream_state = checker.state
     out.stream_problem = checker.problem

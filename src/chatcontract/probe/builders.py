@@ -1,7 +1,7 @@
 """Raw request builders, one per probe case (public: ``repro --negative CASE`` reuses them).
 
 The resilient client cannot omit the auth header, send a wrong key or change the path, so the
-probe builds its requests itself with :class:`httpx.Request`. Each builder returns the exact
+probe builds its requests itself with :class:`httpx2.Request`. Each builder returns the exact
 request a case sends; nothing is sent here. Bodies are small and synthetic (no user data); the
 oversized body is generated, and :func:`body_generator` gives a shell one-liner that recreates
 it for the ``curl`` repro command.
@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile, join_url
@@ -31,7 +31,7 @@ PROMPT = "Reply with the single word: pong."
 OVERSIZED_CHARS = 4_500_000
 _FILLER = "lorem "
 
-Builder = Callable[[str, Credential | None, str | None, Profile], httpx.Request]
+Builder = Callable[[str, Credential | None, str | None, Profile], httpx2.Request]
 
 
 def _messages() -> list[dict[str, Any]]:
@@ -48,10 +48,10 @@ def _headers(profile: Profile, key: str | None) -> dict[str, str]:
 
 def _post(
     base_url: str, profile: Profile, key: str | None, body: dict[str, Any], route: str | None = None
-) -> httpx.Request:
+) -> httpx2.Request:
     url = join_url(base_url, route or profile.chat_route)
     content = json.dumps(body, separators=(",", ":")).encode("utf-8")
-    return httpx.Request("POST", url, headers=_headers(profile, key), content=content)
+    return httpx2.Request("POST", url, headers=_headers(profile, key), content=content)
 
 
 def _key(credential: Credential | None) -> str | None:
@@ -60,7 +60,7 @@ def _key(credential: Credential | None) -> str | None:
 
 def happy(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     """A minimal valid non-streaming request."""
     body = {"model": model or PLACEHOLDER_MODEL, "messages": _messages()}
     return _post(base_url, profile, _key(credential), body)
@@ -68,7 +68,7 @@ def happy(
 
 def stream(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     """A minimal valid streaming request, asking for usage when the profile says it may work."""
     body: dict[str, Any] = {
         "model": model or PLACEHOLDER_MODEL,
@@ -84,7 +84,7 @@ def stream(
 
 def missing_auth(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     """A valid body with no auth header at all."""
     return _post(
         base_url, profile, None, {"model": model or PLACEHOLDER_MODEL, "messages": _messages()}
@@ -93,7 +93,7 @@ def missing_auth(
 
 def invalid_key(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     """A valid body with a well-formed but wrong key."""
     return _post(
         base_url,
@@ -105,13 +105,13 @@ def invalid_key(
 
 def missing_model(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     return _post(base_url, profile, _key(credential), {"messages": _messages()})
 
 
 def empty_messages(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     return _post(
         base_url, profile, _key(credential), {"model": model or PLACEHOLDER_MODEL, "messages": []}
     )
@@ -119,7 +119,7 @@ def empty_messages(
 
 def invalid_role(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     body = {
         "model": model or PLACEHOLDER_MODEL,
         "messages": [{"role": INVALID_ROLE, "content": PROMPT}],
@@ -135,13 +135,13 @@ def oversized_body(model: str | None) -> dict[str, Any]:
 
 def oversized(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     return _post(base_url, profile, _key(credential), oversized_body(model))
 
 
 def unknown_model(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     return _post(
         base_url, profile, _key(credential), {"model": UNKNOWN_MODEL, "messages": _messages()}
     )
@@ -149,7 +149,7 @@ def unknown_model(
 
 def wrong_path(
     base_url: str, credential: Credential | None, model: str | None, profile: Profile
-) -> httpx.Request:
+) -> httpx2.Request:
     """A valid, authenticated request to a route that does not exist under the base URL."""
     body = {"model": model or PLACEHOLDER_MODEL, "messages": _messages()}
     return _post(base_url, profile, _key(credential), body, route=WRONG_ROUTE)
@@ -175,7 +175,7 @@ def build_request(
     credential: Credential | None,
     model: str | None,
     profile: Profile,
-) -> httpx.Request:
+) -> httpx2.Request:
     """The request case ``case_name`` sends; ``KeyError`` for an unknown case name."""
     return BUILDERS[case_name](base_url, credential, model, profile)
 

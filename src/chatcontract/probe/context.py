@@ -1,6 +1,6 @@
 """What a case gets to work with: the target, a budgeted sender, and a recorder.
 
-:class:`CaseContext` sends a prepared :class:`httpx.Request` (counting it against the run's
+:class:`CaseContext` sends a prepared :class:`httpx2.Request` (counting it against the run's
 :class:`Budget`), captures the outcome as an :class:`Exchange` (status, headers, body, timing,
 or the transport error), and turns an exchange into an :class:`AttemptRecord` with the one
 classifier (:mod:`chatcontract.taxonomy`). Records are redacted when they are made; the key is
@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
 from chatcontract.record import AttemptRecord, Result, RetryDecision
 from chatcontract.redact import MASK, shape_of_body
 from chatcontract.taxonomy import Classification, TransportError, classify
+from chatcontract.wire_errors import transport_kind
 
 
 class BudgetSpentError(Exception):
@@ -50,7 +51,7 @@ class Budget:
 class Exchange:
     """One sent request and what came back (or the transport error instead)."""
 
-    request: httpx.Request
+    request: httpx2.Request
     request_body: bytes
     started: float
     status: int | None = None
@@ -65,25 +66,9 @@ class Exchange:
         return self.status is not None
 
 
-_TRANSPORT_ERRORS: tuple[tuple[type[Exception], TransportError], ...] = (
-    (httpx.ConnectTimeout, TransportError.CONNECT_TIMEOUT),
-    (httpx.ConnectError, TransportError.CONNECT_ERROR),
-    (httpx.ReadTimeout, TransportError.READ_TIMEOUT),
-    (httpx.WriteError, TransportError.WRITE_ERROR),
-    (httpx.RemoteProtocolError, TransportError.RESET),
-    (httpx.ReadError, TransportError.RESET),
-    (httpx.TimeoutException, TransportError.READ_TIMEOUT),
-    (httpx.ProtocolError, TransportError.PROTOCOL_ERROR),
-    (httpx.TransportError, TransportError.CONNECT_ERROR),
-)
-
-
-def transport_error_of(exc: httpx.TransportError) -> TransportError:
-    """The low-cardinality kind of an httpx transport exception (translated here only)."""
-    for kind, value in _TRANSPORT_ERRORS:
-        if isinstance(exc, kind):
-            return value
-    return TransportError.CONNECT_ERROR
+def transport_error_of(exc: httpx2.TransportError, *, got_headers: bool = False) -> TransportError:
+    """The kind of a transport exception (the one translation, :mod:`chatcontract.wire_errors`)."""
+    return transport_kind(exc, got_headers=got_headers) or TransportError.CONNECT_ERROR
 
 
 @dataclass
@@ -94,21 +79,21 @@ class CaseContext:
     profile: Profile
     credential: Credential | None
     model: str | None
-    http: httpx.Client
+    http: httpx2.Client
     budget: Budget
     run_id: str
     records: list[AttemptRecord] = field(default_factory=list)
     clock: Callable[[], float] = time.perf_counter
     sleep: Callable[[float], None] = time.sleep
 
-    def send(self, request: httpx.Request) -> Exchange:
+    def send(self, request: httpx2.Request) -> Exchange:
         """Send ``request`` (non-streaming), counting it against the budget."""
         self.budget.take()
         body = request.read()
         ex = Exchange(request=request, request_body=body, started=self.clock())
         try:
             response = self.http.send(request, follow_redirects=False)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             ex.transport_error = transport_error_of(exc)
             ex.error_text = f"{type(exc).__name__}: {exc}"
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.record import AttemptRecord, Result
 
@@ -37,7 +37,7 @@ class CaseResult:
     crashed: bool = False
     fixture: dict[str, Any] | None = None
     records: list[AttemptRecord] = field(default_factory=list, repr=False)
-    last_request: httpx.Request | None = field(default=None, repr=False)
+    last_request: httpx2.Request | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

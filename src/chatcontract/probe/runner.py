@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
@@ -31,7 +31,7 @@ from chatcontract.redact import redact
 from chatcontract.report.curl import curl_command, key_variable
 from chatcontract.sinks import RecordSink
 
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=30.0, pool=5.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(connect=5.0, read=20.0, write=30.0, pool=5.0)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def run_probe(
     sink: RecordSink | None = None,
     on_start: Callable[[Case], None] | None = None,
     on_result: Callable[[CaseResult], None] | None = None,
-    http: httpx.Client | None = None,
+    http: httpx2.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
     run_id: str | None = None,
 ) -> ProbeRun:
@@ -144,7 +144,7 @@ def run_probe(
         max_requests=max_requests,
     )
     budget = Budget(max_requests)
-    client = http or httpx.Client(timeout=DEFAULT_TIMEOUT, trust_env=False)
+    client = http or httpx2.Client(timeout=DEFAULT_TIMEOUT, trust_env=False)
     try:
         for case in cases:
             ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from chatcontract.probe.context import CaseContext, Exchange, transport_error_of
 from chatcontract.taxonomy import StreamState, TransportError
@@ -96,7 +96,7 @@ def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
 
 
 def _read_events(
-    ctx: CaseContext, response: httpx.Response, ex: Exchange, report: StreamReport
+    ctx: CaseContext, response: httpx2.Response, ex: Exchange, report: StreamReport
 ) -> None:
     data: list[str] = []
     try:
@@ -108,13 +108,13 @@ def _read_events(
                 data.clear()
         if data:
             _take_event(report, "\n".join(data), (ctx.clock() - ex.started) * 1000.0)
-    except httpx.ReadTimeout:
+    except httpx2.ReadTimeout:
         report.stalled = True
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         report.problems.append(f"the connection broke mid-stream ({transport_error_of(exc).value})")
 
 
-def read_stream(ctx: CaseContext, request: httpx.Request) -> tuple[Exchange, StreamReport]:
+def read_stream(ctx: CaseContext, request: httpx2.Request) -> tuple[Exchange, StreamReport]:
     """Send ``request`` as a stream and read it to the end (or until it breaks)."""
     ctx.budget.take()
     body = request.read()
@@ -138,7 +138,7 @@ def read_stream(ctx: CaseContext, request: httpx.Request) -> tuple[Exchange, Str
                 ex.body = response.read()
             else:
                 _read_events(ctx, response, ex, report)
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         if ex.status is None:
             ex.transport_error = transport_error_of(exc)
             ex.error_text = f"{type(exc).__name__}: {exc}"

@@ -143,7 +143,7 @@ def _has_choices(doc: Mapping[str, Any]) -> bool:
     return any(isinstance(choices[0].get(k), Mapping | str) for k in ("message", "delta", "text"))
 
 
-def _sse_payloads(text: str) -> list[str]:
+def sse_payloads(text: str) -> list[str]:
     """The ``data`` of each server-sent event: its ``data:`` lines joined by newlines (an event
     may spread its JSON over several lines); ``event:``/``id:``/``retry:`` and comments skipped."""
     payloads: list[str] = []
@@ -163,7 +163,7 @@ def _sse_payloads(text: str) -> list[str]:
 def _observe_stream(base: Observation, raw: bytes) -> Observation:
     """An event stream read as a whole (logs, fixtures): its error, finish reason and end."""
     obs = replace(base, shape=ResponseShape.STREAM, stream_done=False)
-    for data in _sse_payloads(raw.decode("utf-8", "replace")):
+    for data in sse_payloads(raw.decode("utf-8", "replace")):
         payload = data.strip()
         if payload == "[DONE]":
             return replace(obs, stream_done=True)

@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.client.engine_kit import targets
 from tests.client.test_sse import chunk
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.engine import Send
+from chatcontract.client.engine import Limits
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import StreamLimits
 
@@ -21,7 +20,7 @@ ROLE = b'data: {"object":"chat.completion.chunk","choices":[{"delta":{"role":"as
 
 def limits(deadline_at: float = 100.0) -> tuple[StreamLimits, StreamChecker, Outcome]:
     out = Outcome(started=10.0, wall=datetime.now(UTC))
-    step = Send(targets()[0], 1, connect_s=1.0, first_chunk_s=3.0, idle_s=2.0, deadline_at=deadline_at)
+    step = Limits(connect_s=1.0, first_chunk_s=3.0, idle_s=2.0, deadline_at=deadline_at)
     return StreamLimits(out, step, grace_s=0.5), StreamChecker(), out
 
 

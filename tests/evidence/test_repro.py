@@ -84,10 +84,11 @@ def test_records_carry_retry_decisions_and_results(tmp_path: Path, target: Targe
     store = EvidenceStore(tmp_path / "s.db")
     note = run_repro(_plan(FC.SERVER_ERROR, "sim-503"), target, store, sleep=lambda _s: None)
     records = store.attempts(run_id=note.run_id)
+    # one meaning for every writer: the last attempt was not sent again (server_error needs no person)
     assert [r.retry_decision for r in records] == [
         RetryDecision.RETRY,
         RetryDecision.RETRY,
-        RetryDecision.ESCALATE,
+        RetryDecision.DO_NOT_RETRY,
     ]
     assert all(r.result is Result.FAIL and r.http_status == 503 for r in records)
     assert records[0].backoff_ms == 500.0

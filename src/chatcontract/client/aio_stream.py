@@ -15,7 +15,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 import httpx2
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.engine import Send
+from chatcontract.client.engine import Limits
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import StreamLimits, finish_stream, timed_out
 
@@ -24,7 +24,7 @@ def checked_astream(
     raw: AsyncIterable[bytes],
     checker: StreamChecker,
     out: Outcome,
-    step: Send,
+    step: Limits,
     *,
     request: httpx2.Request,
     clock: Callable[[], float],

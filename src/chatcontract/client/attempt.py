@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from chatcontract.client.route import Target
 from chatcontract.record import (
@@ -22,11 +23,12 @@ from chatcontract.record import (
     OperatorAction,
     ParserOutcome,
     ResponseShape,
+    Result,
     RetryDecision,
     utc_now,
 )
-from chatcontract.redact import Redactor, active_redactor, shape_of_messages, strip_url_secrets
-from chatcontract.taxonomy import ACTIONS, Classification, StreamState, TransportError
+from chatcontract.redact import MASK, Redactor, active_redactor, shape_of_body, shape_of_messages, strip_url_secrets
+from chatcontract.taxonomy import ACTIONS, Classification, StreamState, TransportError, classify
 
 
 @dataclass(slots=True)
@@ -56,7 +58,12 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class RecordContext:
-    """Fields every record of one client (and one call) carries."""
+    """Fields every record of one writer (and one call) carries: the writer passes only these.
+
+    ``body``: the exact request body an evidence writer (probe, repro) sent; its shape is then
+    recorded on every attempt (the client records the shape of failed attempts only, from
+    ``messages``). ``secret``: a key masked by value in free text (a server may echo it).
+    """
 
     request_id: str
     service: str | None = None
@@ -66,10 +73,63 @@ class RecordContext:
     request_class: str | None = None
     streaming: bool = False
     messages: Sequence[Mapping[str, Any]] = ()
+    source_reference: str | None = None
+    source_accessed: str | None = None
+    body: bytes | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
 
     def request_shape(self) -> dict[str, Any] | None:
-        """The request reduced to its shape (roles and lengths); made only for failed attempts."""
+        """The request reduced to its shape (roles and lengths, never text)."""
+        if self.body is not None:
+            return body_shape(self.body)
         return {"messages": shape_of_messages(self.messages)} if self.messages else None
+
+    def scrub(self, text: str | None) -> str | None:
+        """``text`` with the secret masked by value (the record's validator redacts the rest)."""
+        if text is None or not self.secret:
+            return text
+        return text.replace(self.secret, MASK)
+
+
+class Where(Protocol):
+    """Where an attempt went, as records name it (a client route, or a probe's request)."""
+
+    @property
+    def route_template(self) -> str: ...
+    @property
+    def server_address(self) -> str: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def credential_source(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A :class:`Where` for a request sent outside the client's routes (probe, repro)."""
+
+    route_template: str
+    server_address: str
+    model: str | None
+    credential_source: str | None
+
+    @classmethod
+    def of(cls, url: str, *, model: str | None, credential_source: str | None) -> Place:
+        """The path and host of ``url`` (the host alone: the OTel ``server.address``)."""
+        parts = urlsplit(url)
+        return cls(parts.path or "/", parts.hostname or "", model, credential_source)
+
+
+def body_shape(body: bytes) -> dict[str, Any] | None:
+    """A JSON request body reduced to its shape; the size of a non-JSON one."""
+    try:
+        doc = json.loads(body) if body else None
+    except ValueError:
+        return {"non_json_bytes": len(body)}
+    if not isinstance(doc, dict):
+        return None
+    shaped = shape_of_body(doc)
+    return shaped if isinstance(shaped, dict) else None
 
 
 def read_answer(outcome: Outcome) -> None:
@@ -104,6 +164,19 @@ def read_answer(outcome: Outcome) -> None:
     content = message.get("content")
     outcome.content = content if isinstance(content, str) else None
     outcome.parser_outcome = ParserOutcome.OK if outcome.content else ParserOutcome.EMPTY_CONTENT
+
+
+def classify_outcome(outcome: Outcome, *, attempt_number: int) -> Classification:
+    """The one classifier applied to what the wire observed of one attempt."""
+    return classify(
+        outcome.status,
+        outcome.headers,
+        outcome.body,
+        transport_error=outcome.transport_error,
+        stream_state=outcome.stream_state,
+        content_delivered=outcome.delivered,
+        attempt_number=attempt_number,
+    )
 
 
 def _shape(outcome: Outcome, cls: Classification) -> ResponseShape:
@@ -149,7 +222,7 @@ def _same(value: str | None) -> str | None:
 
 def _labels(
     ctx: RecordContext,
-    target: Target,
+    target: Where,
     fallback_of: str | None,
     circuit_state: str | None,
     *,
@@ -161,6 +234,8 @@ def _labels(
     ``text`` and ``url`` clean them; validated records leave that to the model (the default)."""
     return {
         "incident_id": text(ctx.incident_id),
+        "source_reference": url(ctx.source_reference),
+        "source_accessed": text(ctx.source_accessed),
         "run_id": text(ctx.run_id),
         "request_class": text(ctx.request_class),
         "service": text(ctx.service),
@@ -194,20 +269,27 @@ def _measured(outcome: Outcome, cls: Classification) -> dict[str, Any]:
 
 def build_record(
     ctx: RecordContext,
-    target: Target,
+    target: Where,
     outcome: Outcome,
     cls: Classification,
     *,
     attempt_number: int,
     decision: RetryDecision | None,
-    backoff_s: float | None,
-    fallback_of: str | None,
-    circuit_state: str | None,
+    backoff_s: float | None = None,
+    fallback_of: str | None = None,
+    circuit_state: str | None = None,
     note: str | None = None,
+    result: Result | None = None,
 ) -> AttemptRecord:
-    """The redacted record of one sent attempt."""
+    """The redacted record of one sent attempt: every writer (client, probe, repro) calls this,
+    passing only its own context."""
     obs = cls.observation
     fc = cls.failure_class
+    if fc is None and ctx.body is None and result is None and note is None:
+        return success_record(
+            ctx, target, outcome, cls, attempt_number=attempt_number, fallback_of=fallback_of,
+            circuit_state=circuit_state,
+        )  # fmt: skip
     return AttemptRecord(
         **_labels(ctx, target, fallback_of, circuit_state),
         **_measured(outcome, cls),
@@ -221,8 +303,9 @@ def build_record(
         retry_after_ms=obs.retry_after_ms,
         response_model=outcome.response_model,
         finish_reason=outcome.finish_reason,
-        error_summary=_summary(outcome, cls, note),
-        request_shape=None if fc is None else ctx.request_shape(),
+        error_summary=ctx.scrub(_summary(outcome, cls, note)),
+        request_shape=None if fc is None and ctx.body is None else ctx.request_shape(),
+        result=result,
     )
 
 
@@ -289,7 +372,7 @@ _HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 def success_record(
     ctx: RecordContext,
-    target: Target,
+    target: Where,
     outcome: Outcome,
     cls: Classification,
     *,

@@ -62,5 +62,8 @@ class EngineOwner:
             request_class=request_class or ("chat-stream" if streaming else "chat-completion"),
             streaming=streaming,
             messages=messages,
-            **self.ctx,
+            service=self.ctx["service"],
+            deployment=self.ctx["deployment"],
+            run_id=self.ctx["run_id"],
+            incident_id=self.ctx["incident_id"],
         )

@@ -28,8 +28,8 @@ from chatcontract.client.attempt import (
     Outcome,
     RecordContext,
     build_record,
+    classify_outcome,
     local_record,
-    success_record,
 )
 from chatcontract.client.breaker import CircuitBreaker, CircuitState
 from chatcontract.client.budget import RetryBudget
@@ -37,29 +37,36 @@ from chatcontract.client.errors import CallFailed
 from chatcontract.client.policy import Policy, request_size, retry_wait_s
 from chatcontract.client.route import Target
 from chatcontract.record import AttemptRecord, FailureClass, RetryDecision, utc_now
-from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, classify, decision_for
+from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, decision_for
 
 Clock = Callable[[], float]
 RecordHook = Callable[[AttemptRecord], None]
 
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Send one attempt to ``target`` within these limits (seconds; ``deadline_at``: clock time)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """One attempt's time limits (seconds; ``deadline_at``: clock time). The probe and repro
+    give their own; the engine derives the client's from its policy and the call's deadline."""
 
-    target: Target
-    attempt_number: int
     connect_s: float
     first_chunk_s: float
     idle_s: float
     deadline_at: float
 
     def timeouts(self) -> dict[str, float]:
-        """httpx/httpcore per-request limits (the request's ``timeout`` extension); a stream's
+        """httpx2/httpcore2 per-request limits (the request's ``timeout`` extension); a stream's
         driver then widens or narrows ``read`` for the body."""
         connect, first = self.connect_s, self.first_chunk_s
         return {"connect": connect, "read": first, "write": first, "pool": connect}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send(Limits):
+    """Send one attempt to ``target`` within these limits."""
+
+    target: Target
+    attempt_number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,29 +244,11 @@ class CallRun:
     def report(self, outcome: Outcome) -> None:
         """The outcome of the last :class:`Send`: classify, record, decide."""
         target = self.targets[self._route]
-        cls = classify(
-            outcome.status,
-            outcome.headers,
-            outcome.body,
-            transport_error=outcome.transport_error,
-            stream_state=outcome.stream_state,
-            content_delivered=outcome.delivered,
-            attempt_number=self._route_attempts,
-        )
+        cls = classify_outcome(outcome, attempt_number=self._route_attempts)
         fc = cls.failure_class
         self.engine.breaker(target.breaker_key).record(fc, self._granted)
         if fc is None:
-            self._add(
-                success_record(
-                    self.ctx,
-                    target,
-                    outcome,
-                    cls,
-                    attempt_number=len(self.attempts) + 1,
-                    fallback_of=self._fallback_of if target.index else None,
-                    circuit_state=self._granted.value,
-                )
-            )
+            self._add(self._record(target, outcome, cls, decision=None, wait=None))
             self._stop = Stop(outcome, target, None)
             return
         decision, wait, note = self._retry_decision(fc, cls.retryable, outcome, cls.observation.retry_after_ms)

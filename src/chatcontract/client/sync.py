@@ -13,13 +13,10 @@ from typing import Any
 
 import httpx2
 
-from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
-from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sse import StreamChecker
-from chatcontract.client.sync_stream import checked_stream
-from chatcontract.client.watchdog import Watchdog
-from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
+from chatcontract.client.engine import Wait
+from chatcontract.client.sender import Sender
+from chatcontract.client.wire import Completion, RequestMaker
 
 
 class Client(ClientBase):
@@ -44,11 +41,11 @@ class Client(ClientBase):
             self._http = http_client
             self._send = lambda request: http_client.send(request, stream=True)
         self._sleep = sleep
-        self._watchdog = Watchdog(self.clock)
+        self._sender = Sender(self._send, clock=self.clock, grace_s=self.policy.post_finish_grace_s)
         self._maker = RequestMaker(self._http.headers)
 
     def close(self) -> None:
-        self._watchdog.close()
+        self._sender.close()
         if self._own_http:
             self._http.close()
 
@@ -112,57 +109,16 @@ class Client(ClientBase):
             out = run.start_attempt()
             if call.stream:
                 try:
-                    yield from self._stream_attempt(call.request(step), step, out, call.live)
+                    yield from self._sender.stream_attempt(
+                        call.request(step), step, out, live=call.live, want_usage=self.include_usage
+                    )
                 except GeneratorExit:  # the caller stopped reading: no verdict on the route
                     run.abandon()
                     raise
             else:
-                self._attempt(call.request(step), out)
+                self._sender.attempt(call.request(step), out)
             run.end_attempt(out)
         return call.result()
-
-    def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
-        """One non-streaming attempt."""
-        response: httpx2.Response | None = None
-        try:
-            response = self._send(request)
-            received(out, response)
-            whole_body(out, response.read())
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=False)
-        finally:
-            if response is not None:
-                response.close()
-
-    def _stream_attempt(self, request: httpx2.Request, step: Send, out: Outcome, live: bool) -> Iterator[str]:
-        """One streaming attempt; yields deltas as they arrive when ``live``."""
-        try:
-            response = self._send(request)
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=True)
-            return
-        try:
-            if received(out, response):
-                yield from self._read_stream(request, response, step, out, live)
-            else:
-                out.body = response.read()
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=True)
-        finally:
-            response.close()
-
-    def _read_stream(
-        self, request: httpx2.Request, response: httpx2.Response, step: Send, out: Outcome, live: bool
-    ) -> Iterator[str]:
-        """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
-        checker = StreamChecker()
-        deltas = Deltas(checker, out)
-        for _ in checked_stream(
-            response.iter_bytes(), checker, out, step, watchdog=self._watchdog, request=request, response=response,
-            clock=self.clock, grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
-        ):  # fmt: skip
-            if live:
-                yield from deltas.take()
 
 
 class ChatStream:

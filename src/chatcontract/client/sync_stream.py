@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 import httpx2
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.engine import Send
+from chatcontract.client.engine import Limits
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.watchdog import Guard, Watchdog
 from chatcontract.client.wire import StreamLimits, finish_stream, timed_out
@@ -24,7 +24,7 @@ def checked_stream(
     raw: Iterable[bytes],
     checker: StreamChecker,
     out: Outcome,
-    step: Send,
+    step: Limits,
     *,
     watchdog: Watchdog,
     request: httpx2.Request,
@@ -32,6 +32,7 @@ def checked_stream(
     clock: Callable[[], float],
     grace_s: float,
     want_usage: bool,
+    to_eof: bool = False,
 ) -> Iterator[bytes]:
     """Arm ``step``'s limits on ``response`` now, then :func:`_checked` reads. The body's read
     timeout (the request's ``timeout`` extension) stays the idle gap when the watchdog cannot cut
@@ -41,7 +42,7 @@ def checked_stream(
     timeouts = request.extensions.get("timeout")
     if isinstance(timeouts, dict):
         timeouts["read"] = step.idle_s if guard.sock is None else max(step.first_chunk_s, step.idle_s) + 1.0
-    return _checked(raw, checker, out, guard, limits, clock=clock, want_usage=want_usage)
+    return _checked(raw, checker, out, guard, limits, clock=clock, want_usage=want_usage, to_eof=to_eof)
 
 
 def _checked(
@@ -53,15 +54,17 @@ def _checked(
     *,
     clock: Callable[[], float],
     want_usage: bool,
+    to_eof: bool,
 ) -> Iterator[bytes]:
-    """Yield ``raw`` chunks once checked; settle ``out`` when the stream ends, however it ends."""
+    """Yield ``raw`` chunks once checked; settle ``out`` when the stream ends, however it ends
+    (``to_eof``: read on after the answer settled, for an evidence reader, within the grace)."""
     deadline = limits.deadline
     try:
         for data in raw:
             checker.feed(data)
             guard.rearm(limits.update(checker, clock()))
             yield data
-            if checker.state is not None and checker.settled(want_usage):
+            if not to_eof and checker.state is not None and checker.settled(want_usage):
                 break
         else:
             checker.eof()

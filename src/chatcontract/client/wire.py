@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 
 from chatcontract.client.attempt import Outcome, read_answer
-from chatcontract.client.engine import Send
+from chatcontract.client.engine import Limits
 from chatcontract.client.route import Route, Target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.record import AttemptRecord, ParserOutcome
@@ -150,7 +150,7 @@ class StreamLimits:
 
     __slots__ = ("_events", "_grace_s", "_idle_s", "_out", "at", "deadline")
 
-    def __init__(self, out: Outcome, step: Send, grace_s: float) -> None:
+    def __init__(self, out: Outcome, step: Limits, grace_s: float) -> None:
         self._out = out
         self._idle_s = step.idle_s
         self._grace_s = grace_s
@@ -179,6 +179,8 @@ def finish_stream(out: Outcome, checker: StreamChecker) -> None:
     out.response_id = checker.response_id
     out.usage = checker.usage
     out.problem = checker.problem if checker.state is not StreamState.COMPLETE else None
+    if checker.state is StreamState.ERROR_EVENT and checker.error_body is not None:
+        out.body = checker.error_body  # the classifier reads the class the error event names
     if checker.state is StreamState.COMPLETE:
         out.content = "".join(checker.parts)
         out.parser_outcome = ParserOutcome.OK if out.content else ParserOutcome.EMPTY_CONTENT

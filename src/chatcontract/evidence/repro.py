@@ -28,6 +28,8 @@ from typing import Any
 import httpx2
 
 from chatcontract import __version__
+from chatcontract.client.attempt import Outcome, Place, RecordContext, build_record, classify_outcome
+from chatcontract.client.sender import Sender
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
 from chatcontract.errors import UsageError
@@ -38,18 +40,18 @@ from chatcontract.evidence.expect import (
 )
 from chatcontract.evidence.notes import AttemptLine, Environment, ReproNote
 from chatcontract.evidence.store import EvidenceStore
-from chatcontract.evidence.wire import Outcome, Timeouts, send_once
+from chatcontract.evidence.wire import Timeouts, send_once
 from chatcontract.probe.builders import BUILDERS, build_request
 from chatcontract.record import (
     AttemptRecord,
     FailureClass,
-    ResponseShape,
     Result,
     RetryDecision,
+    new_id,
     utc_now,
 )
-from chatcontract.redact import shape_of_body, strip_url_secrets
-from chatcontract.taxonomy import Classification, classify
+from chatcontract.redact import shape_of_body
+from chatcontract.taxonomy import Classification, decision_for
 
 
 class Verdict(StrEnum):
@@ -127,20 +129,6 @@ class Target:
 Sleeper = Callable[[float], None]
 Progress = Callable[[AttemptLine, float | None], None]
 """Told after each stored attempt: the attempt, and the wait before the next (``None``: done)."""
-
-
-def _summary(c: Classification, out: Outcome) -> str | None:
-    if c.failure_class is None:
-        return None
-    if out.transport_error is not None and out.status is None:
-        return f"no response: {out.transport_error.value}"
-    if out.stream_state is not None and out.stream_problem:
-        return out.stream_problem
-    obs = c.observation
-    parts = [p for p in (obs.error_type, obs.error_code) if p]
-    head = f"{out.status} {'/'.join(parts)}".strip()
-    message = (obs.error_message or "")[:200]
-    return f'{head} "{message}"' if message else head
 
 
 def _outcome_key(c: Classification, out: Outcome) -> tuple[str | None, int | None]:
@@ -246,29 +234,32 @@ def run_repro(
     run_id = store.start_run("repro", incident_id=plan.incident_id, meta=env.model_dump())
     run = _Run(plan, target, store, env, run_id, utc_now())
     with httpx2.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
-        for attempt in range(1, plan.max_attempts + 1):
-            wait = _attempt(run, client, attempt)
-            if progress is not None:
-                progress(run.lines[-1], wait)
-            if wait is None:
-                break
-            sleep(wait)
+        sender = Sender(lambda request: client.send(request, stream=True))
+        try:
+            for attempt in range(1, plan.max_attempts + 1):
+                wait = _attempt(run, sender, attempt)
+                if progress is not None:
+                    progress(run.lines[-1], wait)
+                if wait is None:
+                    break
+                sleep(wait)
+        finally:
+            sender.close()
     store.finish_run(run_id)
     return _note(run)
 
 
-def _attempt(run: _Run, client: httpx2.Client, attempt: int) -> float | None:
+def _attempt(run: _Run, sender: Sender, attempt: int) -> float | None:
     """Send and store one attempt; the wait before the next one, or ``None`` to stop."""
     plan = run.plan
     request = _request(plan, run.target)
-    when = utc_now()
-    out = send_once(client, request, plan.timeouts)
+    out = send_once(sender, request, plan.timeouts, stream=plan.case == "stream")
     c = _classify(out, attempt)
     run.keys.append(_outcome_key(c, out))
     run.classes.append(c.failure_class)
     reason = _stop(plan, c, run.keys)
     wait = 0.0 if reason else _wait_s(plan, attempt, c)
-    record = _record(run, attempt, when, request, out, c, _decision(c, reason), wait)
+    record = _record(run, attempt, request, out, c, retried=reason is None, wait_s=wait)
     run.store.append(record)
     run.lines.append(AttemptLine.from_record(record))
     if reason is not None:
@@ -277,70 +268,46 @@ def _attempt(run: _Run, client: httpx2.Client, attempt: int) -> float | None:
     return wait
 
 
-def _decision(c: Classification, stop: StopReason | None) -> RetryDecision | None:
-    """Retry while evidence may still change; escalate once it will not; never for a success."""
-    if c.failure_class is None:
-        return None
-    if not c.retryable:
-        return RetryDecision.DO_NOT_RETRY
-    return RetryDecision.ESCALATE if stop else RetryDecision.RETRY
-
-
 def _classify(out: Outcome, attempt: int) -> Classification:
     """Classify one attempt. A repro delivers no content to a caller, so a cut stream may be
-    tried again (``content_delivered=False``): repeating it is the point."""
-    return classify(
-        out.status,
-        out.headers,
-        out.body,
-        transport_error=out.transport_error if out.status is None else None,
-        stream_state=out.stream_state,
-        content_delivered=False,
-        attempt_number=attempt,
-    )
+    tried again: repeating it is the point."""
+    out.delivered = False
+    return classify_outcome(out, attempt_number=attempt)
 
 
-def _record(  # noqa: PLR0917 - one attempt's parts, all positional by design
+def _record(
     run: _Run,
     attempt: int,
-    when: datetime,
     request: httpx2.Request,
     out: Outcome,
     c: Classification,
-    decision: RetryDecision | None,
+    *,
+    retried: bool,
     wait_s: float,
 ) -> AttemptRecord:
+    """The attempt's record, made by the one record builder from the repro's own context."""
     plan, target = run.plan, run.target
     expectation = expectation_for(plan.profile, plan.failure_class, plan.negative)
-    return AttemptRecord(
+    credential = target.credential
+    ctx = RecordContext(
+        request_id=new_id(),
         incident_id=plan.incident_id,
         run_id=run.run_id,
-        provider_request_id=c.observation.provider_request_id,
         request_class=plan.request_class,
+        streaming=plan.case == "stream",
         source_reference=expectation.source_url,
         source_accessed=expectation.accessed,
-        started_at=when,
-        elapsed_ms=round(out.elapsed_ms, 3),
-        first_chunk_ms=None if out.first_chunk_ms is None else round(out.first_chunk_ms, 3),
-        credential_source=target.credential.source if target.credential else None,
-        http_method=request.method,
-        route_template=request.url.path,
-        server_address=strip_url_secrets(target.alias),
-        http_status=out.status,
-        attempt_number=attempt,
-        failure_class=c.failure_class,
-        retry_decision=decision,
-        operator_action=c.operator_action,
-        backoff_ms=round(wait_s * 1000, 3) if decision is RetryDecision.RETRY else None,
-        retry_after_ms=c.observation.retry_after_ms,
-        response_shape=ResponseShape.CLIENT_ERROR if out.status is None else c.observation.shape,
-        model=plan.model,
-        streaming=plan.case == "stream",
-        finish_reason=out.finish_reason or c.observation.finish_reason,
-        error_summary=_summary(c, out),
-        result=_result(plan, c),
-        request_shape=_shape(request),
+        body=request.content,
+        secret=credential.key if credential is not None else None,
     )
+    where = Place.of(
+        str(request.url), model=plan.model, credential_source=credential.source if credential else None
+    )
+    decision = decision_for(c.failure_class, retried=retried)
+    return build_record(
+        ctx, where, out, c, attempt_number=attempt, decision=decision, result=_result(plan, c),
+        backoff_s=wait_s if decision is RetryDecision.RETRY else None,
+    )  # fmt: skip
 
 
 def _environment(plan: ReproPlan, target: Target) -> Environment:

@@ -1,29 +1,35 @@
 """What a case gets to work with: the target, a budgeted sender, and a recorder.
 
-:class:`CaseContext` sends a prepared :class:`httpx2.Request` (counting it against the run's
-:class:`Budget`), captures the outcome as an :class:`Exchange` (status, headers, body, timing,
-or the transport error), and turns an exchange into an :class:`AttemptRecord` with the one
-classifier (:mod:`chatcontract.taxonomy`). Records are redacted when they are made; the key is
-additionally masked by value in every free-text field, since a server may echo it.
+:class:`CaseContext` sends a prepared :class:`httpx2.Request` through the one wire
+(:class:`~chatcontract.client.sender.Sender`, counting it against the run's :class:`Budget`),
+captures the outcome as an :class:`Exchange` (status, headers, body, timing, or the transport
+error), and turns an exchange into an :class:`AttemptRecord` with the one classifier and the one
+record builder (:func:`~chatcontract.client.attempt.build_record`). Records are redacted when
+they are made; the key is additionally masked by value in every free-text field.
 """
 
 from __future__ import annotations
 
-import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx2
 
+from chatcontract.client.attempt import Outcome, Place, RecordContext, build_record
+from chatcontract.client.engine import Limits
+from chatcontract.client.sender import Sender
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
-from chatcontract.record import AttemptRecord, Result, RetryDecision
-from chatcontract.redact import MASK, shape_of_body
-from chatcontract.taxonomy import Classification, TransportError, classify
+from chatcontract.record import AttemptRecord, Result, RetryDecision, utc_now
+from chatcontract.taxonomy import Classification, TransportError, classify, decision_for
 from chatcontract.wire_errors import transport_kind
+
+CONNECT_S = 5.0
+READ_S = 20.0  # the probe's first-chunk and idle limit, and a non-stream answer's read limit
+DEADLINE_S = 60.0
 
 
 class BudgetSpentError(Exception):
@@ -49,11 +55,12 @@ class Budget:
 
 @dataclass
 class Exchange:
-    """One sent request and what came back (or the transport error instead)."""
+    """One sent request and what came back (or the transport error instead), read on the one
+    wire; ``outcome`` is the wire's own account of the attempt."""
 
     request: httpx2.Request
     request_body: bytes
-    started: float
+    outcome: Outcome
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -65,10 +72,29 @@ class Exchange:
     def responded(self) -> bool:
         return self.status is not None
 
+    @classmethod
+    def of(cls, request: httpx2.Request, body: bytes, out: Outcome) -> Exchange:
+        return cls(
+            request=request,
+            request_body=body,
+            outcome=out,
+            status=out.status,
+            headers=dict(out.headers or {}),
+            body=out.body or b"",
+            elapsed_ms=out.elapsed_s * 1000.0,
+            transport_error=out.transport_error,
+            error_text=out.problem,
+        )
+
 
 def transport_error_of(exc: httpx2.TransportError, *, got_headers: bool = False) -> TransportError:
     """The kind of a transport exception (the one translation, :mod:`chatcontract.wire_errors`)."""
     return transport_kind(exc, got_headers=got_headers) or TransportError.CONNECT_ERROR
+
+
+def probe_limits(started: float) -> Limits:
+    """The probe's per-attempt limits from ``started`` (wire-clock time)."""
+    return Limits(connect_s=CONNECT_S, first_chunk_s=READ_S, idle_s=READ_S, deadline_at=started + DEADLINE_S)
 
 
 @dataclass
@@ -85,31 +111,34 @@ class CaseContext:
     records: list[AttemptRecord] = field(default_factory=list)
     clock: Callable[[], float] = time.perf_counter
     sleep: Callable[[float], None] = time.sleep
+    sender: Sender | None = None
 
-    def send(self, request: httpx2.Request) -> Exchange:
-        """Send ``request`` (non-streaming), counting it against the budget."""
+    def __post_init__(self) -> None:
+        if self.sender is None:
+            http = self.http
+            self.sender = Sender(lambda request: http.send(request, stream=True))
+
+    def begin(self, request: httpx2.Request) -> tuple[Outcome, Limits, bytes]:
+        """Count ``request`` against the budget and start its attempt on the wire's clock."""
         self.budget.take()
         body = request.read()
-        ex = Exchange(request=request, request_body=body, started=self.clock())
-        try:
-            response = self.http.send(request, follow_redirects=False)
-        except httpx2.TransportError as exc:
-            ex.transport_error = transport_error_of(exc)
-            ex.error_text = f"{type(exc).__name__}: {exc}"
-        else:
-            ex.status = response.status_code
-            ex.headers = {k.lower(): v for k, v in response.headers.items()}
-            ex.body = response.content
-        ex.elapsed_ms = (self.clock() - ex.started) * 1000.0
-        return ex
+        assert self.sender is not None
+        out = Outcome(started=self.sender.clock(), wall=utc_now())
+        limits = probe_limits(out.started)
+        request.extensions["timeout"] = {**limits.timeouts(), "read": READ_S, "write": 30.0}
+        return out, limits, body
 
-    def scrub(self, text: str | None) -> str | None:
-        """``text`` with the key (by value) masked; the record's validator redacts the rest."""
-        if text is None:
-            return None
-        if self.credential is not None and self.credential.key:
-            text = text.replace(self.credential.key, MASK)
-        return text
+    def end(self, request: httpx2.Request, body: bytes, out: Outcome) -> Exchange:
+        assert self.sender is not None
+        out.elapsed_s = self.sender.clock() - out.started
+        return Exchange.of(request, body, out)
+
+    def send(self, request: httpx2.Request) -> Exchange:
+        """Send ``request`` (non-streaming) on the one wire, counting it against the budget."""
+        out, _, body = self.begin(request)
+        assert self.sender is not None
+        self.sender.attempt(request, out)
+        return self.end(request, body, out)
 
     def record(
         self,
@@ -122,63 +151,41 @@ class CaseContext:
         credential_source: str | None = None,
         **fields: Any,
     ) -> AttemptRecord:
-        """Make and keep the attempt record of ``ex`` as classified by ``cls``.
+        """Make and keep the attempt record of ``ex`` as classified by ``cls`` (the one builder).
 
-        The runner stamps the case's verdict on the records and hands them to the sink once
-        the case is judged.
+        A later attempt of the same request marks this one ``retry``; the runner stamps the
+        case's verdict on the records and hands them to the sink once the case is judged.
         """
         assumption = self.profile.assumption(fields.pop("assumption", "chat_route"))
-        summary = cls.observation.error_message or ex.error_text
-        wire = {**_wire_fields(ex, cls), **fields}
-        record = AttemptRecord(
+        ctx = RecordContext(
+            request_id=uuid.uuid4().hex,
             run_id=self.run_id,
             request_class=request_class,
+            streaming=ex.outcome.stream_state is not None or request_class == "chat-stream",
             source_reference=assumption.source_url,
             source_accessed=assumption.accessed.isoformat(),
-            credential_source=credential_source,
-            attempt_number=attempt_number,
-            error_summary=self.scrub(summary[:500] if summary else None),
-            result=result,
-            **wire,
+            body=ex.request_body,
+            secret=self.credential.key if self.credential is not None else None,
         )
+        where = Place.of(str(ex.request.url), model=fields.pop("model", None), credential_source=credential_source)
+        record = build_record(
+            ctx, where, ex.outcome, cls, attempt_number=attempt_number,
+            decision=decision_for(cls.failure_class, retried=False), result=result,
+        )  # fmt: skip
+        if fields:
+            record = AttemptRecord.model_validate({**record.model_dump(), **fields})
+        self._mark_retried(record)
         self.records.append(record)
         return record
 
+    def _mark_retried(self, record: AttemptRecord) -> None:
+        """The previous attempt of the same request was sent again: its decision is ``retry``."""
+        if not self.records or record.attempt_number < 2:
+            return
+        last = self.records[-1]
+        same = last.request_class == record.request_class and last.attempt_number == record.attempt_number - 1
+        if same and last.failure_class is not None:
+            self.records[-1] = last.model_copy(update={"retry_decision": RetryDecision.RETRY})
+
     def classify(self, ex: Exchange, **kwargs: Any) -> Classification:
-        return classify(
-            ex.status, ex.headers, ex.body, transport_error=ex.transport_error, **kwargs
-        )
-
-
-def _wire_fields(ex: Exchange, cls: Classification) -> dict[str, Any]:
-    """The record fields that come from the exchange and its classification."""
-    obs = cls.observation
-    parts = urlsplit(str(ex.request.url))
-    decision = None
-    if cls.failure_class is not None:
-        decision = RetryDecision.RETRY if cls.retryable else RetryDecision.DO_NOT_RETRY
-    return {
-        "elapsed_ms": ex.elapsed_ms,
-        "http_method": ex.request.method,
-        "route_template": parts.path or "/",
-        "server_address": parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}",
-        "http_status": ex.status,
-        "failure_class": cls.failure_class,
-        "retry_decision": decision,
-        "operator_action": cls.operator_action,
-        "retry_after_ms": obs.retry_after_ms,
-        "response_shape": obs.shape,
-        "provider_request_id": obs.provider_request_id,
-        "request_shape": _request_shape(ex.request_body),
-    }
-
-
-def _request_shape(body: bytes) -> dict[str, Any] | None:
-    try:
-        doc = json.loads(body) if body else None
-    except ValueError:
-        return {"non_json_bytes": len(body)}
-    if not isinstance(doc, dict):
-        return None
-    shaped = shape_of_body(doc)
-    return shaped if isinstance(shaped, dict) else None
+        return classify(ex.status, ex.headers, ex.body, transport_error=ex.transport_error, **kwargs)

@@ -1,7 +1,8 @@
 """Reading one streamed answer as the probe sees it: every event, checked.
 
-:func:`read_stream` sends a streaming request through the case context (budgeted), reads the
-server-sent events line by line and returns the :class:`Exchange` plus a :class:`StreamReport`:
+:func:`read_stream` sends a streaming request through the case context (budgeted) on the one
+wire (the client's stream checker, limits and exception translation) and returns the
+:class:`Exchange` plus a :class:`StreamReport`:
 how many events parsed, which did not, when the first content arrived, the ``finish_reason``,
 the usage chunk, whether ``[DONE]`` arrived, and the :class:`StreamState` the stream ended in.
 A non-2xx answer is read whole so the classifier sees its error body.
@@ -15,7 +16,8 @@ from typing import Any
 
 import httpx2
 
-from chatcontract.probe.context import CaseContext, Exchange, transport_error_of
+from chatcontract.observation import sse_payloads
+from chatcontract.probe.context import CaseContext, Exchange
 from chatcontract.taxonomy import StreamState, TransportError
 
 
@@ -36,9 +38,12 @@ class StreamReport:
     problems: list[str] = field(default_factory=list)
     text: str = ""  # the content deltas joined (up to TEXT_LIMIT chars), for self-checking answers
     chunk_ids: list[str] = field(default_factory=list)  # distinct chunk ``id`` values, in order
+    checked: StreamState | None = None  # how the wire's stream checker saw the stream end
 
     @property
     def state(self) -> StreamState:
+        if self.checked is not None:
+            return self.checked
         if self.error_event is not None:
             return StreamState.ERROR_EVENT
         if self.malformed:
@@ -95,56 +100,26 @@ def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
             report.finish_reason = str(choice["finish_reason"])
 
 
-def _read_events(
-    ctx: CaseContext, response: httpx2.Response, ex: Exchange, report: StreamReport
-) -> None:
-    data: list[str] = []
-    try:
-        for line in response.iter_lines():
-            if line.startswith("data:"):
-                data.append(line[5:].lstrip(" "))
-            elif not line.strip() and data:
-                _take_event(report, "\n".join(data), (ctx.clock() - ex.started) * 1000.0)
-                data.clear()
-        if data:
-            _take_event(report, "\n".join(data), (ctx.clock() - ex.started) * 1000.0)
-    except httpx2.ReadTimeout:
-        report.stalled = True
-    except httpx2.TransportError as exc:
-        report.problems.append(f"the connection broke mid-stream ({transport_error_of(exc).value})")
-
-
 def read_stream(ctx: CaseContext, request: httpx2.Request) -> tuple[Exchange, StreamReport]:
-    """Send ``request`` as a stream and read it to the end (or until it breaks)."""
-    ctx.budget.take()
-    body = request.read()
-    ex = Exchange(request=request, request_body=body, started=ctx.clock())
-    report = StreamReport()
-    try:
-        with ctx.http.stream(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=body,
-            follow_redirects=False,
-        ) as response:
-            ex.status = response.status_code
-            ex.headers = {k.lower(): v for k, v in response.headers.items()}
-            report.content_type = ex.headers.get("content-type", "")
-            if (
-                not 200 <= response.status_code < 300
-                or "text/event-stream" not in report.content_type
-            ):
-                ex.body = response.read()
-            else:
-                _read_events(ctx, response, ex, report)
-    except httpx2.TransportError as exc:
-        if ex.status is None:
-            ex.transport_error = transport_error_of(exc)
-            ex.error_text = f"{type(exc).__name__}: {exc}"
-        else:
-            report.problems.append(f"the connection broke ({transport_error_of(exc).value})")
-    ex.elapsed_ms = (ctx.clock() - ex.started) * 1000.0
-    if ex.transport_error is TransportError.READ_TIMEOUT and ex.status is not None:
+    """Send ``request`` as a stream on the one wire and read it to the end (or until it breaks).
+
+    The wire's stream checker decides how the stream ended (``report.checked``: the state the
+    client would see); the report's counts come from the events the wire kept.
+    """
+    out, limits, body = ctx.begin(request)
+    assert ctx.sender is not None
+    for _ in ctx.sender.stream_attempt(request, limits, out, live=False, want_usage=True, keep=True):
+        pass
+    ex = ctx.end(request, body, out)
+    report = StreamReport(content_type=(out.headers or {}).get("content-type", ""))
+    report.checked = out.stream_state
+    if out.stream_state is not None:
+        for payload in sse_payloads((out.body or b"").decode("utf-8", "replace")):
+            _take_event(report, payload, 0.0)
+        report.first_chunk_ms = None if out.first_chunk_s is None else out.first_chunk_s * 1000.0
+        report.stalled = out.stream_state is StreamState.STALLED
+        if out.stream_state in (StreamState.CUT, StreamState.STALLED) and out.problem:
+            report.problems.append(out.problem)
+    elif out.transport_error is TransportError.FIRST_CHUNK_TIMEOUT:
         report.stalled = True
     return ex, report

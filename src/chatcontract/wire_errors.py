@@ -48,6 +48,7 @@ _KINDS: dict[str, TransportError] = {
     "ProtocolError": TransportError.PROTOCOL_ERROR,
     "DecodingError": TransportError.PROTOCOL_ERROR,
     "TransportError": TransportError.CONNECT_ERROR,
+    "TooManyRedirects": TransportError.UNSUPPORTED_PROTOCOL,  # never followed: a redirect is config
 }
 # Kinds after which the request cannot have reached the provider.
 NOT_SENT = frozenset(

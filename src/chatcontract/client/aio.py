@@ -16,6 +16,7 @@ from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.engine import Send, Wait
+from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
@@ -136,11 +137,11 @@ class AsyncClient(ClientBase):
             fail_transport(out, exc, streaming=True)
             return
         try:
-            if received(out, response):
+            if received(out, response) and event_stream(out):
                 async for delta in self._read_stream(request, response, step, out, live):
                     yield delta
-            else:
-                out.body = await response.aread()
+            else:  # an error, or a 2xx that is no event stream: read whole, the classifier judges it
+                whole_body(out, await response.aread())
         except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:

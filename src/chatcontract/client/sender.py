@@ -53,6 +53,12 @@ def stale_connection(exc: BaseException, watch: ConnectionWatch) -> bool:
     return not watch.fresh and transport_kind(exc) in _STALE
 
 
+def event_stream(out: Outcome) -> bool:
+    """A 2xx that says it is an event stream, or says nothing (then the checker judges it)."""
+    kind = (out.headers or {}).get("content-type")
+    return kind is None or "event-stream" in kind
+
+
 class Sender:
     """Sends single attempts through ``send`` (a transport's ``handle_request`` or a client's
     ``send(..., stream=True)``); ``clock`` is the engine's."""
@@ -116,10 +122,10 @@ class Sender:
             fail_transport(out, exc, streaming=True)
             return
         try:
-            if received(out, response):
+            if received(out, response) and event_stream(out):
                 yield from self._read_stream(request, response, step, out, live=live, want_usage=want_usage, keep=keep)
-            else:
-                out.body = response.read()
+            else:  # an error, or a 2xx that is no event stream: read whole, the classifier judges it
+                whole_body(out, response.read())
         except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
         finally:

@@ -92,9 +92,9 @@ def transport_error_of(exc: httpx2.TransportError, *, got_headers: bool = False)
     return transport_kind(exc, got_headers=got_headers) or TransportError.CONNECT_ERROR
 
 
-def probe_limits(started: float) -> Limits:
+def probe_limits(started: float, read_s: float = READ_S) -> Limits:
     """The probe's per-attempt limits from ``started`` (wire-clock time)."""
-    return Limits(connect_s=CONNECT_S, first_chunk_s=READ_S, idle_s=READ_S, deadline_at=started + DEADLINE_S)
+    return Limits(connect_s=CONNECT_S, first_chunk_s=read_s, idle_s=read_s, deadline_at=started + DEADLINE_S)
 
 
 @dataclass
@@ -112,6 +112,7 @@ class CaseContext:
     clock: Callable[[], float] = time.perf_counter
     sleep: Callable[[float], None] = time.sleep
     sender: Sender | None = None
+    read_s: float = READ_S  # the first-chunk, idle and read limit of each attempt
 
     def __post_init__(self) -> None:
         if self.sender is None:
@@ -124,8 +125,8 @@ class CaseContext:
         body = request.read()
         assert self.sender is not None
         out = Outcome(started=self.sender.clock(), wall=utc_now())
-        limits = probe_limits(out.started)
-        request.extensions["timeout"] = {**limits.timeouts(), "read": READ_S, "write": 30.0}
+        limits = probe_limits(out.started, self.read_s)
+        request.extensions["timeout"] = {**limits.timeouts(), "write": 30.0}
         return out, limits, body
 
     def end(self, request: httpx2.Request, body: bytes, out: Outcome) -> Exchange:

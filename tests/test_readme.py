@@ -27,7 +27,7 @@ def test_client_example_runs_against_the_simulator(capsys: pytest.CaptureFixture
         exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("sim-ok [")  # the fallback answered, after the primary's failures
-    assert out[-1] == "sim-ok"
+    assert out[-2:] == ["sim-ok", "invalid_response"]  # the SDK example, then the SDK raising a failure
 
 
 def test_every_documented_subcommand_exists() -> None:

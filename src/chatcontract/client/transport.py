@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx2
 
+from chatcontract.client import legacy
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sse import StreamChecker
@@ -67,6 +68,11 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         self.inner.close()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if not isinstance(request, httpx2.Request):  # an httpx client (an SDK still on httpx)
+            return legacy.handle(self._handle, request)
+        return self._handle(request)
+
+    def _handle(self, request: httpx2.Request) -> httpx2.Response:
         body = request.read()
         doc = self.chat_doc(request, body)
         if doc is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2
 
+from chatcontract.client import legacy
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
@@ -35,6 +36,11 @@ class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if not isinstance(request, httpx2.Request):  # an httpx client (an SDK still on httpx)
+            return await legacy.handle_async(self._handle, request)
+        return await self._handle(request)
+
+    async def _handle(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
         doc = self.chat_doc(request, body)
         if doc is None:

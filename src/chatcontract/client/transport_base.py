@@ -106,9 +106,12 @@ class CallBase:
         self.last_response: httpx2.Response | None = None
 
     def give_up(self, error: CallFailed) -> httpx2.Response:
-        """The last HTTP error response as it came, else an httpx error carrying ``error``."""
-        if self.last_response is not None:
-            return self.last_response
+        """The last HTTP error response as it came (the SDK raises its own error for it), else an
+        HTTP-library error carrying ``error``: a 2xx the classifier failed (not JSON, no choices, a
+        broken stream) is never handed over as if it were an answer."""
+        response = self.last_response
+        if response is not None and not 200 <= response.status_code < 300:
+            return response
         last = error.last
         if last is not None and last.failure_class in _TIMEOUT_CLASSES:
             raise TransportTimeout(error, request=self.request) from error

@@ -110,13 +110,13 @@ def test_stream_verdicts(rig: Rig, fault: str, verdict: str) -> None:
 
 
 def test_a_stalled_stream_is_stalled(rig: Rig) -> None:
-    import httpx
+    import httpx2
 
     from chatcontract.monitor.session import bind_runner
     from chatcontract.monitor.watch import Watcher, run_inline
 
     rig.switch("sim-stream-stall-2")
-    with httpx.Client(timeout=httpx.Timeout(5.0, read=0.2), trust_env=False) as http:
+    with httpx2.Client(timeout=httpx2.Timeout(5.0, read=0.2), trust_env=False) as http:
         runner = bind_runner(rig.target, None, http=http, sleep=lambda _s: None)
         Watcher(plan(max_runs=1), runner, emit=rig.events.append, clock=ManualClock(),
                 executor=run_inline).run(threading.Event())

@@ -25,7 +25,7 @@ from chatcontract.record import AttemptRecord
 from chatcontract.sinks import RecordSink
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
 CONTRACT_CASES = ("happy", "stream")
 
@@ -109,7 +109,7 @@ def bind_runner(
     target: Target,
     sink: RecordSink | None,
     *,
-    http: httpx.Client | None = None,
+    http: httpx2.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunCases:
     """The probe runner bound to ``target``, writing to ``sink`` (watch's :data:`RunCases`)."""

@@ -112,9 +112,12 @@ class CaseContext:
     clock: Callable[[], float] = time.perf_counter
     sleep: Callable[[float], None] = time.sleep
     sender: Sender | None = None
-    read_s: float = READ_S  # the first-chunk, idle and read limit of each attempt
+    read_s: float | None = None  # each attempt's first-chunk, idle and read limit (default: the
+    # HTTP client's read timeout, else READ_S)
 
     def __post_init__(self) -> None:
+        if self.read_s is None:
+            self.read_s = self.http.timeout.read or READ_S
         if self.sender is None:
             http = self.http
             self.sender = Sender(lambda request: http.send(request, stream=True))
@@ -125,7 +128,7 @@ class CaseContext:
         body = request.read()
         assert self.sender is not None
         out = Outcome(started=self.sender.clock(), wall=utc_now())
-        limits = probe_limits(out.started, self.read_s)
+        limits = probe_limits(out.started, self.read_s or READ_S)
         request.extensions["timeout"] = {**limits.timeouts(), "write": 30.0}
         return out, limits, body
 

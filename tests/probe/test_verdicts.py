@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from chatcontract.config import Credential
@@ -40,13 +40,13 @@ def _words(n: int, cid: str = "chatcmpl-1") -> bytes:
 
 def _run(case: str, body: bytes, content_type: str = "text/event-stream", model: str = "sim-stream-cut-40",
          credential: Credential | None = None) -> CaseResult:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"content-type": content_type})
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=body, headers={"content-type": content_type})
 
     cred = credential or Credential("k" * 24, "env:K")
     target = Target("http://gateway.test/v1", load_profile("openai"), cred, model)
     run = run_probe(default_registry().select([case]), target, max_requests=2,
-                    http=httpx.Client(transport=httpx.MockTransport(handler)), sleep=lambda _s: None)
+                    http=httpx2.Client(transport=httpx2.MockTransport(handler)), sleep=lambda _s: None)
     return run.result(case)
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 from chatcontract import CallFailed, Client, Route
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcontract.conduct.results import ScenarioResult, counts
-from chatcontract.errors import UsageError
+from chatcontract.report.files import write_report_files
 from chatcontract.report.junit import JUnitCase, junit_xml
 from chatcontract.report.markdown import md_code, md_heading, md_table
 from chatcontract.report.page import Section, render_page
@@ -105,12 +105,4 @@ def write_reports(doc: dict[str, Any], results: list[ScenarioResult], out_dir: P
         "report.html": html_report(doc, results),
         "junit.xml": junit_report(results),
     }
-    written = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in texts.items():
-            (out_dir / name).write_text(text, encoding="utf-8")
-            written.append(out_dir / name)
-    except OSError as exc:
-        raise UsageError(f"cannot write reports to {out_dir}: {exc.strerror or exc}") from None
-    return written
+    return write_report_files(out_dir, texts)

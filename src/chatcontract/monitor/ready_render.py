@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chatcontract.errors import UsageError
 from chatcontract.monitor.ready import Answer, Readiness
+from chatcontract.report.files import write_report_files
 from chatcontract.report.junit import JUnitCase, junit_xml
 from chatcontract.report.markdown import md_table
 from chatcontract.report.page import Section, render_page
@@ -70,12 +70,4 @@ def write_outputs(ready: Readiness, out_dir: Path) -> list[Path]:
     """Write the four report files into ``out_dir`` (created)."""
     texts = dict(zip(OUTPUT_FILES, (json_report(ready), markdown_report(ready), html_report(ready),
                                     junit_report(ready)), strict=True))
-    written = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in texts.items():
-            (out_dir / name).write_text(text, encoding="utf-8")
-            written.append(out_dir / name)
-    except OSError as exc:
-        raise UsageError(f"cannot write reports to {out_dir}: {exc.strerror or exc}") from None
-    return written
+    return write_report_files(out_dir, texts)

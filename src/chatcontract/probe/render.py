@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chatcontract.errors import UsageError
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.record import Result
 from chatcontract.redact import MASK
 from chatcontract.report.charts import RESULT_COLORS, bar_chart_svg
+from chatcontract.report.files import write_report_files
 from chatcontract.report.junit import JUnitCase, junit_xml
 from chatcontract.report.markdown import md_code, md_heading, md_table
 from chatcontract.report.page import Section, render_page
@@ -170,13 +170,6 @@ def write_outputs(run: ProbeRun, out_dir: Path, *, secret: str | None = None) ->
         texts["fixtures/happy.response.json"] = (
             json.dumps(happy.fixture, indent=2, sort_keys=True) + "\n"
         )
-    written: list[Path] = []
-    try:
-        for name, text in texts.items():
-            path = out_dir / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text.replace(secret, MASK) if secret else text, encoding="utf-8")
-            written.append(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write reports to {out_dir}: {exc.strerror or exc}") from None
-    return written
+    if secret:
+        texts = {name: text.replace(secret, MASK) for name, text in texts.items()}
+    return write_report_files(out_dir, texts)

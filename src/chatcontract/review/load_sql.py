@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
+from chatcontract.record import SCHEMA_VERSION, FailureClass
 from chatcontract.review.mapping import CANONICAL, FieldMap, FieldSpec
 
 STREAM_EFF = (
@@ -112,6 +113,11 @@ def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
 
 _REASON = {"int": "not a non-negative integer", "ms": "not a non-negative number", "bool": "not a boolean",
            "status": "not an HTTP status code"}
+# Fields whose values come from a closed set: anything else is an impossible value (a bad line).
+_CLOSED = {
+    "failure_class": ("not a known failure class", tuple(quote(c.value) for c in FailureClass)),
+    "schema_version": ("not a known attempt-record schema version", tuple(map(str, range(1, SCHEMA_VERSION + 1)))),
+}
 
 
 def _valid(field: str, c: str, strict: bool) -> str | None:
@@ -121,16 +127,23 @@ def _valid(field: str, c: str, strict: bool) -> str | None:
     so the value itself is kept as read (bad-line examples show it).
     """
     kind = CANONICAL[field]
+    if field in _CLOSED:
+        return f"{c} IN ({', '.join(_CLOSED[field][1])})"
     if kind == "bool" and strict:
         return None  # DuckDB typed it already
-    return {"status": f"{c} BETWEEN 100 AND 999", "int": f"{c} >= 0", "ms": f"{c} >= 0 AND {c} < 1e12",
-            "bool": f"{c} IS NOT NULL"}.get(kind)
+    # RFC 9110 section 15: values outside 100..599 are invalid; 503.7 is not 504
+    return {"status": f"{c} BETWEEN 100 AND 599 AND d_status = {c}", "int": f"{c} >= 0",
+            "ms": f"{c} >= 0 AND {c} < 1e12", "bool": f"{c} IS NOT NULL"}.get(kind)
+
+
+def _reason(field: str) -> str:
+    return _CLOSED[field][0] if field in _CLOSED else _REASON[CANONICAL[field]]
 
 
 # canonical fields an outcome key (and how a stream ended) is made of
 _KEY_FIELDS = ("status", "error_type", "error_code", "failure_class", "transport_error", "response_shape",
                "stream_state", "streaming", "finish_reason")
-_STRICT_TYPE = {"status": "INTEGER", "int": "BIGINT", "ms": "DOUBLE", "bool": "BOOLEAN"}
+_STRICT_TYPE = {"status": "DOUBLE", "int": "BIGINT", "ms": "DOUBLE", "bool": "BOOLEAN"}
 
 
 def source_columns(fmap: FieldMap, strict: bool = False) -> dict[str, str]:
@@ -179,12 +192,15 @@ def _parts(fmap: FieldMap, cols: dict[str, str], strict: bool) -> _Parts:
         valid = _valid(name_, f"c_{name}", strict)
         if valid is None:
             continue
-        # strictly read values are typed already: present means not NULL
-        present = f"c_{name} IS NOT NULL" if strict else f"p_{name}"
+        if name_ == "status":  # the number as read, to tell 503 from 503.7 (cast to INTEGER rounds)
+            parts.inner.append(f"TRY_CAST({v} AS DOUBLE) AS d_status")
+        # strictly read values are typed already: present means not NULL (a status too large
+        # for an integer is still present)
+        present = ("d_status IS NOT NULL" if name_ == "status" else f"c_{name} IS NOT NULL") if strict else f"p_{name}"
         if not strict:
             parts.inner.append(f"({v} IS NOT NULL) AS p_{name}")
-        parts.oks.append(f"NOT {present} OR {valid}" if strict else f"NOT {present} OR COALESCE({valid}, FALSE)")
-        parts.checks.append(f"WHEN NOT ({parts.oks[-1]}) THEN {quote(name_ + ': ' + _REASON[CANONICAL[name_]])}")
+        parts.oks.append(f"NOT {present} OR COALESCE({valid}, FALSE)")
+        parts.checks.append(f"WHEN NOT ({parts.oks[-1]}) THEN {quote(name_ + ': ' + _reason(name_))}")
     return parts
 
 

@@ -62,6 +62,7 @@ CANONICAL: dict[str, str] = {
     "client": "str",
     "body_shape": "str",
     "source_line": "int",
+    "schema_version": "int",  # of this project's attempt records: a version we do not know is a bad line
 }
 _ALIASES = {
     "latency_ms": "latency",
@@ -188,6 +189,7 @@ ATTEMPTS_MAP = FieldMap(
             "fallback_of": "fallback_of",
             "response_shape": "response_shape",
             "error_summary": "error_summary",
+            "schema_version": "schema_version",
         }.items()
     },
 )

@@ -116,7 +116,7 @@ def nginx_row(line: bytes) -> dict[str, Any] | None:
         "time": when.isoformat(),
         "method": m["method"].decode("ascii"),
         "path": _path(m["target"]),
-        "status": status if 100 <= status <= 999 else None,
+        "status": status or None,  # 0: no response; any other number is checked (and counted) in SQL
         "client": _client(m["addr"], m["ua"]),
     }
     if status == 499:  # nginx: the client closed the connection before the answer
@@ -143,7 +143,7 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
         "time": (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
         "method": m["method"].decode("ascii"),
         "path": _path(m["target"]),
-        "status": status if 100 <= status <= 999 else None,
+        "status": status or None,  # 0: no response; any other number is checked (and counted) in SQL
         "latency": float(m["duration"]) if m["duration"] != b"-" else None,
         "host": _dash(m["authority"]),
         "provider_request_id": _dash(m["rid"]),

@@ -216,7 +216,8 @@ def _scaled(value: Any, scale: float) -> float | None:
 def _status(fmt: GatewayFormat, doc: Mapping[str, Any], row: dict[str, Any]) -> None:
     """``status`` as an HTTP code where the format logs one; a success flag stands for 200."""
     status = _number(row.get("status"))
-    row["status"] = int(status) if status is not None and 100 <= status <= 999 else None
+    # 0 or none: no response; any other number is kept as logged and checked (and counted) in SQL
+    row["status"] = None if not status else int(status) if status.is_integer() else str(status)
     if row["status"] is None and "status" in fmt.fields:
         code = first(doc, fmt.fields["status"])
         if code is not None and "error_code" not in row:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -43,17 +42,6 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write ready.json/.md
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report instead of the table.")]
 
 
-def _probe_results(path: Path) -> tuple[dict[str, str], str]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        cases = {str(c["name"]): str(c["result"]) for c in doc["cases"]}
-    except FileNotFoundError:
-        raise UsageError(f"--probe-results {path}: no such file") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"--probe-results {path}: not a probe results.json ({type(exc).__name__})") from None
-    return cases, f"probe results {path} (target {doc.get('target')})"
-
-
 def _live_probe(given: object) -> tuple[dict[str, str], str, str]:
     from chatcontract.probe.registry import default_registry
     from chatcontract.probe.runner import run_probe
@@ -85,7 +73,7 @@ def ready(
 ) -> None:
     """Evaluate readiness for controlled production traffic."""
     from chatcontract.monitor.ready import Readiness, from_probe
-    from chatcontract.monitor.ready_inputs import conduct_verdicts, fixtures_verdicts, owners_verdicts
+    from chatcontract.monitor.ready_inputs import conduct_verdicts, fixtures_verdicts, owners_verdicts, probe_cases
     from chatcontract.monitor.ready_render import json_report, summary_line, terminal_table, write_outputs
     from chatcontract.probe.session import ProbeInput, check_out_dir
 
@@ -98,7 +86,7 @@ def ready(
     if no_probe:
         cases, origin = None, ""
     elif probe_results is not None:
-        cases, origin = _probe_results(probe_results)
+        cases, origin = probe_cases(probe_results)
     else:
         given = ProbeInput(base_url, profile, api_key_env, api_key_file, model)
         cases, origin, target = _live_probe(given)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from chatcontract.errors import UsageError
+from chatcontract.inputs import parse_yaml, read_text
 from chatcontract.sim.faults import HEALTHY_MODEL, resolve_fault
 from chatcontract.sim.scenario import Scenario, parse_scenario
 
@@ -145,19 +146,10 @@ def parse_catalogue(data: Any, source: str, base: Catalogue | None = None) -> Ca
     return Catalogue(tuple(scenarios), Scenario(models, source))
 
 
-def _load_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise _bad(source, where, "not valid YAML") from None
-
-
 def builtin_catalogue() -> Catalogue:
     """The shipped catalogue."""
     text = resources.files("chatcontract.conduct").joinpath("catalogue.yaml").read_text(encoding="utf-8")
-    return parse_catalogue(_load_yaml(text, "builtin"), "builtin")
+    return parse_catalogue(yaml.safe_load(text), "builtin")
 
 
 def load_catalogue(files: Iterable[str | Path] = (), *, builtin: bool = True) -> Catalogue:
@@ -165,11 +157,8 @@ def load_catalogue(files: Iterable[str | Path] = (), *, builtin: bool = True) ->
     catalogue = builtin_catalogue() if builtin else None
     for file in files:
         path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"conduct catalogue {path}: cannot read: {exc}") from None
-        catalogue = parse_catalogue(_load_yaml(text, str(path)), str(path), catalogue)
+        doc = parse_yaml(read_text(path, "conduct catalogue"), f"conduct catalogue {path}")
+        catalogue = parse_catalogue(doc, str(path), catalogue)
     if catalogue is None or not catalogue.scenarios:
         raise UsageError("no conduct scenarios: give a scenario file or keep the built-in catalogue")
     return catalogue

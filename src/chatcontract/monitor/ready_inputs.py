@@ -8,16 +8,14 @@ its absence is itself the evidence (no fixture in the fixtures directory, an own
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from chatcontract.contract.profile import Profile
 from chatcontract.drift.compare import Capture, compare, load_capture
 from chatcontract.errors import UsageError
 from chatcontract.evidence.lint import lint_secrets
+from chatcontract.inputs import parse_json, parse_yaml, read_bytes
 from chatcontract.monitor.ready import CRITERIA, Answer, Criterion, Verdict, combine, unknown
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -37,16 +35,19 @@ def _criteria(source: str) -> list[Criterion]:
 
 
 def _read_text(path: Path, what: str) -> str:
+    """The text of one input through the bounded reader (``/dev/zero`` and huge files refused)."""
+    return read_bytes(path, what, limit=MAX_INPUT_BYTES).decode("utf-8", errors="replace")
+
+
+# -- probe -------------------------------------------------------------------------------------
+def probe_cases(path: Path) -> tuple[dict[str, str], str]:
+    """Case name -> result from an earlier ``probe --out`` results.json, and where they came from."""
+    doc = parse_json(_read_text(path, "--probe-results"), f"--probe-results {path}")
     try:
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise UsageError(f"{what} {path}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
-        return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path}: is a directory, expected a file") from None
-    except OSError as exc:
-        raise UsageError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
+        cases = {str(c["name"]): str(c["result"]) for c in doc["cases"]}
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"--probe-results {path}: not a probe results.json ({type(exc).__name__})") from None
+    return cases, f"probe results {path} (target {doc.get('target')})"
 
 
 # -- conduct -----------------------------------------------------------------------------------
@@ -82,10 +83,7 @@ def conduct_verdicts(path: Path | None) -> list[Verdict]:
     wanted = _criteria("conduct")
     if path is None:
         return [unknown(c, "no conduct run (pass --conduct results.json from `chatcontract conduct`)") for c in wanted]
-    try:
-        doc = json.loads(_read_text(path, "--conduct"))
-    except ValueError as exc:
-        raise UsageError(f"--conduct {path}: not JSON ({exc})") from None
+    doc = parse_json(_read_text(path, "--conduct"), f"--conduct {path}")
     checks = _checks(doc)
     if not checks:
         raise UsageError(f"--conduct {path}: no list of checks (expected 'checks': [{{name, result}}, ...])")
@@ -169,10 +167,7 @@ def owners_verdicts(path: Path | None) -> list[Verdict]:
     criterion = _criteria("owners")[0]
     if path is None:
         return [unknown(criterion, "no owners file (pass --owners owners.yaml: credential/model/quota/billing)")]
-    try:
-        doc = yaml.safe_load(_read_text(path, "--owners"))
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--owners {path}: not YAML or JSON ({str(exc).splitlines()[0]})") from None
+    doc = parse_yaml(_read_text(path, "--owners"), f"--owners {path}")
     if isinstance(doc, dict) and isinstance(doc.get("owners"), dict):
         doc = doc["owners"]
     if not isinstance(doc, dict):

@@ -53,6 +53,10 @@ def choose_reader(path: Path, forced: str | None = None) -> Reader:
     reader recognises (an image, random bytes, prose).
     """
     if not path.is_file():
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; pass log files")
+        if path.exists():
+            raise UsageError(f"{path}: not a regular file (a device or pipe); review reads log files")
         raise UsageError(f"{path}: no such file")
     if forced is not None:
         if forced not in READERS:

@@ -9,8 +9,10 @@ then inconclusive).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,20 +53,32 @@ def select_cases(registry: Registry, text: str | None) -> list[Case]:
 def check_out_dir(path: Path | None) -> None:
     """Refuse an ``--out`` that cannot be a directory before any request is sent.
 
-    Checks the path and its nearest existing ancestor (a file there, or no write permission,
-    would only fail after the budget was spent); creates nothing.
+    Checks the path and its nearest existing ancestor (a file there), then proves the directory
+    writable by making it and a scratch file in it, and removing both again (permission bits do
+    not tell: root passes ``os.access`` on ``/proc`` and read-only mounts). Leaves nothing behind.
     """
     if path is None:
         return
     if path.exists() and not path.is_dir():
         raise UsageError(f"--out {path} exists and is not a directory")
-    ancestor = path if path.exists() else next((p for p in path.absolute().parents if p.exists()), None)
-    if ancestor is None:
-        return
+    missing = [] if path.exists() else [path, *(p for p in path.absolute().parents if not p.exists())]
+    ancestor = path.absolute().parents[len(missing) - 1] if missing else path
     if not ancestor.is_dir():
         raise UsageError(f"cannot write reports to {path}: {ancestor} is a file, not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write reports to {path}: {ancestor} is not writable")
+    made: list[Path] = []
+    try:
+        for directory in reversed(missing):
+            directory.mkdir()
+            made.append(directory)
+        fd, scratch = tempfile.mkstemp(dir=path, prefix=".chatcontract-write-check-")
+        os.close(fd)
+        os.unlink(scratch)
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {path}: {exc.strerror or exc}") from None
+    finally:
+        for directory in reversed(made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
 
 
 def _minted() -> tuple[str, str]:

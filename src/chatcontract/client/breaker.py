@@ -16,6 +16,7 @@ from enum import StrEnum
 from chatcontract.record import FailureClass
 
 Clock = Callable[[], float]
+Change = tuple["CircuitState", "CircuitState"]  # (old, new)
 
 HEALTH_FAILURES = frozenset(
     {
@@ -64,14 +65,21 @@ class CircuitBreaker:
 
     def acquire(self) -> CircuitState | None:
         """Permission to send: the state it was granted in, or ``None``: skip the route."""
+        return self.acquire_noting()[0]
+
+    def acquire_noting(self) -> tuple[CircuitState | None, Change | None]:
+        """:meth:`acquire`, and the state change it caused (open to half-open once the reprobe
+        time passed), if any."""
         with self._lock:
+            before = self._state
             state = self._current()
+            change = (before, state) if state is not before else None
             if state is CircuitState.CLOSED:
-                return state
+                return state, change
             if state is CircuitState.HALF_OPEN and self._in_flight < self._probes:
                 self._in_flight += 1
-                return state
-            return None
+                return state, change
+            return None, change
 
     def release(self, granted: CircuitState) -> None:
         """Give back a permit whose attempt ended without a verdict (the caller walked away)."""
@@ -79,19 +87,20 @@ class CircuitBreaker:
             if granted is CircuitState.HALF_OPEN and self._in_flight > 0:
                 self._in_flight -= 1
 
-    def record(self, failure_class: FailureClass | None, granted: CircuitState) -> None:
-        """The outcome of an attempt sent with permission ``granted``."""
+    def record(self, failure_class: FailureClass | None, granted: CircuitState) -> Change | None:
+        """The outcome of an attempt sent with permission ``granted``; returns the state change
+        it caused, if any."""
         with self._lock:
+            before = self._state
             if granted is CircuitState.HALF_OPEN and self._in_flight > 0:
                 self._in_flight -= 1
             if failure_class is None:
                 self._state = CircuitState.CLOSED
                 self._failures = 0
-                return
-            if failure_class not in HEALTH_FAILURES:
-                return
-            self._failures += 1
-            if self._state is CircuitState.HALF_OPEN or self._failures >= self._threshold:
-                self._state = CircuitState.OPEN
-                self._opened_at = self._clock()
-                self._in_flight = 0
+            elif failure_class in HEALTH_FAILURES:
+                self._failures += 1
+                if self._state is CircuitState.HALF_OPEN or self._failures >= self._threshold:
+                    self._state = CircuitState.OPEN
+                    self._opened_at = self._clock()
+                    self._in_flight = 0
+            return (before, self._state) if self._state is not before else None

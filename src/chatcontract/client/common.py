@@ -1,5 +1,6 @@
 """What every entry point sets up alike (``Client``, ``AsyncClient`` and both transports):
-policy, routes, profile, record sink, telemetry and the one engine (budget, breakers)."""
+policy, routes, profile, and the one engine (budget, breakers) with its observers: the record
+sink, telemetry and the caller's own :class:`~chatcontract.client.observe.Observer`."""
 
 from __future__ import annotations
 
@@ -11,12 +12,24 @@ from typing import Any
 
 from chatcontract.client.attempt import RecordContext
 from chatcontract.client.engine import Engine
+from chatcontract.client.observe import Observer, SinkObserver, fan_out
 from chatcontract.client.otel import Telemetry
 from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route
 from chatcontract.contract.profile import Profile, load_profile
-from chatcontract.record import AttemptRecord
 from chatcontract.sinks import RecordSink
+
+# gen_ai.provider.name values the conventions list, that a profile of the same name selects.
+_KNOWN_PROVIDERS = frozenset({"openai", "azure.ai.openai", "deepseek", "groq", "mistral_ai", "perplexity", "x_ai"})
+
+
+def provider_name(profile: Profile) -> str:
+    """``gen_ai.provider.name`` for a profile: CometAPI is ``cometapi`` (a custom value), a profile
+    named after a listed provider is that provider; any other OpenAI-compatible server is
+    ``openai``, the API it speaks (as the conventions advise; ``server.address`` says which)."""
+    if profile.name == "cometapi" or profile.name in _KNOWN_PROVIDERS:
+        return profile.name
+    return "openai"
 
 
 class EngineOwner:
@@ -37,6 +50,7 @@ class EngineOwner:
         clock: Callable[[], float] = time.monotonic,
         tracer_provider: Any = None,
         meter_provider: Any = None,
+        observer: Observer | None = None,
     ) -> None:
         self.policy = policy or Policy()
         self.fallbacks = tuple(fallbacks)
@@ -45,13 +59,10 @@ class EngineOwner:
         self.credential_source = credential_source
         self.ctx = {"service": service, "deployment": deployment, "run_id": run_id, "incident_id": incident_id}
         self.clock = clock
-        self._telemetry = Telemetry(tracer_provider, meter_provider)
-        self.engine = Engine(self.policy, clock=clock, on_record=self._on_record)
-
-    def _on_record(self, record: AttemptRecord) -> None:
-        if self.sink is not None:
-            self.sink.append(record)
-        self._telemetry.emit(record)
+        self.telemetry = Telemetry(tracer_provider, meter_provider)
+        records = SinkObserver(sink) if sink is not None else None
+        self.observer = fan_out(records, self.telemetry, observer)
+        self.engine = Engine(self.policy, clock=clock, observer=self.observer, provider=provider_name(self.profile))
 
     def record_context(
         self, messages: Sequence[Mapping[str, Any]], *, streaming: bool, request_class: str | None = None

@@ -12,7 +12,9 @@ A :class:`CallRun` is one logical call. A driver (``Client``, ``AsyncClient``, t
 
 The engine never touches the network or sleeps; time comes from an injected clock, so the
 whole decision table is tested with a fake clock. State shared between calls (the retry budget
-and one breaker per route) lives in :class:`Engine`, one per client.
+and one breaker per route) lives in :class:`Engine`, one per client. The engine tells its
+:class:`~chatcontract.client.observe.Observer` (records, telemetry) about every attempt, wait,
+fallback, breaker change and the call's end, so every driver reports the same way.
 """
 
 from __future__ import annotations
@@ -31,18 +33,27 @@ from chatcontract.client.attempt import (
     classify_outcome,
     local_record,
 )
-from chatcontract.client.breaker import CircuitBreaker, CircuitState
+from chatcontract.client.breaker import Change, CircuitBreaker, CircuitState
 from chatcontract.client.budget import RetryBudget
 from chatcontract.client.errors import CallFailed
+from chatcontract.client.observe import (
+    AttemptEnd,
+    BreakerChange,
+    CallEnd,
+    CallObserver,
+    CallStart,
+    Decision,
+    FallbackSwitch,
+    Observer,
+    Verdict,
+    WaitStart,
+)
 from chatcontract.client.policy import Policy, request_size, retry_wait_s
 from chatcontract.client.route import Target
 from chatcontract.record import AttemptRecord, FailureClass, RetryDecision, utc_now
 from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, decision_for
 
 Clock = Callable[[], float]
-RecordHook = Callable[[AttemptRecord], None]
-
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limits:
@@ -95,12 +106,14 @@ class Engine:
         *,
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
-        on_record: RecordHook | None = None,
+        observer: Observer | None = None,
+        provider: str = "openai",
     ) -> None:
         self.policy = policy
         self.clock = clock
         self.rng = rng or random.Random()
-        self.on_record = on_record
+        self.observer = observer
+        self.provider = provider  # gen_ai.provider.name of the calls
         self.budget = RetryBudget(
             ratio=policy.retry_budget_ratio,
             floor=policy.retry_budget_floor,
@@ -176,6 +189,15 @@ class CallRun:
         self._granted: CircuitState = CircuitState.CLOSED
         self._fallback_of: str | None = None
         self._stop: Stop | None = None
+        self._obs: CallObserver | None = None
+        if engine.observer is not None and targets:
+            first = targets[0]
+            self._obs = engine.observer.start_call(
+                CallStart(
+                    request_id=ctx.request_id, model=first.model, provider=engine.provider, url=first.url,
+                    streaming=ctx.streaming, request_class=ctx.request_class,
+                )
+            )  # fmt: skip
 
     # -- driver interface -------------------------------------------------------------
 
@@ -214,19 +236,20 @@ class CallRun:
             target = self.targets[self._route]
             remaining = self.deadline_at - self.engine.clock()
             if remaining <= 0:
-                self._local(target, FailureClass.DEADLINE_EXCEEDED, "the call's deadline passed")
-                return self._fail(FailureClass.DEADLINE_EXCEEDED, "the call's deadline passed")
+                passed = "the call's deadline passed"
+                self._local(target, FailureClass.DEADLINE_EXCEEDED, passed, Decision.DEADLINE_EXCEEDED)
+                return self._fail(FailureClass.DEADLINE_EXCEEDED, passed)
             if self._route_attempts == 0:
                 over = self._oversize(target)
                 if over is not None:
-                    self._local(target, FailureClass.CONTEXT_EXCEEDED, over)
-                    if not self._fall_back(FailureClass.CONTEXT_EXCEEDED, sent=False):
+                    if self._local(target, FailureClass.CONTEXT_EXCEEDED, over, None) is None:
                         return self._fail(FailureClass.CONTEXT_EXCEEDED, over)
                     continue
-            granted = self.engine.breaker(target.breaker_key).acquire()
+            granted, change = self.engine.breaker(target.breaker_key).acquire_noting()
+            self._changed(target, change)
             if granted is None:
-                self._local(target, FailureClass.CIRCUIT_OPEN, "circuit open: route skipped")
-                if not self._fall_back(FailureClass.CIRCUIT_OPEN, sent=False):
+                summary = "circuit open: route skipped"
+                if self._local(target, FailureClass.CIRCUIT_OPEN, summary, Decision.CIRCUIT_OPEN) is None:
                     return self._fail(FailureClass.CIRCUIT_OPEN, f"circuit open for {target.label}")
                 continue
             self._granted = granted
@@ -246,63 +269,73 @@ class CallRun:
         target = self.targets[self._route]
         cls = classify_outcome(outcome, attempt_number=self._route_attempts)
         fc = cls.failure_class
-        self.engine.breaker(target.breaker_key).record(fc, self._granted)
+        change = self.engine.breaker(target.breaker_key).record(fc, self._granted)
         if fc is None:
-            self._add(self._record(target, outcome, cls, decision=None, wait=None))
-            self._stop = Stop(outcome, target, None)
+            self._add(self._record(target, outcome, cls, decision=None, wait=None), Decision.ANSWERED, target, outcome)
+            self._changed(target, change)
+            self._finish(Stop(outcome, target, None))
             return
-        decision, wait, note = self._retry_decision(fc, cls.retryable, outcome, cls.observation.retry_after_ms)
-        self._add(self._record(target, outcome, cls, decision=decision, wait=wait, note=note))
+        retry_after_ms = cls.observation.retry_after_ms
+        decision, wait, note, why = self._retry_decision(fc, cls.retryable, outcome, retry_after_ms)
+        record = self._record(target, outcome, cls, decision=decision, wait=wait, note=note)
         if wait is not None:
+            self._add(record, Decision.RETRY, target, outcome)
+            self._changed(target, change)
             self._wait = wait
+            if self._obs is not None:
+                reason = "retry_after" if retry_after_ms is not None else "backoff"
+                number = record.attempt_number
+                self._obs.wait(WaitStart(seconds=wait, reason=reason, attempt_number=number, failure_class=fc))
             return
-        if outcome.delivered:
-            self._stop = Stop(
-                None,
-                None,
-                self._error(fc, note or "stream broke after content was delivered", True),
-            )
-        elif not self._fall_back(fc, sent=outcome.sent):
-            summary = self.attempts[-1].error_summary or fc.value
-            self._stop = Stop(None, None, self._error(fc, summary, False))
+        switch = None if outcome.delivered else self._fall_back(fc, sent=outcome.sent)
+        self._add(record, why or (Decision.FALLBACK if switch else Decision.GIVE_UP), target, outcome)
+        self._changed(target, change)
+        if switch is not None:
+            self._switched(switch)
+        elif outcome.delivered:
+            self._finish(Stop(None, None, self._error(fc, note or "stream broke after content was delivered", True)))
+        else:
+            self._finish(Stop(None, None, self._error(fc, record.error_summary or fc.value, False)))
 
     def abandon(self) -> None:
         """The caller stopped reading before the attempt ended: release its breaker permit."""
         if self._stop is None:
             self.engine.breaker(self.targets[self._route].breaker_key).release(self._granted)
-            self._stop = Stop(None, None, self._error(FailureClass.UNKNOWN, "abandoned by the caller", True))
+            self._finish(Stop(None, None, self._error(FailureClass.UNKNOWN, "abandoned by the caller", True)))
 
     # -- decisions -----------------------------------------------------------------------
 
     def _retry_decision(
         self, fc: FailureClass, retryable: bool, outcome: Outcome, retry_after_ms: float | None
-    ) -> tuple[RetryDecision, float | None, str | None]:
-        """Retry on the same route? ``(decision, wait seconds or None, why not)``."""
+    ) -> tuple[RetryDecision, float | None, str | None, Decision | None]:
+        """Retry on the same route? ``(decision, wait seconds or None, why not, the local
+        decision that refused a due retry: deadline or budget)``."""
         no = decision_for(fc, retried=False) or RetryDecision.DO_NOT_RETRY
         if not retryable:
-            return no, None, None
+            return no, None, None, None
         if outcome.delivered:
-            return no, None, "content already delivered to the caller"
+            return no, None, "content already delivered to the caller", None
         if not self.reissue and outcome.sent:
-            return no, None, "reissue=False: the request may have reached the provider"
+            return no, None, "reissue=False: the request may have reached the provider", None
         if self._route_attempts >= self.engine.policy.max_attempts_per_route:
-            return no, None, f"{self._route_attempts} attempts on this route"
+            return no, None, f"{self._route_attempts} attempts on this route", None
         remaining = self.deadline_at - self.engine.clock()
         wait = retry_wait_s(self.engine.policy, self._route_attempts, retry_after_ms, remaining, self.engine.rng)
         if wait is None:
             what = "Retry-After" if retry_after_ms is not None else "backoff"
-            return no, None, f"{what} does not fit the remaining deadline ({remaining:.2f} s)"
+            note = f"{what} does not fit the remaining deadline ({remaining:.2f} s)"
+            return no, None, note, Decision.DEADLINE_EXCEEDED
         if not self.engine.budget.try_spend():
-            return no, None, "retry budget exhausted"
-        return RetryDecision.RETRY, wait, None
+            return no, None, "retry budget exhausted", Decision.BUDGET_EXHAUSTED
+        return RetryDecision.RETRY, wait, None, None
 
-    def _fall_back(self, fc: FailureClass, *, sent: bool) -> bool:
-        """Move to the next route this class may fall back to; ``False`` when there is none."""
+    def _fall_back(self, fc: FailureClass, *, sent: bool) -> FallbackSwitch | None:
+        """Move to the next route this class may fall back to; ``None`` when there is none."""
         rule = ACTIONS[fc].fallback
         if rule is FallbackRule.NO or self.deadline_at - self.engine.clock() <= 0:
-            return False
+            return None
         if not self.reissue and sent:
-            return False
+            return None
         current = self.targets[self._route]
         for index in range(self._route + 1, len(self.targets)):
             candidate = self.targets[index]
@@ -311,8 +344,11 @@ class CallRun:
             self._fallback_of = self.targets[0].label
             self._route = index
             self._route_attempts = 0
-            return True
-        return False
+            return FallbackSwitch(
+                from_route=current.label, to_route=candidate.label, to_model=candidate.model,
+                failure_class=fc, attempt_number=len(self.attempts),
+            )  # fmt: skip
+        return None
 
     def _oversize(self, target: Target) -> str | None:
         policy = self.engine.policy
@@ -328,10 +364,37 @@ class CallRun:
 
     # -- records -------------------------------------------------------------------------
 
-    def _add(self, record: AttemptRecord) -> None:
+    def _add(self, record: AttemptRecord, decision: Decision, target: Target, outcome: Outcome | None) -> None:
         self.attempts.append(record)
-        if self.engine.on_record is not None:
-            self.engine.on_record(record)
+        if self._obs is not None:
+            self._obs.attempt(
+                AttemptEnd(
+                    record=record, decision=decision, url=target.url, sent=outcome is not None and outcome.sent,
+                    response_id=outcome.response_id if outcome is not None else None,
+                )
+            )  # fmt: skip
+
+    def _changed(self, target: Target, change: Change | None) -> None:
+        if change is not None and self._obs is not None:
+            self._obs.breaker(BreakerChange(route=target.label, old=change[0].value, new=change[1].value))
+
+    def _switched(self, switch: FallbackSwitch) -> None:
+        if self._obs is not None:
+            self._obs.fallback(switch)
+
+    def _finish(self, stop: Stop) -> Stop:
+        self._stop = stop
+        if self._obs is not None:
+            error = stop.error
+            if error is None:
+                assert stop.outcome is not None
+                end = CallEnd(verdict=Verdict.ANSWERED, attempts=self.attempts, response_id=stop.outcome.response_id)
+            else:
+                verdict = Verdict.PARTIAL if error.partial else Verdict.FAILED
+                end = CallEnd(verdict=verdict, attempts=self.attempts, failure_class=error.failure_class,
+                              summary=str(error))  # fmt: skip
+            self._obs.end(end)
+        return stop
 
     def _record(
         self,
@@ -356,23 +419,29 @@ class CallRun:
             note=note,
         )
 
-    def _local(self, target: Target, fc: FailureClass, summary: str) -> None:
+    def _local(
+        self, target: Target, fc: FailureClass, summary: str, decision: Decision | None
+    ) -> FallbackSwitch | None:
+        """Record a route not sent to (deadline, oversize, open circuit); ``decision`` ``None``:
+        fall back when the class allows (the switch is returned), else give up."""
         state = self.engine.breaker(target.breaker_key).state.value
-        self._add(
-            local_record(
-                self.ctx,
-                target,
-                fc,
-                attempt_number=len(self.attempts) + 1,
-                summary=summary,
-                fallback_of=self._fallback_of if target.index else None,
-                circuit_state=state,
-            )
+        record = local_record(
+            self.ctx,
+            target,
+            fc,
+            attempt_number=len(self.attempts) + 1,
+            summary=summary,
+            fallback_of=self._fallback_of if target.index else None,
+            circuit_state=state,
         )
+        switch = None if decision is Decision.DEADLINE_EXCEEDED else self._fall_back(fc, sent=False)
+        self._add(record, decision or (Decision.FALLBACK if switch else Decision.GIVE_UP), target, None)
+        if switch is not None:
+            self._switched(switch)
+        return switch
 
     def _error(self, fc: FailureClass, summary: str, partial: bool) -> CallFailed:
         return CallFailed(fc, self.attempts, summary=summary, partial=partial)
 
     def _fail(self, fc: FailureClass, summary: str) -> Stop:
-        self._stop = Stop(None, None, self._error(fc, summary, False))
-        return self._stop
+        return self._finish(Stop(None, None, self._error(fc, summary, False)))

@@ -132,8 +132,11 @@ def attempt_attrs(event: AttemptEnd) -> Attrs:
     record = event.record
     attrs: Attrs = {
         "gen_ai.request.model": record.model,
+        "chatcontract.request_id": record.request_id,
         "chatcontract.attempt_number": record.attempt_number,
         "chatcontract.decision": event.decision.value,
+        "chatcontract.retry_after_ms": record.retry_after_ms,
+        "chatcontract.backoff_ms": record.backoff_ms,
         "chatcontract.fallback_of": record.fallback_of,
         "chatcontract.circuit_state": record.circuit_state,
         "error.type": record.failure_class.value if record.failure_class else None,

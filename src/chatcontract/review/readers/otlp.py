@@ -10,7 +10,10 @@ span with a response (id, model, finish reason or output tokens) and no error co
 Retries of one logical call are the spans under one
 parent with ``http.request.resend_count`` (absent on the first attempt, as the semantic
 conventions say). Resource attributes (``service.name``, ``k8s.deployment.name``) name the
-caller; they are expected before the spans, as exporters write them.
+caller; they are expected before the spans, as exporters write them. This project's own attempt
+spans (``chatcontract.*``, see docs/telemetry.md) add the logical call's id, the attempt number,
+the route a fallback replaced and the server's Retry-After, so a review of our exported spans
+finds the same calls, retries and fallbacks as a review of our attempt records.
 
 One call is counted once. Instrumentation that emits a GenAI span (``chat gpt-4o``) with HTTP
 client spans under it (one per attempt) would otherwise count the call twice: the HTTP child
@@ -142,6 +145,21 @@ def _genai_facts(attrs: dict[str, Any], events: dict[str, Any]) -> dict[str, Any
     }
 
 
+def _our_facts(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The facts chatcontract's own attempt spans carry under ``chatcontract.*``."""
+    after = attrs.get("chatcontract.retry_after_ms")
+    return {
+        "request_id": _str(attrs.get("chatcontract.request_id")),
+        "attempt": _int(attrs.get("chatcontract.attempt_number")),
+        "fallback_of": _str(attrs.get("chatcontract.fallback_of")),
+        "retry_after": after if isinstance(after, int | float) and not isinstance(after, bool) else None,
+    }
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
     """The canonical row of one span, or ``None`` when it is not an HTTP/GenAI attempt."""
     attrs = attributes(span.get("attributes"))
@@ -159,6 +177,7 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
     resend = _int(attrs.get("http.request.resend_count"))
     error_type = attrs.get("error.type") or events.get("error_type")
     http_status = _int(_first(attrs, "http.response.status_code", "http.status_code"))
+    ttfc = attrs.get("gen_ai.response.time_to_first_chunk")
     if error_type is None and http_status is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
         error_type = "span_error"
     answered = genai["provider_request_id"] or genai["response_model"] or genai["finish_reason"] or (
@@ -178,6 +197,8 @@ def span_row(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] |
         # chatcontract exports its class as error.type: keep it as the recorded class
         "failure_class": error_type if isinstance(error_type, str) and error_type in _CLASSES else None,
         **genai,
+        **_our_facts(attrs),
+        "first_chunk": ttfc * 1000.0 if isinstance(ttfc, int | float) and not isinstance(ttfc, bool) else None,
         "service": resource.get("service.name"),
         "deployment": _first(resource, *_DEPLOYMENT_KEYS),
         "client": hashlib.sha1(parent.encode()).hexdigest()[:16],  # noqa: S324 - a grouping key

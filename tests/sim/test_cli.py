@@ -7,29 +7,36 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
 from tests.cputime import running_cpu_s
 
+from chatcontract.cli.app import main
 from chatcontract.sim import FAULTS, MODES
 
 CLI = [sys.executable, "-m", "chatcontract.cli.app"]
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_list_documents_every_fault_and_mode() -> None:
-    result = _run("sim", "--list")
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    """The command in this process (its exit code, output and one-line errors are the point here;
+    the subprocess tests below cover starting, serving and SIGINT)."""
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return Result(code if isinstance(code, int) else 0, out, err)
+
+
+def test_list_documents_every_fault_and_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    result = _run(capsys, "sim", "--list")
     assert result.returncode == 0
     for spec in FAULTS:
         assert spec.pattern in result.stdout
@@ -51,18 +58,18 @@ def test_list_documents_every_fault_and_mode() -> None:
         ),
     ],
 )
-def test_bad_options_exit_2_with_one_line(args: list[str], message: str) -> None:
-    result = _run("sim", "--port", "0", *args)
+def test_bad_options_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = _run(capsys, "sim", "--port", "0", *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
 
 
-def test_bad_scenario_exits_2_naming_the_fault(tmp_path: Path) -> None:
+def test_bad_scenario_exits_2_naming_the_fault(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("models:\n  m: [{fault: sim-imaginary}]\n")
-    result = _run("sim", "--port", "0", "--scenario", str(path))
+    result = _run(capsys, "sim", "--port", "0", "--scenario", str(path))
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"chatcontract: error: scenario {path}: models.m[0].fault: unknown fault 'sim-imaginary' "

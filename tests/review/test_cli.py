@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import subprocess
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
+
+from chatcontract.cli.app import main
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -18,9 +21,19 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--window-size=1200,1600"]
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "chatcontract.cli.app", "review", *map(str, args)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str | Path) -> Result:
+    """``chatcontract review ARGS`` in this process, its output piped (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exc:
+        main(["review", *map(str, args)])
+    code = exc.value.code
+    return Result(code if isinstance(code, int) else 0, out.getvalue(), err.getvalue())
 
 
 def test_json_report_and_exit_1_on_mismatches(tmp_path: Path, incident: tuple[Path, dict[str, Any]]) -> None:

@@ -128,7 +128,8 @@ SDK_CALLS = [
 
 
 def _sdk(alt: AltServer, sink: MemorySink) -> tuple[openai.OpenAI, httpx2.Client]:
-    http = httpx2.Client(transport=ResilientTransport(policy=POLICY, sink=sink))
+    # A Retry-After wait is asked of the injected sleep, not waited out (the waits are checked above).
+    http = httpx2.Client(transport=ResilientTransport(policy=POLICY, sink=sink, sleep=lambda _s: None))
     return openai.OpenAI(base_url=alt.base_url, api_key=alt.config.api_key, http_client=http, max_retries=0), http
 
 
@@ -180,7 +181,8 @@ def test_keepalive_comments_are_not_a_first_chunk(alt: AltServer) -> None:
     """A server that only sends ``: ping`` comments is silent: the first-chunk limit applies."""
     alt.faults.clear()
     alt.script("pings")
-    policy = Policy(deadline_s=6.0, first_chunk_timeout_s=0.8, stream_idle_timeout_s=0.8, max_attempts_per_route=2)
+    # a few of the server's 0.1 s ping intervals: pings taken for a first chunk would never time out
+    policy = Policy(deadline_s=6.0, first_chunk_timeout_s=0.35, stream_idle_timeout_s=0.35, max_attempts_per_route=2)
     client = Client(base_url=alt.base_url, api_key=alt.config.api_key, policy=policy)
     started = time.monotonic()
     with pytest.raises(CallFailed) as caught:

@@ -116,6 +116,10 @@ OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here."),
 ]
+PromoteOpt = Annotated[
+    Path | None,
+    typer.Option("--promote-from", help="Primary's probe --out dir or fixture: refuse a fallback that differs."),
+]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Also write the attempt records here. " + STORE_HELP)]
 
 
@@ -144,6 +148,7 @@ def probe(
     max_requests: MaxRequestsOpt = None,
     out: OutOpt = None,
     store: StoreOpt = None,
+    promote_from: PromoteOpt = None,
 ) -> None:
     """Run the contract probe suite."""
     if list_cases:
@@ -151,13 +156,34 @@ def probe(
         return
     select_cases(default_registry(), cases)  # bad names are input errors, before anything starts
     check_out_dir(out)
+    if promote_from is not None:
+        from chatcontract.monitor.promote import primary_fixture
+
+        primary_fixture(promote_from)  # no primary fixture is bad input, before anything is sent
     given = ProbeInput(base_url, profile, api_key_env, api_key_file, model)
     with open_target(given) as target:
         _announce(target)
         run = _run(target, cases, max_requests, store)
         secret = target.credential.key if target.credential else None
     _show(run, out, secret)
+    if promote_from is not None:
+        raise typer.Exit(_promotion(run, promote_from, profile) or run.exit_code)
     raise typer.Exit(run.exit_code)
+
+
+def _promotion(run: ProbeRun, primary: Path, profile: str) -> int:
+    """Print the fallback promotion check; 1 when it refuses the promotion."""
+    from chatcontract.contract import load_profile
+    from chatcontract.monitor.promote import check_promotion, primary_fixture
+
+    result = check_promotion(run, primary_fixture(primary), load_profile(profile))
+    if result.ok:
+        console.print(f"promotion check: the fallback matches {result.primary_fixture}", markup=False)
+        return 0
+    console.print(f"promotion check: REFUSED against {result.primary_fixture}", markup=False)
+    for line in result.differences:
+        console.print(f"  {line}", markup=False)
+    return 1
 
 
 def register(app: typer.Typer) -> None:

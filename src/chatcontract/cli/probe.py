@@ -25,7 +25,7 @@ from chatcontract.cli.common import (
 )
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.probe.registry import default_registry
-from chatcontract.probe.render import summary_line, terminal_table, write_outputs
+from chatcontract.probe.render import semantics_table, summary_line, terminal_table, write_outputs
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.probe.runner import Target, run_probe
 from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases, store_sink
@@ -125,6 +125,7 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Also write the at
 
 def _show(run: ProbeRun, out: Path | None, secret: str | None) -> None:
     console.print(terminal_table(run))
+    console.print(semantics_table(run))
     for result in run.results:
         if result.curl:
             text = f"\nreproduce {result.name} ({result.result.value}):\n{result.curl}"

@@ -23,6 +23,7 @@ from chatcontract.client.engine import Limits
 from chatcontract.client.sender import Sender
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
+from chatcontract.probe.semantics import Semantics
 from chatcontract.record import AttemptRecord, Result, RetryDecision, utc_now
 from chatcontract.taxonomy import Classification, TransportError, classify, decision_for
 from chatcontract.wire_errors import transport_kind
@@ -114,6 +115,7 @@ class CaseContext:
     sender: Sender | None = None
     read_s: float | None = None  # each attempt's first-chunk, idle and read limit (default: the
     # HTTP client's read timeout, else READ_S)
+    semantics: Semantics | None = None  # the run's tally of reliability semantics (every response)
 
     def __post_init__(self) -> None:
         if self.read_s is None:
@@ -135,7 +137,10 @@ class CaseContext:
     def end(self, request: httpx2.Request, body: bytes, out: Outcome) -> Exchange:
         assert self.sender is not None
         out.elapsed_s = self.sender.clock() - out.started
-        return Exchange.of(request, body, out)
+        ex = Exchange.of(request, body, out)
+        if self.semantics is not None:
+            self.semantics.see(ex.status, ex.headers, ex.body, body)
+        return ex
 
     def send(self, request: httpx2.Request) -> Exchange:
         """Send ``request`` (non-streaming) on the one wire, counting it against the budget."""

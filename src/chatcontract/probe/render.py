@@ -63,6 +63,23 @@ def terminal_table(run: ProbeRun) -> FitTable:
     return rich_table(title, ("case", "result", "detail"), rows, caption=summary_line(run))
 
 
+SEMANTICS_TITLE = "Provider reliability semantics"
+SEMANTICS_NOTE = (
+    "What the target did that a client's retry logic depends on, counted over the responses that "
+    "could show it; not a verdict."
+)
+SEMANTICS_HEADER = ("behaviour", "seen")
+
+
+def _semantics_rows(run: ProbeRun) -> list[tuple[str, str]]:
+    return [(row.behaviour.title, row.detail) for row in run.semantics.rows()]
+
+
+def semantics_table(run: ProbeRun) -> FitTable:
+    """The reliability semantics the run observed (each "observed" / "not observed in N")."""
+    return rich_table(SEMANTICS_TITLE, SEMANTICS_HEADER, _semantics_rows(run), caption=SEMANTICS_NOTE)
+
+
 def markdown_report(run: ProbeRun) -> str:
     rows = [(r.name, r.result.value, r.expected, _observed(r), _source(r)) for r in run.results]
     parts = [
@@ -70,6 +87,9 @@ def markdown_report(run: ProbeRun) -> str:
         f"Target: `{run.target}` · profile: `{run.profile}` · run id: `{run.run_id}`",
         summary_line(run),
         md_table(["case", "result", "expected", "observed", "assumption (source)"], rows),
+        md_heading(SEMANTICS_TITLE, 2),
+        SEMANTICS_NOTE,
+        md_table(list(SEMANTICS_HEADER), _semantics_rows(run)),
     ]
     failures = [r for r in run.results if r.curl]
     if failures:
@@ -116,7 +136,8 @@ REPRO_NOTE = (
 
 def html_report(run: ProbeRun) -> str:
     """The self-contained HTML report: results, latency chart, reproduce commands."""
-    sections = [_results_section(run)]
+    sections = [_results_section(run), Section(SEMANTICS_TITLE, paragraphs=[SEMANTICS_NOTE],
+                                                header=SEMANTICS_HEADER, rows=_semantics_rows(run))]
     chart = latency_chart(run)
     if chart:
         first = [r for r in run.results if r.first_chunk_ms is not None]
@@ -151,8 +172,9 @@ def junit_report(run: ProbeRun) -> str:
         )
         for r in run.results
     ]
+    semantics = [(f"semantics.{row.behaviour.name}", row.detail) for row in run.semantics.rows()]
     return junit_xml(
-        "chatcontract probe", cases, properties=[("target", run.target), ("profile", run.profile)]
+        "chatcontract probe", cases, properties=[("target", run.target), ("profile", run.profile), *semantics]
     )
 
 

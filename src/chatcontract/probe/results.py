@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx2
 
+from chatcontract.probe.semantics import Semantics
 from chatcontract.record import AttemptRecord, Result
 
 
@@ -88,6 +89,7 @@ class ProbeRun:
     finished_at: datetime | None = None
     results: list[CaseResult] = field(default_factory=list)
     records: list[AttemptRecord] = field(default_factory=list)
+    semantics: Semantics = field(default_factory=Semantics)
 
     @property
     def exit_code(self) -> int:
@@ -123,4 +125,5 @@ class ProbeRun:
             "summary": self.counts(),
             "exit_code": self.exit_code,
             "cases": [r.to_dict() for r in self.results],
+            "reliability_semantics": self.semantics.to_list(),
         }

@@ -148,7 +148,7 @@ def run_probe(
     try:
         for case in cases:
             ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
-                              run.run_id, sleep=sleep)
+                              run.run_id, sleep=sleep, semantics=run.semantics)
             _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result))
     finally:
         if http is None:

@@ -118,7 +118,9 @@ OutOpt = Annotated[
 ]
 PromoteOpt = Annotated[
     Path | None,
-    typer.Option("--promote-from", help="Primary's probe --out dir or fixture: refuse a fallback that differs."),
+    typer.Option("--promote-from",
+                 help="Check this target as a fallback against the primary's `probe --out` dir (or its fixture): "
+                      "exit 1 and list what differs; with --out, also write promotion.json for the Client."),
 ]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Also write the attempt records here. " + STORE_HELP)]
 
@@ -168,16 +170,20 @@ def probe(
         secret = target.credential.key if target.credential else None
     _show(run, out, secret)
     if promote_from is not None:
-        raise typer.Exit(_promotion(run, promote_from, profile) or run.exit_code)
+        raise typer.Exit(_promotion(run, promote_from, profile, out) or run.exit_code)
     raise typer.Exit(run.exit_code)
 
 
-def _promotion(run: ProbeRun, primary: Path, profile: str) -> int:
-    """Print the fallback promotion check; 1 when it refuses the promotion."""
+def _promotion(run: ProbeRun, primary: Path, profile: str, out: Path | None) -> int:
+    """Print the fallback promotion check (and write promotion.json); 1 when it refuses the promotion."""
     from chatcontract.contract import load_profile
-    from chatcontract.monitor.promote import check_promotion, primary_fixture
+    from chatcontract.monitor.promote import check_promotion, primary_fixture, write_promotion
 
     result = check_promotion(run, primary_fixture(primary), load_profile(profile))
+    if out is not None:
+        write_promotion(result, out)
+    for line in result.notes:
+        note(f"promotion check: {line}")
     if result.ok:
         console.print(f"promotion check: the fallback matches {result.primary_fixture}", markup=False)
         return 0

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from chatcontract.contract.profile import Profile
+from chatcontract.errors import UsageError
+
+
+class RouteCheck(Protocol):
+    """A fallback's last promotion check (``chatcontract.monitor.promote.load_promotion``)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def differences(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -14,7 +29,9 @@ class Route:
     """A fallback route. Unset fields inherit the client's (model: the call's model).
 
     ``max_request_chars`` is this route's local size limit (the primary route uses the
-    policy's); ``None`` leaves the size to the provider.
+    policy's); ``None`` leaves the size to the provider. ``last_check`` is the route's last
+    promotion check (``probe --promote-from``): a route whose check failed, or whose check was of
+    another model, is refused when the route is made, so no traffic is ever promoted to it.
     """
 
     model: str | None = None
@@ -22,6 +39,18 @@ class Route:
     api_key: str | None = field(default=None, repr=False)
     credential_source: str | None = None
     max_request_chars: int | None = None
+    last_check: RouteCheck | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        check = self.last_check
+        if check is None:
+            return
+        name = self.model or "(the call's model)"
+        if not check.ok:
+            why = "; ".join(list(check.differences)[:3]) or "the check did not complete"
+            raise UsageError(f"fallback route {name} refused: its last promotion check failed ({why})")
+        if self.model is not None and check.model is not None and check.model != self.model:
+            raise UsageError(f"fallback route {name} refused: its promotion check was of model {check.model}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,6 +253,7 @@ def _judge_stream(ctx: CaseContext, result: CaseResult, report: StreamReport) ->
         f"finish_reason {report.finish_reason!r}, [DONE] {'seen' if report.done else 'absent'}, "
         f"usage {'present' if report.usage else 'absent'}"
     )
+    result.stream_fixture = report.fixture
     if "text/event-stream" not in report.content_type:
         return _fail(
             result,

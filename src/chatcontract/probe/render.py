@@ -2,7 +2,7 @@
 
 The probe-specific part (which columns, which sections) lives here; the rendering itself is
 the shared :mod:`chatcontract.report` package. :func:`write_outputs` writes the five report
-files (plus the sanitized happy-path fixture when there is one) and masks the key by value in
+files (plus the sanitized happy-path and stream fixtures when there are any) and masks the key by value in
 everything it writes, as a last line of defence.
 """
 
@@ -22,6 +22,8 @@ from chatcontract.report.page import Section, render_page
 from chatcontract.report.terminal import FitTable, rich_table
 
 OUTPUT_FILES = ("results.json", "attempts.jsonl", "report.md", "report.html", "junit.xml")
+HAPPY_FIXTURE = "fixtures/happy.response.json"
+STREAM_FIXTURE = "fixtures/stream.chunks.jsonl"
 
 
 def _why(result: CaseResult) -> str:
@@ -189,9 +191,10 @@ def write_outputs(run: ProbeRun, out_dir: Path, *, secret: str | None = None) ->
     }
     happy = next((r for r in run.results if r.name == "happy" and r.fixture is not None), None)
     if happy is not None:
-        texts["fixtures/happy.response.json"] = (
-            json.dumps(happy.fixture, indent=2, sort_keys=True) + "\n"
-        )
+        texts[HAPPY_FIXTURE] = json.dumps(happy.fixture, indent=2, sort_keys=True) + "\n"
+    stream = next((r for r in run.results if r.name == "stream" and r.stream_fixture), None)
+    if stream is not None and stream.stream_fixture:
+        texts[STREAM_FIXTURE] = "".join(json.dumps(c, sort_keys=True) + "\n" for c in stream.stream_fixture)
     if secret:
         texts = {name: text.replace(secret, MASK) for name, text in texts.items()}
     return write_report_files(out_dir, texts)

@@ -36,7 +36,8 @@ class CaseResult:
     first_chunk_ms: float | None = None
     curl: str | None = None
     crashed: bool = False
-    fixture: dict[str, Any] | None = None
+    fixture: dict[str, Any] | None = None  # happy: the answer's sanitized shape
+    stream_fixture: list[Any] | None = None  # stream: sanitized shapes of its first and closing chunks
     records: list[AttemptRecord] = field(default_factory=list, repr=False)
     last_request: httpx2.Request | None = field(default=None, repr=False)
 

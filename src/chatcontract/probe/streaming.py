@@ -18,6 +18,7 @@ import httpx2
 
 from chatcontract.observation import sse_payloads
 from chatcontract.probe.context import CaseContext, Exchange
+from chatcontract.redact import shape_of_body
 from chatcontract.taxonomy import StreamState, TransportError
 
 
@@ -39,6 +40,12 @@ class StreamReport:
     text: str = ""  # the content deltas joined (up to TEXT_LIMIT chars), for self-checking answers
     chunk_ids: list[str] = field(default_factory=list)  # distinct chunk ``id`` values, in order
     checked: StreamState | None = None  # how the wire's stream checker saw the stream end
+    chunks: list[Any] = field(default_factory=list)  # sanitized shapes of the first and the closing chunks
+
+    @property
+    def fixture(self) -> list[Any] | None:
+        """The stream's sanitized chunk shapes (``fixtures/stream.chunks.jsonl``), None when none parsed."""
+        return list(self.chunks) or None
 
     @property
     def state(self) -> StreamState:
@@ -54,6 +61,17 @@ class StreamReport:
 
 
 TEXT_LIMIT = 1 << 20
+FIRST_CHUNKS = 4  # kept as the fixture, with every chunk carrying a finish_reason or usage
+MAX_CHUNKS = 16
+
+
+def _keep_chunk(report: StreamReport, doc: dict[str, Any]) -> None:
+    choices = doc.get("choices")
+    closing = isinstance(doc.get("usage"), dict) or (
+        isinstance(choices, list) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices)
+    )
+    if len(report.chunks) < MAX_CHUNKS and (report.events <= FIRST_CHUNKS or closing):
+        report.chunks.append(shape_of_body(doc))
 
 
 def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
@@ -76,6 +94,7 @@ def _take_event(report: StreamReport, payload: str, started_ms: float) -> None:
     if isinstance(doc.get("error"), dict | str):
         report.error_event = doc
         return
+    _keep_chunk(report, doc)
     report.model = report.model or (doc.get("model") if isinstance(doc.get("model"), str) else None)
     if isinstance(doc.get("id"), str) and doc["id"] not in report.chunk_ids[-1:] and len(report.chunk_ids) < 16:
         report.chunk_ids.append(doc["id"])

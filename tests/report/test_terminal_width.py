@@ -57,6 +57,10 @@ COMMANDS = [
     pytest.param([REPRO,
                   ["incidents", "show", "INC-1"]], id="incidents-show"),
     pytest.param([["probe", "--out", "OUT"], ["review", "OUT/attempts.jsonl"]], id="review"),
+    pytest.param([["watch", "--every", "1s", "--max-runs", "2"]], id="watch"),
+    pytest.param([["conduct", "--client", "chatcontract", "--scenarios", "http-401,503-persistent,stream-cut"]],
+                 id="conduct"),
+    pytest.param([["ready"]], id="ready"),
 ]
 
 

@@ -7,7 +7,7 @@ import math
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ from chatcontract.cli.common import (
     ModelOpt,
     ProfileOpt,
     StoreOpt,
+    console,
     note,
 )
 from chatcontract.contract import DEFAULT_PROFILE
@@ -30,7 +31,8 @@ from chatcontract.monitor.watch import CONTRACT, NEGATIVES, Exporter, Plan, Watc
 
 HELP = """Watch a target: the probe's happy and stream cases every --every, under an hourly budget.
 
-Stdout: the metrics URL on the first line (with --metrics-port), then one JSON object per line:
+Stdout: the metrics URL on the first line (with --metrics-port), then one JSON object per line
+(on a terminal, a short line per event instead, unless --json):
 a "started" line, one "run" line per run, a "state_change" line (with the attempts that caused
 it) when the state flips between pass, fail and down, "skipped" when the budget has no room,
 and "stopped" at the end. Every attempt goes to the evidence store under the incident
@@ -69,6 +71,9 @@ IncidentOpt = Annotated[
     str | None, typer.Option("--incident", help="File attempts under this incident (default watch-<alias>).")
 ]
 MaxRunsOpt = Annotated[int | None, typer.Option("--max-runs", min=1, help="Stop after this many runs.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="JSON lines even on a terminal (always when stdout is not a terminal).")
+]
 OtlpOpt = Annotated[
     str | None,
     typer.Option("--otlp-endpoint", envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -76,12 +81,22 @@ OtlpOpt = Annotated[
 ]
 
 
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event, default=str) + "\n")
-    sys.stdout.flush()
-    if event.get("event") == "state_change":
-        note(f"state change: {event['target']} {event['from']} -> {event['to']} "
-             f"({len(event['attempts'])} attempt(s) in run {event['run_id']})")
+def _emitter(json_lines: bool) -> Callable[[dict[str, Any]], None]:
+    """JSON lines (and a note on stderr for a state change), or short lines for a terminal."""
+    from chatcontract.report.watch_lines import event_lines
+
+    def emit(event: dict[str, Any]) -> None:
+        if not json_lines:
+            for line in event_lines(event):
+                console.print(line, markup=False)
+            return
+        sys.stdout.write(json.dumps(event, default=str) + "\n")
+        sys.stdout.flush()
+        if event.get("event") == "state_change":
+            note(f"state change: {event['target']} {event['from']} -> {event['to']} "
+                 f"({len(event['attempts'])} attempt(s) in run {event['run_id']})")
+
+    return emit
 
 
 @contextmanager
@@ -132,19 +147,22 @@ def watch(
     incident: IncidentOpt = None,
     max_runs: MaxRunsOpt = None,
     otlp_endpoint: OtlpOpt = None,
+    json_lines: JsonOpt = False,
 ) -> None:
     """Watch a target continuously."""
     from chatcontract.probe.session import ProbeInput
 
     plan = _plan(every, budget_per_hour, negatives, negatives_every, max_runs)
     given = ProbeInput(base_url, profile, api_key_env, api_key_file, model, sim_admin=True)
-    state = _watch(plan, given, alias=alias, store_path=store, incident=incident, port=metrics_port,
+    emit = _emitter(json_lines or not console.is_terminal)
+    state = _watch(plan, given, emit, alias=alias, store_path=store, incident=incident, port=metrics_port,
                    host=metrics_host, otlp=otlp_endpoint)
     raise typer.Exit(STATE_EXIT.get(state or "", 0) if max_runs is not None else 0)
 
 
-def _watch(plan: Plan, given: Any, *, alias: str | None, store_path: str | None, incident: str | None,
-           port: int | None, host: str, otlp: str | None) -> str | None:
+def _watch(plan: Plan, given: Any, emit: Callable[[dict[str, Any]], None], *, alias: str | None,
+           store_path: str | None, incident: str | None, port: int | None, host: str,
+           otlp: str | None) -> str | None:
     from chatcontract.evidence.store import open_store, validate_incident_id
     from chatcontract.monitor import session
     from chatcontract.monitor.prometheus import PrometheusExporter
@@ -165,7 +183,7 @@ def _watch(plan: Plan, given: Any, *, alias: str | None, store_path: str | None,
         exporters: list[Exporter] = [prom]
         if otlp:
             exporters.append(_otel(stack, otlp, name))
-        watcher = Watcher(plan, session.bind_runner(target, sink), emit=_emit, exporters=exporters,
+        watcher = Watcher(plan, session.bind_runner(target, sink), emit=emit, exporters=exporters,
                           carried_requests=session.carried_requests(store, incident_id))
         if port is not None:
             from chatcontract.monitor.http import MetricsServer
@@ -174,7 +192,7 @@ def _watch(plan: Plan, given: Any, *, alias: str | None, store_path: str | None,
             server = stack.enter_context(
                 MetricsServer(prom.exposition, lambda: watcher.healthy(gap), host=host, port=port))
             sys.stdout.write(server.url + "\n")
-        _emit(_started(target, name, incident_id, plan, watcher))
+        emit(_started(target, name, incident_id, plan, watcher))
         with _stop_on_signals() as stop:
             watcher.run(stop)
         if sink.refused:

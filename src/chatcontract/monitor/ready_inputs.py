@@ -8,6 +8,7 @@ its absence is itself the evidence (no fixture in the fixtures directory, an own
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +125,12 @@ def _tolerance_checks(capture: Capture, profile: Profile) -> list[tuple[str, str
     checks = [(f"{name}: has every field the profile requires", "fail" if own.missing_required else "pass")]
     if not isinstance(capture.shape, dict) or own.missing_required:
         return checks
-    extra = Capture(capture.path, {**capture.shape, "x_unexpected_field": "string"}, capture.kind, 1)
+    extra = replace(capture, shape={**capture.shape, "x_unexpected_field": "string"})
     tolerated = not compare(extra, profile, capture).has_breaking
     checks.append((f"{name}: an extra field is not breaking", "pass" if tolerated else "fail"))
     required = next((k for k in profile.assumptions.response_fields.value if k in capture.shape), None)
     if required is not None:
-        gone = Capture(capture.path, {k: v for k, v in capture.shape.items() if k != required}, capture.kind, 1)
+        gone = replace(capture, shape={k: v for k, v in capture.shape.items() if k != required})
         caught = compare(gone, profile, capture).has_breaking
         checks.append((f"{name}: a missing '{required}' is breaking", "pass" if caught else "fail"))
     return checks

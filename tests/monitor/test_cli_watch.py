@@ -99,19 +99,17 @@ def test_watch_serves_metrics_flips_state_and_stops_on_sigterm(tmp_path: Path) -
         change = lines.until("state_change")
         assert (change["from"], change["to"]) == ("pass", "fail")
         assert {a["http_status"] for a in change["attempts"]} == {503}
-        sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=10)
-        stop_s = time.monotonic() - sent
+        code = proc.wait(timeout=30)  # a hang bound only: the stop time is the process's own measure below
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert code == 0, proc.stderr.read() if proc.stderr else ""
-    assert stop_s < 2.5  # one second of grace plus process teardown on a loaded machine
     lines.rest()
     rest = [json.loads(line) for line in lines.seen[1:]]
     assert rest[-1]["event"] == "stopped"
+    assert rest[-1]["stop_s"] < 1.0  # from the signal's arrival to the loop's end, on the watch's own clock
     requests = sum(e["requests"] for e in rest if e["event"] == "run")
     with open_store(store, readonly=True) as opened:
         assert opened.count_attempts(incident_id="watch-embedded-sim") == requests  # nothing lost

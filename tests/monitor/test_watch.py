@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from chatcontract.monitor.outcome import RunState
 from chatcontract.monitor.schedule import HOUR_S, ManualClock
-from chatcontract.monitor.watch import CONTRACT
+from chatcontract.monitor.session import bind_runner
+from chatcontract.monitor.watch import CONTRACT, StopSignal, Watcher
+from chatcontract.probe.results import ProbeRun
 
 from .conftest import Rig, plan, stop_after
 
@@ -121,3 +124,22 @@ def test_a_stalled_stream_is_stalled(rig: Rig) -> None:
         Watcher(plan(max_runs=1), runner, emit=rig.events.append, clock=ManualClock(),
                 executor=run_inline).run(threading.Event())
     assert rig.of("run")[0]["stream_verdict"] == "stalled"
+
+
+def test_stopped_says_how_long_stopping_took(rig: Rig) -> None:
+    """A stop arriving during a run: the run finishes, the loop ends, ``stop_s`` is measured on the watch's clock."""
+    clock = ManualClock()
+    stop = StopSignal(clock.monotonic)
+
+    def signal_during_run(fn: Callable[[], ProbeRun], stop_: threading.Event, grace_s: float,
+                          beat: Callable[[], None]) -> ProbeRun | None:
+        run = fn()
+        stop_.set()
+        clock.advance(0.25)
+        return run
+
+    runner = bind_runner(rig.target, rig.sink, sleep=lambda _s: None)
+    Watcher(plan(), runner, emit=rig.events.append, clock=clock, executor=signal_during_run).run(stop)
+    assert [e["event"] for e in rig.events] == ["run", "stopped"]
+    assert rig.of("stopped")[0]["stop_s"] == 0.25
+    assert len(rig.sink.records) == rig.of("run")[0]["requests"]  # the finished run's records all kept

@@ -27,7 +27,7 @@ from chatcontract.cli.common import (
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.errors import UsageError
 from chatcontract.monitor.schedule import HOUR_S, format_interval, parse_interval
-from chatcontract.monitor.watch import CONTRACT, NEGATIVES, Exporter, Plan, Watcher
+from chatcontract.monitor.watch import CONTRACT, NEGATIVES, Exporter, Plan, StopSignal, Watcher
 
 HELP = """Watch a target: the probe's happy and stream cases every --every, under an hourly budget.
 
@@ -100,8 +100,8 @@ def _emitter(json_lines: bool) -> Callable[[dict[str, Any]], None]:
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    stop = threading.Event()
+def _stop_on_signals(clock: Callable[[], float]) -> Iterator[threading.Event]:
+    stop = StopSignal(clock)
     handled = (signal.SIGTERM, signal.SIGINT)
     previous = {s: signal.signal(s, lambda _signum, _frame: stop.set()) for s in handled}
     try:
@@ -193,7 +193,7 @@ def _watch(plan: Plan, given: Any, emit: Callable[[dict[str, Any]], None], *, al
                 MetricsServer(prom.exposition, lambda: watcher.healthy(gap), host=host, port=port))
             sys.stdout.write(server.url + "\n")
         emit(_started(target, name, incident_id, plan, watcher))
-        with _stop_on_signals() as stop:
+        with _stop_on_signals(watcher.clock.monotonic) as stop:
             watcher.run(stop)
         if sink.refused:
             note(f"{sink.refused} record(s) of the run abandoned at shutdown were not stored")

@@ -8,7 +8,8 @@ sliding hour has left, so the budget is never exceeded; a run that does not fit 
 said so. Time comes from a :class:`~chatcontract.monitor.schedule.Clock`, so tests run a day of
 schedule on a manual clock.
 
-Stopping: ``run(stop)`` returns within ``grace_s`` of ``stop`` being set. A run in flight is
+Stopping: ``run(stop)`` returns within ``grace_s`` of ``stop`` being set (a :class:`StopSignal`
+also lets the ``stopped`` line say how long that took, ``stop_s``). A run in flight is
 given that long to finish; if it does not, it is abandoned (its thread is a daemon) and said so,
 and the records its finished cases already wrote stay written.
 """
@@ -16,6 +17,7 @@ and the records its finished cases already wrote stay written.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,20 @@ class Exporter(Protocol):
     def observe(self, outcome: RunOutcome) -> None: ...
 
     def budget(self, remaining: int) -> None: ...
+
+
+class StopSignal(threading.Event):
+    """A stop request that remembers when it arrived, so ``stopped`` says how long stopping took."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self.at: float | None = None
+
+    def set(self) -> None:
+        if self.at is None:
+            self.at = self._clock()
+        super().set()
 
 
 @dataclass(frozen=True)
@@ -149,8 +165,10 @@ class Watcher:
             now = self.clock.monotonic()
             if self.clock.wait(stop, min(job.cadence.seconds_until(now) for job in self.jobs)):
                 break
+        arrived = stop.at if isinstance(stop, StopSignal) else None
         self._emit({"event": "stopped", "runs": self.runs, "requests": self.budget.total_spent,
-                    "abandoned_run": self.abandoned})
+                    "abandoned_run": self.abandoned,
+                    "stop_s": None if arrived is None else round(self.clock.monotonic() - arrived, 3)})
 
     def _done(self) -> bool:
         return self.plan.max_runs is not None and self.runs >= self.plan.max_runs

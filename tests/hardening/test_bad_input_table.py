@@ -56,6 +56,7 @@ COMMANDS: dict[str, list[str]] = {
     "repro-profile": ["repro", "--incident", "I-1", "--class", "server_error", "--base-url", URL, "--profile", "{f}"],
     "probe-profile": ["probe", "--base-url", URL, "--profile", "{f}"],
     "probe-key-file": ["probe", "--base-url", URL, "--api-key-file", "{f}"],
+    "probe-promote-from": ["probe", "--base-url", URL, "--promote-from", "{f}"],
     "call-key-file": ["call", "--base-url", URL, "--model", "m", "--api-key-file", "{f}"],
     "conduct-scenario-file": ["conduct", "--gateway", URL, "--scenario-file", "{f}"],
     "ready-owners": ["ready", "--no-probe", "--owners", "{f}"],

@@ -12,7 +12,7 @@ from chatcontract.client import Client, Route
 from chatcontract.config import Credential
 from chatcontract.contract import load_profile
 from chatcontract.errors import UsageError
-from chatcontract.monitor.promote import check_promotion, load_promotion, primary_fixture
+from chatcontract.monitor.promote import check_promotion, load_primary, load_promotion
 from chatcontract.probe.registry import default_registry
 from chatcontract.probe.runner import Target, run_probe
 from chatcontract.sim import serve
@@ -99,7 +99,7 @@ def test_a_fallback_whose_stream_breaks_is_refused(primary: Path, model: str, ex
         target = Target(sim.base_url, load_profile("cometapi"), Credential(KEY, "env:TEST_KEY"), model)
         run = run_probe(default_registry().select(["happy", "stream"]), target, max_requests=4,
                         sleep=lambda _s: None)
-    result = check_promotion(run, primary_fixture(primary), load_profile("cometapi"))
+    result = check_promotion(run, load_primary(primary), load_profile("cometapi"))
     assert not result.ok
     assert any(d.startswith(expect) for d in result.differences), result.differences
 
@@ -144,3 +144,19 @@ def test_a_bad_promotion_file_is_a_usage_error(tmp_path: Path, content: str) -> 
     path.write_text(content)
     with pytest.raises(UsageError):
         load_promotion(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [pytest.param(b"\x00\x01junk", id="binary"), pytest.param(b"[1, 2]", id="no-object"),
+     pytest.param(b'{"started_at": 1, "attempt_number": 1}', id="an-attempts-log")],
+)
+def test_a_bad_primary_fixture_is_exit_2_before_any_request(
+    tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = tmp_path / "happy.response.json"
+    fixture.write_bytes(content)
+    code, out = _probe(["--promote-from", str(fixture)], capsys)
+    assert code == 2
+    assert "probe [" not in out  # no case ran
+    assert "Traceback" not in out

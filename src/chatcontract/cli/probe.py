@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -29,6 +29,9 @@ from chatcontract.probe.render import semantics_table, summary_line, terminal_ta
 from chatcontract.probe.results import CaseResult, ProbeRun
 from chatcontract.probe.runner import Target, run_probe
 from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases, store_sink
+
+if TYPE_CHECKING:
+    from chatcontract.monitor.promote import PrimaryFixtures
 
 HELP = """Run the contract probe suite: happy path, streaming, and every documented refusal.
 
@@ -159,27 +162,28 @@ def probe(
         return
     select_cases(default_registry(), cases)  # bad names are input errors, before anything starts
     check_out_dir(out)
+    primary = None
     if promote_from is not None:
-        from chatcontract.monitor.promote import primary_fixture
+        from chatcontract.monitor.promote import load_primary
 
-        primary_fixture(promote_from)  # no primary fixture is bad input, before anything is sent
+        primary = load_primary(promote_from)  # a missing or bad primary fixture is bad input, before any request
     given = ProbeInput(base_url, profile, api_key_env, api_key_file, model)
     with open_target(given) as target:
         _announce(target)
         run = _run(target, cases, max_requests, store)
         secret = target.credential.key if target.credential else None
     _show(run, out, secret)
-    if promote_from is not None:
-        raise typer.Exit(_promotion(run, promote_from, profile, out) or run.exit_code)
+    if primary is not None:
+        raise typer.Exit(_promotion(run, primary, profile, out) or run.exit_code)
     raise typer.Exit(run.exit_code)
 
 
-def _promotion(run: ProbeRun, primary: Path, profile: str, out: Path | None) -> int:
+def _promotion(run: ProbeRun, primary: PrimaryFixtures, profile: str, out: Path | None) -> int:
     """Print the fallback promotion check (and write promotion.json); 1 when it refuses the promotion."""
     from chatcontract.contract import load_profile
-    from chatcontract.monitor.promote import check_promotion, primary_fixture, write_promotion
+    from chatcontract.monitor.promote import check_promotion, write_promotion
 
-    result = check_promotion(run, primary_fixture(primary), load_profile(profile))
+    result = check_promotion(run, primary, load_profile(profile))
     if out is not None:
         write_promotion(result, out)
     for line in result.notes:

@@ -57,12 +57,31 @@ class Promotion:
         return {"schema": SCHEMA, "ok": self.ok, **asdict(self)}
 
 
+@dataclass(frozen=True)
+class PrimaryFixtures:
+    """The primary's stored fixtures, read (and so checked) before the fallback is probed."""
+
+    happy: Capture
+    stream: Capture | None  # None: the primary's probe stored no stream fixture
+
+    @property
+    def path(self) -> str:
+        return self.happy.path
+
+
 def primary_fixture(path: Path) -> Path:
     """The primary's fixture: ``path`` itself, or ``fixtures/happy.response.json`` under it."""
     for candidate in (path, path / FIXTURE, path / "fixtures" / FIXTURE):
         if candidate.is_file():
             return candidate
     raise UsageError(f"--promote-from {path}: no {FIXTURE} (run `probe --out DIR` on the primary first)")
+
+
+def load_primary(path: Path) -> PrimaryFixtures:
+    """The primary's happy fixture and, beside it, its stream fixture (a bad file: a usage error)."""
+    happy = primary_fixture(path)
+    stream = happy.parent / STREAM
+    return PrimaryFixtures(load_capture(happy), load_capture(stream) if stream.is_file() else None)
 
 
 def _compare(current: Capture, baseline: Capture, profile: Profile, what: str) -> list[str]:
@@ -72,11 +91,11 @@ def _compare(current: Capture, baseline: Capture, profile: Profile, what: str) -
     return found + [f"{what}: {p}" for p in stream_end_problems(current, profile)]
 
 
-def _stream_differences(stream: CaseResult | None, primary: Path, profile: Profile) -> tuple[list[str], list[str]]:
+def _stream_differences(stream: CaseResult | None, fixture: Capture | None,
+                        profile: Profile) -> tuple[list[str], list[str]]:
     """(differences, notes) of the fallback's stream against the primary's stream fixture."""
-    fixture = primary.parent / STREAM
-    if not fixture.is_file():
-        return [], [f"stream shape not compared: the primary's probe stored no {STREAM} beside {primary.name}"]
+    if fixture is None:
+        return [], [f"stream shape not compared: the primary's probe stored no {STREAM} beside {FIXTURE}"]
     if stream is None or not stream.stream_fixture:
         return ["stream: the fallback gave no stream to compare"], []
     chunks = stream.stream_fixture
@@ -84,21 +103,21 @@ def _stream_differences(stream: CaseResult | None, primary: Path, profile: Profi
                for c in d.get("choices") or [] if isinstance(c, dict) and isinstance(c.get("finish_reason"), str)]
     current = Capture("fallback stream", merge_shapes([shape_of(c) for c in chunks]), "stream", len(chunks),
                       finish_reasons=reasons)
-    return _compare(current, load_capture(fixture), profile, "stream"), []
+    return _compare(current, fixture, profile, "stream"), []
 
 
-def check_promotion(run: ProbeRun, primary: Path, profile: Profile) -> Promotion:
+def check_promotion(run: ProbeRun, primary: PrimaryFixtures, profile: Profile) -> Promotion:
     """Compare the fallback's answers in ``run`` with the primary's fixtures."""
     results = {r.name: r for r in run.results}
-    promotion = Promotion(str(primary), model=run.model, target=run.target)
+    promotion = Promotion(primary.path, model=run.model, target=run.target)
     happy = results.get("happy")
     if happy is None or happy.fixture is None:
         promotion.differences.append("the fallback gave no happy-path answer to compare")
         promotion.checked = False
         return promotion
     current = Capture("fallback answer", shape_of(happy.fixture), "completion", 1)
-    promotion.differences += _compare(current, load_capture(primary), profile, "happy")
-    differences, notes = _stream_differences(results.get("stream"), primary, profile)
+    promotion.differences += _compare(current, primary.happy, profile, "happy")
+    differences, notes = _stream_differences(results.get("stream"), primary.stream, profile)
     promotion.differences += differences
     promotion.notes += notes
     promotion.differences += [f"probe case {r.name} failed: {(r.notes or [r.observed])[0]}"

@@ -162,3 +162,19 @@ def test_watch_writes_to_a_postgresql_store_named_by_url(
     assert password not in out + err
     with open_store(pg_url, readonly=True) as opened:
         assert opened.count_attempts(incident_id="watch-embedded-sim") >= 1
+
+
+def test_a_restarted_watch_resumes_the_hours_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two starts on one store: the second counts what the first spent in the last hour."""
+    monkeypatch.setenv("CHATCONTRACT_STORE", str(tmp_path / "s.sqlite3"))
+    monkeypatch.delenv("COMETAPI_BASE_URL", raising=False)
+    starts, spent = [], []
+    for _ in range(2):
+        with pytest.raises(SystemExit):
+            main(["watch", "--every", "1s", "--max-runs", "1", "--budget-per-hour", "40", "--json"])
+        events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        starts.append(next(e for e in events if e["event"] == "started"))
+        spent.append(next(e for e in events if e["event"] == "run")["requests"])
+    assert starts[0]["carried_requests"] == 0
+    assert starts[1]["carried_requests"] == spent[0]

@@ -152,7 +152,7 @@ def test_errors_from_commands_are_one_line(
     def explode(**_: object) -> None:
         raise exc
 
-    monkeypatch.setattr(app_module, "app", explode)
+    monkeypatch.setattr(app_module, "_command", lambda: explode)  # the command tree main() runs
     got, out, err = run(["anything"], capsys)
     assert got == code
     assert_one_line_error(err)

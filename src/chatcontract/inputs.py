@@ -115,11 +115,14 @@ def parse_json(text: str | bytes, what: str) -> Any:
         raise UsageError(f"{what} is not valid JSON: {exc}") from None
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~9x faster, same documents
+
+
 def parse_yaml(text: str, what: str) -> Any:
     """The YAML document ``text`` (safe loader); invalid or nested too deeply is a UsageError."""
     check_nesting(_without_comments(text), what)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when built
     except RecursionError:
         raise UsageError(f"{what} is nested too deeply") from None
     except yaml.YAMLError as exc:

@@ -10,6 +10,7 @@ availability belongs here unless a source says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -221,6 +222,13 @@ def parse_profile(text: str, where: str) -> Profile:
         raise _one_line(exc, where) from None
 
 
+@functools.cache
+def _builtin_profile(key: str) -> Profile:
+    """A packaged profile, parsed once per process (a ``Profile`` is frozen, so it is shared)."""
+    text = resources.files("chatcontract.contract").joinpath("profiles", f"{key}.yaml").read_text("utf-8")
+    return parse_profile(text, f"{key}.yaml")
+
+
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
     """Load a built-in profile by name (``cometapi``, ``openai``, ``openai-compatible``) or file.
 
@@ -229,12 +237,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
     """
     key = str(name_or_path)
     if key in BUILTIN_PROFILES:
-        text = (
-            resources.files("chatcontract.contract")
-            .joinpath("profiles", f"{key}.yaml")
-            .read_text("utf-8")
-        )
-        return parse_profile(text, f"{key}.yaml")
+        return _builtin_profile(key)
     path = Path(key)
     if not path.suffix and not path.exists():
         raise UsageError(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from chatcontract.prefilter import Prefilter
 from chatcontract.redact_rules import (
     ASSIGNMENT,
     BARE_TOKEN,
@@ -91,19 +92,23 @@ class Redactor:
     extra_patterns: tuple[str, ...] = ()
     drop_ids: bool = False
     _compiled: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False)
+    _prefilter: Prefilter = field(init=False, repr=False, compare=False, hash=False)
     _memo: dict[tuple[str, frozenset[str], bool], str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         compiled = [(name, re.compile(p)) for name, p in KNOWN_FORMATS]
         compiled += [(f"extra_{i}", re.compile(p)) for i, p in enumerate(self.extra_patterns)]
         object.__setattr__(self, "_compiled", tuple(compiled))
+        object.__setattr__(self, "_prefilter", Prefilter([p for _, p in compiled]))
         object.__setattr__(self, "_memo", {})
 
     def findings(self, text: str, *, skip: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
-        """``(detector, start, end)`` for every secret or personal datum found in ``text``."""
+        """``(detector, start, end)`` for every secret or personal datum found in ``text``
+        (a detector runs only where the text holds its required literals: same result, faster)."""
         found = _known_spans(text)
-        for name, pattern in self._compiled:
-            if name in skip:
+        runnable = self._prefilter.runnable(text)
+        for at, (name, pattern) in enumerate(self._compiled):
+            if name in skip or at not in runnable:
                 continue
             keeps = "keep" in pattern.groupindex
             for m in pattern.finditer(text):

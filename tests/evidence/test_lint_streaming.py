@@ -9,21 +9,19 @@ import pytest
 
 from chatcontract.errors import UsageError
 from chatcontract.evidence import claims
-from chatcontract.evidence.claim_prefilter import required_literals
 from chatcontract.evidence.lint import lint_files, lint_text
 from chatcontract.evidence.lint_input import MAX_BLOCK_CHARS, split_blocks
+from chatcontract.prefilter import required_literals
 
 CORPUS = Path(__file__).parent / "corpus"
 
 
-def _all_hits(sentence: str) -> list[tuple[str, str]]:
+def _all_hits(sentence: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """The claims of ``sentence`` with every pattern run (no prefilter)."""
-    saved = claims._PREFILTER.literals
-    claims._PREFILTER.literals = dict.fromkeys(saved)
-    try:
+    every = frozenset(range(len(claims._PREFILTER.literals)))
+    with monkeypatch.context() as m:
+        m.setattr(claims._PREFILTER, "runnable", lambda *_: every)
         return [(h.family, h.phrase) for h in claims.claims_in(sentence)]
-    finally:
-        claims._PREFILTER.literals = saved
 
 
 def _sentences() -> list[str]:
@@ -31,26 +29,35 @@ def _sentences() -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def test_prefilter_changes_no_result() -> None:
+def test_prefilter_changes_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
     sentences = _sentences()
     assert len(sentences) > 100
     for sentence in sentences:
-        assert [(h.family, h.phrase) for h in claims.claims_in(sentence)] == _all_hits(sentence), sentence
+        expected = _all_hits(sentence, monkeypatch)
+        assert [(h.family, h.phrase) for h in claims.claims_in(sentence)] == expected, sentence
+        within = claims.literals_of("Before it. " + sentence + " After it.")
+        assert [(h.family, h.phrase) for h in claims.claims_in(sentence, within)] == expected, sentence
 
 
 @pytest.mark.parametrize(
     ("pattern", "literals"),
     [
-        pytest.param(r"\bfees?\b", {"fee"}, id="optional-tail"),
-        pytest.param(r"\b(?:billed|refunded)\b", {"billed", "refunded"}, id="alternation"),
-        pytest.param(r"[$€£]\s?\d", None, id="no-literal"),
+        pytest.param(r"\bfees?\b", [{"fee"}], id="optional-tail"),
+        pytest.param(r"\b(?:billed|refunded)\b", [{"billed", "refunded"}], id="alternation"),
+        pytest.param(r"[$€£]\s?\d", [{"$", "€", "£"}], id="character-set"),
+        pytest.param(r"[^a]\d", None, id="negated-set"),
         pytest.param(r"(?:foo)?\d+", None, id="optional-literal"),
-        pytest.param(r"rate[- ]?limit", {"limit"}, id="longest-run"),
+        pytest.param(r"rate[- ]?limit", [{"limit"}, {"rate"}], id="both-runs"),
+        pytest.param(
+            r"\b(?:the\s+)?(?:provider|they)\b.{0,30}\b(?:caused|led\s+to)\b",
+            [{"provider", "they"}, {"caused", "led"}],
+            id="subject-and-verb",
+        ),
     ],
 )
-def test_required_literals(pattern: str, literals: set[str] | None) -> None:
+def test_required_literals(pattern: str, literals: list[set[str]] | None) -> None:
     found = required_literals(re.compile(pattern, re.I))
-    assert (None if found is None else set(found)) == literals
+    assert (None if found is None else [set(s) for s in found]) == literals
 
 
 def test_blocks_are_bounded_and_cover_the_text() -> None:

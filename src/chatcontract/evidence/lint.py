@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chatcontract.evidence.claims import claims_in, split_sentences
+from chatcontract.evidence.claims import claims_in, literals_of, split_sentences
 from chatcontract.evidence.lint_input import blocks, check_lintable
 from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
@@ -154,8 +154,9 @@ def lint_claims(text: str, path: str = "<text>") -> list[Finding]:
     found: list[Finding] = []
     for block_at, block in _paragraphs(text):
         flat = block.replace("\n", " ")
+        within = literals_of(flat)
         for offset, sentence in split_sentences(flat):
-            for hit in claims_in(sentence):
+            for hit in claims_in(sentence, within):
                 line = _line_of(starts, block_at + offset + hit.start)
                 found.append(Finding(path, line, "claim", hit.family, hit.phrase, hit.safer))
     return found

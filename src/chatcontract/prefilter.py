@@ -1,0 +1,177 @@
+"""A literal prefilter for regular expressions: skip a pattern when the text cannot match it.
+
+For each pattern, :func:`required_literals` derives from its parsed form sets of lowercase
+strings such that every match contains one string of each set (or ``None`` when no such set
+exists, e.g. ``[$€£]\\s?\\d``): "the provider ... caused" needs a provider word *and* a causal
+verb, so a sentence naming the provider without a causal verb skips the pattern. A substring
+test is far cheaper than running a regular expression, and most sentences of an incident note
+lack some set of a pattern, so lint runs a pattern only where it could match. The result is
+the same as running every pattern (tests check it). Lint's claim rules and the redaction
+detectors both use it. Literals and text are compared lowercased, which only widens the test,
+so case-sensitive patterns are served too.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _parser as sre  # type: ignore[attr-defined]  # the stdlib's own regex parser
+from typing import Any
+
+_LITERAL = sre.LITERAL
+_SUBPATTERN = sre.SUBPATTERN
+_BRANCH = sre.BRANCH
+_IN = sre.IN
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
+
+
+def _score(found: frozenset[str] | None) -> int:
+    return min((len(s) for s in found), default=0) if found else 0
+
+
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective one of several required sets (longest minimum literal)."""
+    return max(sets, key=_score, default=None)
+
+
+def _of_sequence(items: Any) -> list[frozenset[str]]:
+    """Sets every match of the sequence needs one literal of, each: literal runs and items."""
+    needed: list[frozenset[str]] = []
+    run = ""
+    for op, arg in [*list(items), (None, None)]:
+        if op is _LITERAL:
+            run += chr(arg).lower()
+            continue
+        if run:
+            needed.append(frozenset({run}))
+        run = ""
+        if op is None:
+            break
+        needed.extend(_of_item(op, arg))
+    return needed
+
+
+def _of_item(op: Any, arg: Any) -> list[frozenset[str]]:
+    if op is _SUBPATTERN:
+        return _of_sequence(arg[-1])
+    if op is _BRANCH:
+        best = [_best(_of_sequence(branch)) for branch in arg[1]]
+        if any(b is None for b in best):
+            return []
+        return [frozenset().union(*best)]  # type: ignore[arg-type]
+    if op in _REPEATS and arg[0] >= 1:
+        return _of_sequence(arg[2])
+    if op is _IN and arg and all(o is _LITERAL for o, _ in arg):  # [$€£]: one of these characters
+        return [frozenset(chr(c).lower() for _, c in arg)]
+    return []
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    """Sets of lowercase strings: every match of ``pattern`` contains one string of each set;
+    ``None`` if none is known.
+
+    Literals are lowercased (and compared with the lowercased text), so a case-sensitive
+    pattern gets a wider test, never a wrong one.
+    """
+    needed = {s for s in _of_sequence(sre.parse(pattern.pattern, pattern.flags)) if _score(s) >= 1}
+    return tuple(sorted(needed, key=_score, reverse=True)) or None
+
+
+def branches(pattern: re.Pattern[str]) -> list[re.Pattern[str]]:
+    """The top-level alternatives of ``pattern``, each compiled alone (same flags): ``pattern``
+    finds a match in a text exactly when one of them does, and each has its own literals."""
+    parts: list[str] = []
+    depth, start, i, source = 0, 0, 0, pattern.pattern
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":  # a class: a leading ^ and a leading ] are part of it
+            in_class = True
+            i += 1
+            i += source[i : i + 1] == "^"
+            i += source[i : i + 1] == "]"
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    return [re.compile(part, pattern.flags) for part in parts]
+
+
+class AnyOf:
+    """``search`` of an alternation, run branch by branch where the text holds their literals."""
+
+    def __init__(self, *patterns: re.Pattern[str]) -> None:
+        self.parts = [b for p in patterns for b in branches(p)]
+        self._filter = Prefilter(self.parts)
+
+    def search(self, text: str) -> bool:
+        return any(self.parts[i].search(text) for i in sorted(self._filter.runnable(text)))
+
+
+def _trie(words: list[str]) -> str:
+    """A regular expression matching the longest of ``words`` that starts where it is tried
+    (a trie, so the engine compares a few characters per position, not every word)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:  # a word ends here: longer ones first (greedy), else stop here
+            return ("(?:" + body + ")" if len(alts) == 1 and len(body) > 1 else body) + "?"
+        return body
+
+    return render(tree)
+
+
+class Prefilter:
+    """The required literals of many patterns, indexed so that one pass over a text's literals
+    tells which patterns can match it (:meth:`runnable`, by position in the list given)."""
+
+    def __init__(self, patterns: list[re.Pattern[str]]) -> None:
+        self.literals = [required_literals(p) for p in patterns]
+        ids: dict[frozenset[str], int] = {}
+        self._needs = [frozenset(ids.setdefault(s, len(ids)) for s in sets or ()) for sets in self.literals]
+        by_literal: dict[str, set[int]] = {}
+        for lits, i in ids.items():
+            for lit in lits:
+                by_literal.setdefault(lit, set()).add(i)
+        self._by_literal = {lit: frozenset(i) for lit, i in by_literal.items()}
+        self._all = frozenset(by_literal)
+        # the longest literal starting at each position, and the literals inside each literal
+        self._finder = re.compile("(?=(" + _trie(sorted(self._all)) + "))") if self._all else None
+        self._inside = {lit: frozenset(x for x in self._all if x in lit) for lit in self._all}
+
+    def present(self, text: str, within: frozenset[str] | None = None) -> frozenset[str]:
+        """The literals found in ``text`` (lowercased here); only those ``within`` when given
+        (the literals of a larger text that holds this one)."""
+        lowered = text.lower()
+        if within is not None:
+            return frozenset(s for s in within if s in lowered)
+        if self._finder is None:
+            return frozenset()
+        return frozenset().union(*(self._inside[s] for s in set(self._finder.findall(lowered)) if s))
+
+    def runnable(self, text: str, within: frozenset[str] | None = None) -> frozenset[int]:
+        """Positions of the patterns that may match ``text``: each of their sets has a literal in it.
+
+        (Positions, not the patterns: hashing a compiled pattern hashes its whole program.)
+        """
+        met = frozenset().union(*(self._by_literal[s] for s in self.present(text, within)))
+        return frozenset(i for i, need in enumerate(self._needs) if need <= met)

@@ -292,7 +292,9 @@ def url_for_message(url: str, *, limit: int = 160) -> str:
     Never raises, whatever the input; long URLs are cut to ``limit`` characters.
     """
     scheme, userinfo, host, path, tail = _split_url(url)
-    where = _ACTIVE[0].redact(scheme + host + redact_path(path), skip=_ADDRESS_SKIP, free_text=True)
+    # the address (host and port) is where we connect, never free text; the path may carry a token
+    where = _ACTIVE[0].redact(scheme + host, skip=_ADDRESS_SKIP)
+    where += _ACTIVE[0].redact(redact_path(path), skip=_ADDRESS_SKIP, free_text=True)
     if userinfo:
         where = where.replace("://", f"://{MASK}@", 1) if scheme else f"{MASK}@{where}"
     query, _, fragment = tail.partition("#")

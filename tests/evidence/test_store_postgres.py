@@ -40,7 +40,8 @@ def _assert_hidden(text: str, server: PgServer) -> None:
 
 def test_label_and_repr_carry_no_password(pg_url: str, pg_server: PgServer) -> None:
     store = EvidenceStore(pg_url)
-    assert store.label == f"postgresql://127.0.0.1:{pg_server.port}/{pg_url.rsplit('/', 1)[1]}"
+    # shown as every message shows a URL (redact.url_for_message): the credential's place, masked
+    assert store.label == f"postgresql://[REDACTED]@127.0.0.1:{pg_server.port}/{pg_url.rsplit('/', 1)[1]}"
     _assert_hidden(repr(store) + str(store) + store.label + repr(store._backend), pg_server)
 
 

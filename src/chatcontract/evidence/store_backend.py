@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from platformdirs import user_data_dir
 
-from chatcontract.redact import strip_url_secrets
+from chatcontract.redact import url_for_message
 
 STORE_ENV = "CHATCONTRACT_STORE"
 STORE_FILENAME = "evidence.sqlite3"
@@ -64,7 +64,8 @@ def default_store_location() -> str | Path:
 
 
 def store_label(location: StoreLocation) -> str:
-    """How a location is shown: a path as is, a URL without userinfo and without secret values."""
+    """How a location is shown: a path as is, a URL as every message shows one (no userinfo, no
+    query values: :func:`~chatcontract.redact.url_for_message`)."""
     if is_postgres_url(location):
-        return strip_url_secrets(str(location).strip())
+        return url_for_message(str(location).strip())
     return str(location)

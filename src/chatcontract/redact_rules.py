@@ -253,6 +253,10 @@ KEYWORD_VALUE = re.compile(
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9_-]{0,40})[\s:=#'\"(]{1,4}$")
 _DIGEST_HEX_LENGTHS = frozenset({40, 64, 96, 128})
 _HEX_ONLY = re.compile(r"^[0-9a-fA-F]+$")
+# A Kubernetes pod name: a workload name, the ReplicaSet hash and the pod suffix, both drawn from
+# Kubernetes' own alphabet (no vowels, no 0/1/3): an id operators need, not a key.
+_K8S = "[bcdfghjklmnpqrstvwxz2456789]"
+_K8S_POD = re.compile(rf"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?-{_K8S}{{6,10}}-{_K8S}{{5}}$")
 _PLAIN_WORD = re.compile(r"^[A-Za-z]+[.!?]?$")
 
 
@@ -270,7 +274,7 @@ def is_bare_secret(token: str) -> bool:
     segment is a lowercase word (a path keeps its words), else segment by segment.
     """
     body = token.rstrip("=")
-    if _slug(body):
+    if _slug(body) or _K8S_POD.match(body):
         return False
     if _HEX_ONLY.match(body):
         return len(body) not in _DIGEST_HEX_LENGTHS and len(body) >= 24 and any(c.isdigit() for c in body)

@@ -31,6 +31,7 @@ SECRET_TEXTS = [
     pytest.param(f"upstream said {AWS_SECRET}", AWS_SECRET, id="aws-secret-bare"),
     pytest.param(f'{{"detail": "{AZURE}"}}', AZURE, id="azure-32-hex-in-json"),
     pytest.param(f"rejected: {BARE_40}.", BARE_40, id="bare-40-alnum"),
+    pytest.param("denied svc-Q7vB4nL8wR2mX9kT-ZQ8WN", "Q7vB4nL8wR2mX9kT", id="pod-shaped-but-mixed-case"),
     pytest.param(f"invalid key {PASSWORD}", PASSWORD, id="password-after-key"),
     pytest.param(f"login failed for {PASSWORD}", PASSWORD, id="password-bare"),
     pytest.param("key: hunter2-horse-battery7", "hunter2-horse-battery7", id="wordish-password-after-key"),
@@ -55,6 +56,8 @@ CLEAN_TEXTS = [
     pytest.param("key gpt-4o-mini unknown; deployment eastus2prod failed", id="model-after-key"),
     pytest.param("started 2026-12-05T09:04:33.123456+00:00, token limit 128000", id="timestamp"),
     pytest.param("https://platform.openai.com/docs/guides/error-codes/api-errors", id="doc-url"),
+    pytest.param("pod chat-gateway-7d9f8c6b5x-x2lqp restarted (OOMKilled)", id="k8s-pod-name"),
+    pytest.param("litellm-proxy-59bd6f7c4-zq8wn and api-6c8b9d7f5-2xk4p", id="k8s-pod-names"),
 ]
 
 

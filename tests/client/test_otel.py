@@ -73,7 +73,7 @@ def test_one_call_span_with_its_attempts_beneath_in_order(sim: SimServer, otel: 
     assert top["chatcontract.retry_count"] == 2
     assert top["chatcontract.fallback.used"] is True
     assert top["chatcontract.fallback.from"].startswith("sim-503@")
-    assert top["chatcontract.result"] == "answered"
+    assert top["chatcontract.outcome"] == "answered"
     assert top["chatcontract.parser_outcome"] == "ok"
     assert "error.type" not in top
 

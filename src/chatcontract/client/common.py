@@ -14,22 +14,11 @@ from chatcontract.client.attempt import RecordContext
 from chatcontract.client.engine import Engine
 from chatcontract.client.observe import Observer, SinkObserver, fan_out
 from chatcontract.client.otel import Telemetry
+from chatcontract.client.otel_names import provider_name
 from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route
 from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.sinks import RecordSink
-
-# gen_ai.provider.name values the conventions list, that a profile of the same name selects.
-_KNOWN_PROVIDERS = frozenset({"openai", "azure.ai.openai", "deepseek", "groq", "mistral_ai", "perplexity", "x_ai"})
-
-
-def provider_name(profile: Profile) -> str:
-    """``gen_ai.provider.name`` for a profile: CometAPI is ``cometapi`` (a custom value), a profile
-    named after a listed provider is that provider; any other OpenAI-compatible server is
-    ``openai``, the API it speaks (as the conventions advise; ``server.address`` says which)."""
-    if profile.name == "cometapi" or profile.name in _KNOWN_PROVIDERS:
-        return profile.name
-    return "openai"
 
 
 class EngineOwner:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from chatcontract.record import AttemptRecord, FailureClass
+from chatcontract.record import AttemptRecord, FailureClass, RetryDecision
 from chatcontract.sinks import RecordSink
 
 
@@ -115,6 +115,7 @@ class CallEnd:
     failure_class: FailureClass | None = None
     summary: str | None = None
     response_id: str | None = None
+    result: str | None = None  # an evidence writer's verdict (probe, repro): pass / fail / inconclusive
 
 
 class CallObserver(Protocol):
@@ -211,3 +212,37 @@ def fan_out(*observers: Observer | None) -> Observer | None:
     if not kept:
         return None
     return kept[0] if len(kept) == 1 else FanOut(kept)
+
+
+class CallReport:
+    """Tells an observer one call made by a writer that sends its own attempts (the probe,
+    ``repro``): the call starts when this is made; each record, with the wait after it, as it is
+    made or once the call was judged; then the end, with the writer's verdict."""
+
+    def __init__(self, observer: Observer | None, call: CallStart) -> None:
+        self._obs = observer.start_call(call) if observer is not None else None
+        self._records: list[AttemptRecord] = []
+
+    def attempt(self, record: AttemptRecord, *, url: str | None = None, wait_s: float | None = None) -> None:
+        """One attempt; ``wait_s``: the writer waits this long before the next one."""
+        self._records.append(record)
+        if self._obs is None:
+            return
+        retried = record.retry_decision is RetryDecision.RETRY
+        decision = Decision.RETRY if retried else Decision.ANSWERED if record.ok else Decision.GIVE_UP
+        self._obs.attempt(AttemptEnd(record=record, decision=decision, url=url))
+        if wait_s and record.failure_class is not None:
+            reason = "retry_after" if record.retry_after_ms is not None else "backoff"
+            number = record.attempt_number
+            self._obs.wait(WaitStart(seconds=wait_s, reason=reason, attempt_number=number,
+                                     failure_class=record.failure_class))  # fmt: skip
+
+    def end(self, *, result: str | None = None) -> None:
+        if self._obs is None:
+            return
+        last = self._records[-1] if self._records else None
+        failed = last is None or not last.ok
+        self._obs.end(CallEnd(
+            verdict=Verdict.FAILED if failed else Verdict.ANSWERED, attempts=tuple(self._records),
+            failure_class=last.failure_class if last is not None else None, result=result,
+        ))  # fmt: skip

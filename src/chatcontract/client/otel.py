@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,6 +92,17 @@ class Telemetry:
         if found is None:
             found = self._instruments[id(provider)] = _Instruments(provider)
         return found
+
+    @contextmanager
+    def run_span(self, name: str, attributes: Attrs) -> Iterator[None]:
+        """An INTERNAL span around a run of calls (a probe run, a repro), current while it lasts,
+        so each call's span is its child; nothing when no tracer is configured."""
+        tracer = self.tracer()
+        if tracer is None:
+            yield
+            return
+        with tracer.start_as_current_span(name, kind=trace.SpanKind.INTERNAL, attributes=attributes):
+            yield
 
     def start_call(self, call: CallStart) -> CallTelemetry | None:
         tracer = self.tracer()
@@ -276,7 +289,7 @@ class CallTelemetry:
         records = event.attempts
         last = records[-1] if records else None
         out: Attrs = {
-            "chatcontract.result": event.verdict.value,
+            "chatcontract.outcome": event.verdict.value,
             "chatcontract.attempt_count": len(records),
             "chatcontract.retry_count": self.decisions.get(Decision.RETRY, 0),
             "chatcontract.fallback_count": self.decisions.get(Decision.FALLBACK, 0),
@@ -290,6 +303,8 @@ class CallTelemetry:
             out["chatcontract.fallback.to"] = f"{last.model}@{last.server_address}"
         if event.failure_class is not None:
             out["error.type"] = event.failure_class.value
+        if event.result is not None:
+            out["chatcontract.result"] = event.result
         if self.call.streaming:
             out["chatcontract.stream.verdict"] = "complete" if event.verdict is Verdict.ANSWERED else (
                 event.failure_class.value if event.failure_class else "unknown")

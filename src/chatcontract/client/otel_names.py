@@ -10,6 +10,8 @@ stable HTTP client conventions. The one GenAI name that moved since v1.36 is ``g
 
 from __future__ import annotations
 
+from chatcontract.contract.profile import Profile
+
 OPT_IN_LATEST = "gen_ai_latest_experimental"
 OLD_PROVIDER = "gen_ai.system"  # v1.36 and before; replaced by gen_ai.provider.name
 
@@ -38,3 +40,16 @@ OPERATION_LABELS = (
 )
 REQUEST_LABELS = ("http.request.method", "http.response.status_code", *SERVER, "url.template", "error.type")
 ATTEMPT_LABELS = ("gen_ai.request.model", "server.address", "error.type")
+
+
+# gen_ai.provider.name values the conventions list, that a profile of the same name selects.
+_KNOWN_PROVIDERS = frozenset({"openai", "azure.ai.openai", "deepseek", "groq", "mistral_ai", "perplexity", "x_ai"})
+
+
+def provider_name(profile: Profile) -> str:
+    """``gen_ai.provider.name`` for a profile: CometAPI is ``cometapi`` (a custom value), a profile
+    named after a listed provider is that provider; any other OpenAI-compatible server is
+    ``openai``, the API it speaks (as the conventions advise; ``server.address`` says which)."""
+    if profile.name == "cometapi" or profile.name in _KNOWN_PROVIDERS:
+        return profile.name
+    return "openai"

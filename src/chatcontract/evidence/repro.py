@@ -13,6 +13,9 @@ The verdict is ``reproducible`` (every attempt showed the failure), ``intermitte
 later success is one attempt's outcome, not proof the failure was harmless), ``request_shape``
 (a request error: the request itself is the problem) or ``inconclusive`` (the failure was not
 seen).
+
+With OpenTelemetry configured, a repro run is a span with one call span per attempt (each
+attempt is its own request), through the client's observer hook (see docs/telemetry.md).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ import httpx2
 
 from chatcontract import __version__
 from chatcontract.client.attempt import Outcome, Place, RecordContext, build_record, classify_outcome
+from chatcontract.client.observe import CallReport, CallStart
+from chatcontract.client.otel import Telemetry
+from chatcontract.client.otel_names import provider_name
 from chatcontract.client.sender import Sender
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
@@ -217,6 +223,7 @@ class _Run:
     keys: list[tuple[str | None, int | None]] = field(default_factory=list)
     classes: list[FailureClass | None] = field(default_factory=list)
     stop: StopReason = StopReason.BUDGET
+    telemetry: Telemetry | None = None
 
 
 def run_repro(
@@ -227,13 +234,20 @@ def run_repro(
     sleep: Sleeper = time.sleep,
     transport: httpx2.BaseTransport | None = None,
     progress: Progress | None = None,
+    telemetry: Telemetry | None = None,
 ) -> ReproNote:
-    """Send bounded single attempts, store each record, then store and return the note."""
+    """Send bounded single attempts, store each record, then store and return the note
+    (``telemetry``: default the global OpenTelemetry providers)."""
     store.ensure_incident(plan.incident_id)
     env = _environment(plan, target)
     run_id = store.start_run("repro", incident_id=plan.incident_id, meta=env.model_dump())
-    run = _Run(plan, target, store, env, run_id, utc_now())
-    with httpx2.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
+    telemetry = telemetry or Telemetry(scope="chatcontract.repro")
+    run = _Run(plan, target, store, env, run_id, utc_now(), telemetry=telemetry)
+    span = {"chatcontract.run_id": run_id, "chatcontract.incident_id": plan.incident_id,
+            "error.type": plan.failure_class.value}  # fmt: skip
+    with telemetry.run_span(f"repro {plan.failure_class.value}", span), httpx2.Client(
+        transport=transport, follow_redirects=False, trust_env=False
+    ) as client:
         sender = Sender(lambda request: client.send(request, stream=True))
         try:
             for attempt in range(1, plan.max_attempts + 1):
@@ -253,6 +267,10 @@ def _attempt(run: _Run, sender: Sender, attempt: int) -> float | None:
     """Send and store one attempt; the wait before the next one, or ``None`` to stop."""
     plan = run.plan
     request = _request(plan, run.target)
+    report = CallReport(run.telemetry, CallStart(
+        request_id=new_id(), model=plan.model or "", provider=provider_name(plan.profile), url=str(request.url),
+        streaming=plan.case == "stream", request_class=plan.request_class,
+    ))  # fmt: skip
     out = send_once(sender, request, plan.timeouts, stream=plan.case == "stream")
     c = _classify(out, attempt)
     run.keys.append(_outcome_key(c, out))
@@ -261,6 +279,8 @@ def _attempt(run: _Run, sender: Sender, attempt: int) -> float | None:
     wait = 0.0 if reason else _wait_s(plan, attempt, c)
     record = _record(run, attempt, request, out, c, retried=reason is None, wait_s=wait)
     run.store.append(record)
+    report.attempt(record, url=str(request.url), wait_s=wait)
+    report.end(result=record.result.value if record.result else None)
     run.lines.append(AttemptLine.from_record(record))
     if reason is not None:
         run.stop = reason

@@ -6,7 +6,9 @@ credential, no model, the budget spent), turns a crashing check into an ``inconc
 marked ``crashed``, checks that the key appears nowhere in what the case recorded, and attaches a
 redacted ``curl`` command to every result that did not pass. Callers observe progress through
 ``on_start``/``on_result`` callbacks and may pass a :class:`RecordSink` (the evidence store,
-a JSON-lines file) that receives each record as it is made.
+a JSON-lines file) that receives each record as it is made. With OpenTelemetry configured, a
+run is a span with one call span per case (its attempts beneath), through the client's
+observer hook (see docs/telemetry.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from datetime import UTC, datetime
 
 import httpx2
 
+from chatcontract.client.observe import CallReport, CallStart, Observer
+from chatcontract.client.otel import Telemetry
+from chatcontract.client.otel_names import provider_name
 from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
 from chatcontract.probe import builders
@@ -119,6 +124,7 @@ class Hooks:
     sink: RecordSink | None = None
     on_start: Callable[[Case], None] | None = None
     on_result: Callable[[CaseResult], None] | None = None
+    observer: Observer | None = None
 
 
 def run_probe(
@@ -132,8 +138,10 @@ def run_probe(
     http: httpx2.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
     run_id: str | None = None,
+    telemetry: Telemetry | None = None,
 ) -> ProbeRun:
-    """Run ``cases`` against ``target`` within ``max_requests`` requests."""
+    """Run ``cases`` against ``target`` within ``max_requests`` requests (``telemetry``: default
+    the global OpenTelemetry providers)."""
     run = ProbeRun(
         target=target.label or target.base_url,
         profile=target.profile.name,
@@ -145,11 +153,14 @@ def run_probe(
     )
     budget = Budget(max_requests)
     client = http or httpx2.Client(timeout=DEFAULT_TIMEOUT, trust_env=False)
+    telemetry = telemetry or Telemetry(scope="chatcontract.probe")
+    span = {"chatcontract.run_id": run.run_id, "chatcontract.profile": target.profile.name}
     try:
-        for case in cases:
-            ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
-                              run.run_id, sleep=sleep, semantics=run.semantics)
-            _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result))
+        with telemetry.run_span(f"probe {target.profile.name}", span):
+            for case in cases:
+                ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
+                                  run.run_id, sleep=sleep, semantics=run.semantics)
+                _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result, telemetry))
     finally:
         if http is None:
             client.close()
@@ -164,8 +175,16 @@ def run_probe(
 def _run_one(case: Case, ctx: CaseContext, target: Target, run: ProbeRun, hooks: Hooks) -> None:
     if hooks.on_start is not None:
         hooks.on_start(case)
+    url = f"{target.base_url.rstrip('/')}/{target.profile.chat_route}"
+    report = CallReport(hooks.observer, CallStart(
+        request_id=uuid.uuid4().hex, model=target.model or "", provider=provider_name(target.profile), url=url,
+        streaming="stream" in (case.request_class or case.name), request_class=case.name,
+    ))  # fmt: skip
     result = _precheck(case, target, ctx.budget) or _run_case(case, ctx)
     _finish(result, ctx, target, run)
+    for record in result.records:
+        report.attempt(record)
+    report.end(result=result.result.value)
     if hooks.sink is not None:
         for record in result.records:
             hooks.sink.append(record)

@@ -44,6 +44,12 @@ class Otel:
         kids = [s for s in self.spans() if s.parent is not None and s.parent.span_id == parent.context.span_id]
         return sorted(kids, key=lambda s: s.start_time or 0)
 
+    def units(self) -> dict[str, str]:
+        """Every metric's unit, by name."""
+        data = self.reader.get_metrics_data()
+        return {m.name: m.unit for rm in (data.resource_metrics if data else ()) for sm in rm.scope_metrics
+                for m in sm.metrics}  # fmt: skip
+
     def points(self, name: str) -> list[Any]:
         """Every data point of metric ``name`` (histograms and counters alike)."""
         return list(_points(self.reader, name))

@@ -80,6 +80,10 @@ def test_one_call_span_with_its_attempts_beneath_in_order(sim: SimServer, otel: 
 
 def test_metrics_once_per_call_and_once_per_attempt(sim: SimServer, otel: Otel) -> None:
     retry_twice_then_fall_back(sim, otel)
+    assert otel.units() == {
+        "gen_ai.client.operation.duration": "s", "http.client.request.duration": "s",
+        "gen_ai.client.token.usage": "{token}", "chatcontract.client.attempts": "{attempt}",
+    }
     [operation] = otel.points("gen_ai.client.operation.duration")
     assert operation.count == 1
     assert operation.attributes["gen_ai.response.model"]
@@ -201,3 +205,18 @@ def test_no_provider_no_telemetry(sim: SimServer) -> None:
     assert Telemetry().start_call(call) is None  # the global providers are the no-op ones: nothing built
     with Client(base_url=sim.base_url, api_key=KEY, policy=FAST) as client:
         assert client.chat(model="sim-ok", messages=MESSAGES).content
+
+
+def test_openai_sdk_stream_call_span_ends_with_the_stream(sim: SimServer, otel: Otel) -> None:
+    transport = ResilientTransport(policy=FAST, **otel.providers, **NO_SLEEP)
+    sdk = openai.OpenAI(base_url=sim.base_url, api_key=KEY, max_retries=0,
+                        http_client=httpx2.Client(transport=transport))  # fmt: skip
+    chunks = sdk.chat.completions.create(model="sim-ok", messages=MESSAGES, stream=True)  # type: ignore[arg-type]
+    assert otel.roots() == []  # the call is not over while the caller reads the stream
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text
+    [root] = otel.roots()
+    top = attrs(root)
+    assert top["chatcontract.stream.verdict"] == "complete"
+    assert top["gen_ai.response.time_to_first_chunk"] > 0
+    assert [attrs(k)["chatcontract.decision"] for k in otel.children(root)] == ["answered"]

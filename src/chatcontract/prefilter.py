@@ -24,6 +24,10 @@ _IN = sre.IN
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
 
 
+# up to this many literals, one substring test each beats the trie's scan of every position
+_FEW = 96
+
+
 def _score(found: frozenset[str] | None) -> int:
     return min((len(s) for s in found), default=0) if found else 0
 
@@ -162,10 +166,8 @@ class Prefilter:
         """The literals found in ``text`` (lowercased here); only those ``within`` when given
         (the literals of a larger text that holds this one)."""
         lowered = text.lower()
-        if within is not None:
-            return frozenset(s for s in within if s in lowered)
-        if self._finder is None:
-            return frozenset()
+        if within is not None or self._finder is None or len(self._all) <= _FEW:
+            return frozenset(s for s in (self._all if within is None else within) if s in lowered)
         return frozenset().union(*(self._inside[s] for s in set(self._finder.findall(lowered)) if s))
 
     def runnable(self, text: str, within: frozenset[str] | None = None) -> frozenset[int]:

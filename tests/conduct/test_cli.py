@@ -24,6 +24,9 @@ def ask(*, base_url, api_key, model, messages, stream, fallback_model):
 
 def cut(**kwargs):
     return "The simulator answers"
+
+def timed(*, base_url, api_key, model, messages, stream, fallback_model, deadline_s=None):
+    raise RuntimeError(f"told deadline_s={deadline_s}")
 """
 
 
@@ -80,6 +83,12 @@ def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], messag
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_callable_naming_deadline_s_is_told_the_deadline(project: Path) -> None:
+    done = run(["--client", "my_module:timed", "--scenarios", "http-401", "--deadline", "7", "--json"], project)
+    doc = json.loads(done.stdout)
+    assert "told deadline_s=7.0" in doc["scenarios"][0]["did"]
 
 
 def test_list_and_help(project: Path) -> None:

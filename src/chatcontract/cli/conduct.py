@@ -22,7 +22,8 @@ HELP = f"""Grade a client or gateway over the fault scenario catalogue, against 
 
 --client MODULE:FUNCTION is your own code (imported from the current directory or PYTHONPATH,
 in a separate process): it is called with keyword arguments base_url, api_key, model, messages,
-stream (bool) and fallback_model (str or None) and returns the answer text or raises. Built-in
+stream (bool) and fallback_model (str or None), plus deadline_s (--deadline, in seconds) when
+its signature names deadline_s or takes **kwargs, and returns the answer text or raises. Built-in
 targets for comparison: {", ".join(BUILTIN_TARGETS)}. --gateway URL grades a gateway that forwards to
 the simulator: the command prints the simulator URL and the model names to route, then waits for
 Enter (or runs at once with --no-wait).

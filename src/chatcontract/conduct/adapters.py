@@ -1,14 +1,16 @@
 """Built-in targets for comparison, each written the way a user would write it.
 
 Every adapter has the conduct signature (keyword arguments ``base_url``, ``api_key``, ``model``,
-``messages``, ``stream``, ``fallback_model``; returns the answer text or raises):
+``messages``, ``stream``, ``fallback_model`` and the optional ``deadline_s``; returns the answer
+text or raises). Only our ``Client`` has a per-call deadline to give ``deadline_s`` to; the peers
+are graded as written (their own timeouts), so they take it and leave it unused:
 
 - ``openai_sdk``: the official SDK with its defaults (2 retries, 600 s timeout), no fallback;
 - ``openai_tenacity``: the SDK (its retries off, 30 s timeout) wrapped in tenacity's usual
   recipe: up to 4 attempts, ``wait_random_exponential(multiplier=0.5, max=8)``, retry on
   connection, timeout, rate-limit and 5xx errors, then one try of the fallback model;
 - ``chatcontract_client``: our ``Client`` with its default ``Policy`` and the fallback as a
-  ``Route``.
+  ``Route``, and ``deadline_s`` as the call's deadline.
 
 Clients are kept per (base URL, fallback) for the life of the worker, as an application keeps
 its client: breakers and budgets carry over from call to call. The libraries are imported when
@@ -48,7 +50,14 @@ def _openai(base_url: str, api_key: str, max_retries: int, timeout: float | None
 
 
 def openai_sdk(
-    *, base_url: str, api_key: str, model: str, messages: Messages, stream: bool, fallback_model: str | None
+    *,
+    base_url: str,
+    api_key: str,
+    model: str,
+    messages: Messages,
+    stream: bool,
+    fallback_model: str | None,
+    deadline_s: float | None = None,
 ) -> str:
     """The openai SDK as most code uses it: defaults, no fallback."""
     return _sdk_text(_openai(base_url, api_key, 2, None), model, messages, stream)
@@ -61,7 +70,14 @@ def _retryable(exc: BaseException) -> bool:
 
 
 def openai_tenacity(
-    *, base_url: str, api_key: str, model: str, messages: Messages, stream: bool, fallback_model: str | None
+    *,
+    base_url: str,
+    api_key: str,
+    model: str,
+    messages: Messages,
+    stream: bool,
+    fallback_model: str | None,
+    deadline_s: float | None = None,
 ) -> str:
     """The SDK wrapped in tenacity (the cookbook recipe), then the fallback model once."""
     client = _openai(base_url, api_key, 0, 30.0)
@@ -86,15 +102,29 @@ def _ours(base_url: str, api_key: str, fallback_model: str | None) -> Any:
 
 
 def chatcontract_client(
-    *, base_url: str, api_key: str, model: str, messages: Messages, stream: bool, fallback_model: str | None
+    *,
+    base_url: str,
+    api_key: str,
+    model: str,
+    messages: Messages,
+    stream: bool,
+    fallback_model: str | None,
+    deadline_s: float | None = None,
 ) -> str:
     """Our ``Client`` with default policy; raises ``CallFailed`` when no route gave a whole answer."""
     client = _ours(base_url, api_key, fallback_model)
-    return str(client.chat(model=model, messages=list(messages), stream=stream).content)
+    return str(client.chat(model=model, messages=list(messages), stream=stream, deadline_s=deadline_s).content)
 
 
 def plain_http(
-    *, base_url: str, api_key: str, model: str, messages: Messages, stream: bool, fallback_model: str | None
+    *,
+    base_url: str,
+    api_key: str,
+    model: str,
+    messages: Messages,
+    stream: bool,
+    fallback_model: str | None,
+    deadline_s: float | None = None,
 ) -> str:
     """One plain request through a gateway (no retry, no fallback of our own): what the gateway
     returns is what is graded. A stream is read to its end; the text is returned as received."""

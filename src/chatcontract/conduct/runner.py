@@ -88,6 +88,7 @@ class Grader:
             "messages": scenario.messages,
             "stream": scenario.stream,
             "fallback_model": scenario.fallback,
+            "deadline_s": self.settings.deadline_s,
         }
         return worker.call(kwargs, self.settings.wall_limit_s)
 

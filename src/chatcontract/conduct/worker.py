@@ -1,5 +1,10 @@
 """Workers: the user's callable runs in a child process the runner can abandon.
 
+The callable gets the keyword arguments ``base_url``, ``api_key``, ``model``, ``messages``,
+``stream`` and ``fallback_model``, plus ``deadline_s`` (the caller's deadline per call, in
+seconds) when its signature names ``deadline_s`` or takes ``**kwargs``; a callable written to the
+six keywords only keeps working.
+
 The callable may block, hang or crash, so it never runs in the simulator's process: each
 ``Worker`` is a spawned process that imports ``MODULE:FUNCTION`` once (from the current
 directory or ``PYTHONPATH``) and answers calls over a pipe. A call that outlives its wall limit
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import json
 import os
 import queue
@@ -31,6 +37,7 @@ BUILTIN_TARGETS = {
     "tenacity": "chatcontract.conduct.adapters:openai_tenacity",
 }
 START_TIMEOUT_S = 60.0
+DEADLINE_KEY = "deadline_s"
 ERROR_CHARS = 300
 
 
@@ -71,7 +78,18 @@ def _load(spec: str) -> Any:
     return target
 
 
-def _call(target: Any, kwargs: dict[str, Any]) -> CallOutcome:
+def accepts_deadline(target: Any) -> bool:
+    """Whether ``target`` takes the optional ``deadline_s`` keyword (or any keyword)."""
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: pass only the issue's six
+        return False
+    return any(p.name == DEADLINE_KEY or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def _call(target: Any, kwargs: dict[str, Any], deadline: bool = True) -> CallOutcome:
+    if not deadline:
+        kwargs = {k: v for k, v in kwargs.items() if k != DEADLINE_KEY}
     started = time.monotonic()
     try:
         value = target(**kwargs)
@@ -99,8 +117,9 @@ def serve(spec: str, inp: IO[str], out: IO[str]) -> None:
         send("import_error", f"{type(exc).__name__}: {exc}{where}")
         return
     send("ready", "")
+    deadline = accepts_deadline(target)
     for line in inp:
-        send("done", asdict(_call(target, json.loads(line))))
+        send("done", asdict(_call(target, json.loads(line), deadline)))
 
 
 class Worker:

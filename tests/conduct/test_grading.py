@@ -18,6 +18,9 @@ from chatcontract.errors import UsageError
 from chatcontract.sim import SimServer
 
 STREAM_BREAKS = {"stream-cut", "stream-stall", "malformed-chunk", "in-stream-error", "prefill-refused-fallback"}
+# one xdist worker runs this module, so the six gradings below happen once, not once per worker
+pytestmark = pytest.mark.xdist_group("conduct-grading")
+
 EXPECTED_FAILS = {
     "chatcontract": set(),
     "tests.conduct.flawed:retries_401": {"http-401"},

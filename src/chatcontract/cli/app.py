@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "ready",
     "sim",
     "conduct",
+    "replay",
     "call",
     "repro",
     "packet",

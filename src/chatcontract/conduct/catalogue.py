@@ -25,7 +25,7 @@ MESSAGES: tuple[dict[str, str], ...] = ({"role": "user", "content": "Say the can
 _EXPECT_KEYS = frozenset(
     {"retry", "fallback", "rescue", "retry_after_s", "calls", "jitter", "max_attempts", "max_total_attempts"}
 )
-_SCENARIO_KEYS = frozenset({"name", "title", "model", "stream", "fallback", "expect"})
+_SCENARIO_KEYS = frozenset({"name", "title", "model", "stream", "fallback", "expect", "recorded"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class ConductScenario:
     fallback: str | None = None
     expect: Expect = field(default_factory=Expect)
     source: str = "builtin"
+    recorded: tuple[str, ...] = ()  # a replayed incident: what each recorded attempt got, in order
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -102,6 +103,14 @@ def _expect(raw: Any, source: str, where: str) -> Expect:
         raise _bad(source, where, str(exc)) from None
 
 
+def _recorded(raw: Any, source: str, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise _bad(source, where, "expected a list of strings (what each recorded attempt got)")
+    return tuple(raw)
+
+
 def _scenario(raw: Any, source: str, index: int, models: set[str]) -> ConductScenario:
     where = f"scenarios[{index}]"
     if not isinstance(raw, dict) or not {"name", "model"} <= set(raw) or set(raw) - _SCENARIO_KEYS:
@@ -120,6 +129,7 @@ def _scenario(raw: Any, source: str, index: int, models: set[str]) -> ConductSce
         fallback=raw.get("fallback"),
         expect=_expect(raw.get("expect"), source, f"{where}.expect"),
         source=source,
+        recorded=_recorded(raw.get("recorded"), source, f"{where}.recorded"),
     )
 
 

@@ -124,6 +124,7 @@ def summarize(ev: Evidence, checks: list[CheckResult], verdict: str, reason: str
         calls,
         round(duration_s, 3),
         curl_for(s.model, s.stream),
+        {"recorded": list(s.recorded)} if s.recorded else {},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from chatcontract.review.classify import build_classes
 from chatcontract.review.context import Ctx
 from chatcontract.review.infer import describe
 from chatcontract.review.mapping import load_map
-from chatcontract.review.model import Finding, ReviewOptions, ReviewResult, SourceInfo
+from chatcontract.review.model import BadInput, Finding, ReviewOptions, ReviewResult, SourceInfo
 from chatcontract.review.reach import ALL_FACTS, ReachTable, observed_sql, parse_observed
 from chatcontract.review.readers import READERS
 from chatcontract.review.table import connect, load, source_token
@@ -68,22 +69,40 @@ def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> 
     return table
 
 
+@dataclass
+class Loaded:
+    """The inputs read into ``con``: per-file accounting, bad input, reach, same-traffic merges."""
+
+    sources: list[SourceInfo]
+    bad: BadInput
+    reach: ReachTable
+    merged: Any
+
+
+def load_attempts(con: Any, options: ReviewOptions, fmap: Any, work: Path) -> Loaded:
+    """Read the logs into ``con`` up to the classified ``attempts`` view with logical request keys
+    (and the ``logical`` and ``seq`` tables): what the review and ``replay`` both start from."""
+    sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap, workdir=work)
+    names = {source_token(i): info.path for i, info in enumerate(sources)}
+    table = source_reach(con, sources, names)
+    merged = dedup.merge_same_traffic(con, sources, list(names), table)
+    since, until = _iso(options.since), _iso(options.until)
+    con.execute(q.keyed_view(since, until))
+    _, by_hash = build_classes(con)
+    unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
+    if unkeyed and unkeyed[0]:
+        con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
+    con.execute(q.attempts_view(since, until, by_hash, names, table))
+    con.execute(q.CREATE_LOGICAL)
+    con.execute(q.CREATE_SEQ)
+    return Loaded(sources, bad, table, merged)
+
+
 def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
     con = connect(list(options.paths), work)
     try:
-        sources, bad = load(con, list(options.paths), forced=options.reader, field_map=fmap, workdir=work)
-        names = {source_token(i): info.path for i, info in enumerate(sources)}
-        table = source_reach(con, sources, names)
-        merged = dedup.merge_same_traffic(con, sources, list(names), table)
-        since, until = _iso(options.since), _iso(options.until)
-        con.execute(q.keyed_view(since, until))
-        _, by_hash = build_classes(con)
-        unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
-        if unkeyed and unkeyed[0]:
-            con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
-        con.execute(q.attempts_view(since, until, by_hash, names, table))
-        con.execute(q.CREATE_LOGICAL)
-        con.execute(q.CREATE_SEQ)
+        loaded = load_attempts(con, options, fmap, work)
+        sources, bad, table, merged = loaded.sources, loaded.bad, loaded.reach, loaded.merged
         ctx = _context(con, options)
         ctx.reach = table
         if ctx.attempts == 0:

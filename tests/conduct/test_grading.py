@@ -41,7 +41,7 @@ def sim() -> Iterator[SimServer]:
 def graded(sim: SimServer) -> dict[str, list[ScenarioResult]]:
     catalogue = builtin_catalogue()
     with ThreadPoolExecutor(len(EXPECTED_FAILS)) as pool:
-        futures = {t: pool.submit(grade, catalogue, t, Settings(workers=3), sim=sim) for t in EXPECTED_FAILS}
+        futures = {t: pool.submit(grade, catalogue, t, Settings(workers=2), sim=sim) for t in EXPECTED_FAILS}
         return {t: f.result() for t, f in futures.items()}
 
 

@@ -19,6 +19,8 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.pgserver import PgServer, start_server  # noqa: E402 - needs the path above
 
+pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs sample projects
+
 
 @pytest.fixture(autouse=True)
 def _restore_redactor() -> Iterator[None]:

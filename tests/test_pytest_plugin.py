@@ -72,6 +72,7 @@ def test_conduct_scenarios_are_test_items_with_evidence(project: pytest.Pytester
     )
     result.assert_outcomes(passed=1, failed=1, deselected=2 + 27)  # the sample's tests and 27 scenarios
     text = result.stdout.str()
+    assert "collected 31 items / 29 deselected / 2 selected" in text
     assert "chatcontract-conduct[http-401] PASSED" in text
     assert "chatcontract-conduct[stream-cut] FAILED" in text
     assert "FAIL no-cut-as-whole" in text

@@ -187,8 +187,8 @@ class ProbeItem(_Item):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    target = config.getoption("--chatcontract-conduct")
-    if target:
+    before = len(items)
+    if config.getoption("--chatcontract-conduct"):
         for scenario in _catalogue(config).scenarios:
             items.append(ConductItem.from_parent(session, name=f"chatcontract-conduct[{scenario.name}]",
                                                  scenario=scenario))
@@ -197,6 +197,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
         for case in default_registry():
             items.append(ProbeItem.from_parent(session, name=f"chatcontract-probe[{case.name}]", case=case))
+    reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
+    if len(items) > before and isinstance(getattr(reporter, "_numcollected", None), int):
+        reporter._numcollected += len(items) - before  # "collected N items" counts ours too
 
 
 def _usage(message: str) -> pytest.UsageError:

@@ -177,7 +177,12 @@ def jitter(ev: Evidence) -> CheckResult | None:
     if min(len(r) for r in runs) < 2:
         return None
     same = all(_same(a, b) for a, b in itertools.combinations(runs, 2))
-    verdict = "are the same (no jitter: synchronized clients retry in step)" if same else "differ (jittered)"
+    verdict = (
+        f"stay within {JITTER_SAME_RATIO:.0%} of each other (no jitter wider than scheduling noise: "
+        "synchronized clients retry nearly in step)"
+        if same
+        else "differ (jittered)"
+    )
     return _result("jitter", not same, f"waits in {len(runs)} runs {runs} s {verdict}")
 
 

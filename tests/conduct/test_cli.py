@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,36 @@ def test_a_callable_naming_deadline_s_is_told_the_deadline(project: Path) -> Non
     done = run(["--client", "my_module:timed", "--scenarios", "http-401", "--deadline", "7", "--json"], project)
     doc = json.loads(done.stdout)
     assert "told deadline_s=7.0" in doc["scenarios"][0]["did"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_gateway_mode_grades_what_the_gateway_returns(project: Path) -> None:
+    # the simulator on a fixed port stands in for a gateway that forwards to it unchanged
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    args = ["--gateway", url, "--sim-port", str(port), "--no-wait", "--scenarios", "http-401,500-once", "--json"]
+    done = run(args, project)
+    assert done.returncode == 0, done.stderr
+    assert f"Simulator: {url}" in done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["target"] == url
+    verdicts = {s["name"]: s["verdict"] for s in doc["scenarios"]}
+    assert verdicts == {"http-401": "pass", "500-once": "safe"}  # one plain request per call, no retry
+
+
+def test_a_busy_sim_port_is_exit_2(project: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        done = run(["--client", "my_module:ask", "--sim-port", str(busy.getsockname()[1])], project)
+    assert done.returncode == 2, done.stderr
+    assert "cannot listen on 127.0.0.1" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_list_and_help(project: Path) -> None:

@@ -85,6 +85,12 @@ def conduct(  # noqa: PLR0917 - Typer options
             "--workers", min=1, max=32, help="Scenarios run in parallel (clients only; a gateway runs one at a time)."
         ),
     ] = 4,
+    sim_port: Annotated[
+        int,
+        typer.Option("--sim-port", min=0, max=65535,
+                     help="Port of the simulator on 127.0.0.1 (default: a free one); fix it so a gateway's "
+                     "config can name the simulator."),
+    ] = 0,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results.json, report.md, report.html and junit.xml here.")
     ] = None,
@@ -108,7 +114,7 @@ def conduct(  # noqa: PLR0917 - Typer options
             raise UsageError(f"--gateway {strip_url_secrets(gateway)!r}: expected an http(s) base URL")
     except UsageError as exc:
         fail(str(exc))
-    settings = Settings(scale=scale, deadline_s=deadline, workers=workers, gateway_url=gateway)
+    settings = Settings(scale=scale, deadline_s=deadline, workers=workers, gateway_url=gateway, sim_port=sim_port)
     shown = client or strip_url_secrets(gateway or "")
     started = time.monotonic()
     with simulator(catalogue, settings) as sim:

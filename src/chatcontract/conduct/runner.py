@@ -37,6 +37,7 @@ class Settings:
     deadline_s: float = 20.0
     workers: int = 4
     gateway_url: str | None = None
+    sim_port: int = 0  # 0: a free port; a fixed one lets a gateway's config name the simulator
 
     @property
     def wall_limit_s(self) -> float:
@@ -56,6 +57,7 @@ def simulator(catalogue: Catalogue, settings: Settings) -> Iterator[SimServer]:
         time_scale=settings.scale,
         silent_cap_s=settings.wall_limit_s,
         seed=None,
+        port=settings.sim_port,
     ) as sim:
         yield sim
 

@@ -26,6 +26,7 @@ from chatcontract.redact_rules import (
     MASK,
     NEAR_KEYWORD,
     PASSWORD_TOKEN,
+    PASSWORD_WORDS,
     PREFIXED_TOKEN,
     VERSION_BEFORE,
     is_bare_secret,
@@ -182,7 +183,8 @@ def _free_text_findings(text: str) -> list[tuple[str, int, int]]:
             found.append(("password", m.start(), m.end()))
     for m in KEYWORD_VALUE.finditer(text):
         value = m.group("value")
-        if MASK not in value and looks_keyword_secret(value):
+        strong = m.group("word").lower() in PASSWORD_WORDS
+        if MASK not in value and looks_keyword_secret(value, password=strong):
             found.append(("keyword_secret", m.start("value"), m.start("value") + len(value.rstrip("."))))
     return found
 

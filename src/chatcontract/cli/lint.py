@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.control import strip_control_codes
 
 from chatcontract.cli.common import console, note
-
-if TYPE_CHECKING:
-    from chatcontract.evidence.lint import Finding
 
 HELP = (
     "Find secrets and claims the evidence does not support (pricing, billing, quota, rate-limit "
@@ -38,36 +33,16 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
     """Lint incident notes and packets for secrets and unsupported claims."""
-    from chatcontract.evidence.lint import iter_findings
+    from chatcontract.evidence.lint import lint_files
 
-    findings = iter_findings(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
-    count = _write_json(findings) if as_json else _write_lines(findings)
-    if not as_json:
-        note(f"{count} finding(s) in {len(files)} file(s)")
-    raise typer.Exit(1 if count else 0)
-
-
-def _write_lines(findings: Iterable[Finding]) -> int:
-    """One line per finding as it is found (plain text, control characters removed, as Rich
-    would print it; a finding at a time, so memory does not grow with the file)."""
-    out = console.file
-    count = 0
-    for count, finding in enumerate(findings, start=1):  # noqa: B007 - the count is the result
-        out.write(strip_control_codes(finding.format()) + "\n")
-    out.flush()
-    return count
-
-
-def _write_json(findings: Iterable[Finding]) -> int:
-    """The findings as one JSON array (``json.dumps(..., indent=2)``'s layout), streamed."""
-    out = console.file
-    count = 0
-    for count, finding in enumerate(findings, start=1):
-        item = json.dumps(finding.to_dict(), indent=2).replace("\n", "\n  ")
-        out.write(("[\n  " if count == 1 else ",\n  ") + item)
-    out.write("\n]\n" if count else "[]\n")
-    out.flush()
-    return count
+    findings = lint_files(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
+    if as_json:
+        console.print_json(json.dumps([f.to_dict() for f in findings]))
+    else:
+        for finding in findings:
+            console.print(finding.format(), markup=False, soft_wrap=True)
+        note(f"{len(findings)} finding(s) in {len(files)} file(s)")
+    raise typer.Exit(1 if findings else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -159,6 +159,11 @@ class Prefilter:
         self._alnum = frozenset(x for x in self._all if _RUN.fullmatch(x))
         self._chars = frozenset(x for x in self._all - self._alnum if len(x) == 1)  # ``$``, ``%``
         self._other = self._all - self._alnum - self._chars
+        # the rest (``'s``, ``per-token``, ``://``) by their first sign: tested only when the text has it
+        by_sign: dict[str, list[str]] = {}
+        for lit in sorted(self._other):
+            by_sign.setdefault(next(c for c in lit if not _RUN.fullmatch(c)), []).append(lit)
+        self._by_sign = {c: tuple(lits) for c, lits in by_sign.items()}
         self._longest = max(map(len, self._alnum), default=0)
         self._in_run: dict[str, frozenset[str]] = {}
 
@@ -168,25 +173,28 @@ class Prefilter:
         lowered = text.lower()
         if within is not None or len(self._all) <= _FEW:
             return frozenset(filter(lowered.__contains__, self._all if within is None else within))
-        found = self._chars.intersection(lowered).union(filter(lowered.__contains__, self._other))
-        return found.union(*map(self._literals_in_run, set(_RUN.findall(lowered))))
+        signs = set(lowered)
+        found = self._chars.intersection(signs)
+        for sign in signs.intersection(self._by_sign):
+            found = found.union(filter(lowered.__contains__, self._by_sign[sign]))
+        runs = set(_RUN.findall(lowered))
+        memo = self._in_run
+        if len(memo) + len(runs) > _MEMO_RUNS:
+            memo.clear()
+        for run in runs.difference(memo):
+            if len(run) > _LONG_RUN:  # a long run (a key, a digest) is judged, never kept
+                found = found.union(filter(run.__contains__, self._alnum))
+                runs.discard(run)
+            else:
+                memo[run] = self._literals_in_run(run)
+        return found.union(*map(memo.__getitem__, runs))
 
     def _literals_in_run(self, run: str) -> frozenset[str]:
-        """The letters-and-digits literals inside one run of letters and digits."""
-        hit = self._in_run.get(run)
-        if hit is None:
-            if len(run) > _LONG_RUN:
-                hit = frozenset(filter(run.__contains__, self._alnum))
-            else:
-                n, alnum = len(run), self._alnum
-                hit = frozenset(
-                    run[i:j] for i in range(n) for j in range(i + 1, min(n, i + self._longest) + 1) if run[i:j] in alnum
-                )
-            if len(run) <= _LONG_RUN:
-                if len(self._in_run) >= _MEMO_RUNS:
-                    self._in_run.clear()
-                self._in_run[run] = hit
-        return hit
+        """The letters-and-digits literals inside one short run of letters and digits."""
+        n, alnum = len(run), self._alnum
+        return frozenset(
+            run[i:j] for i in range(n) for j in range(i + 1, min(n, i + self._longest) + 1) if run[i:j] in alnum
+        )
 
     def runnable(self, text: str, within: frozenset[str] | None = None) -> frozenset[int]:
         """Positions of the patterns that may match ``text``: each of their sets has a literal in it.

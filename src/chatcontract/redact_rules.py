@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 MASK = "[REDACTED]"
 
@@ -137,6 +138,8 @@ _ID_PREFIX = re.compile(
     re.I,
 )
 _HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{32,}$")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _WORD_SPLIT = re.compile(r"[-_./+]")
 # Whitespace, URL or header punctuation, or an inner ``=``: text with structure, not one token.
 _STRUCTURED = re.compile(r"[\s:?&@,;#]|=(?!=*$)")
@@ -146,11 +149,8 @@ def shannon_bits(value: str) -> float:
     """Shannon entropy of ``value`` in bits per character."""
     if not value:
         return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def _wordy(value: str) -> bool:
@@ -173,9 +173,7 @@ def looks_random(value: str) -> bool:
         return False
     if _HEX.match(value):
         return True
-    has_digit = any(c.isdigit() for c in value)
-    has_alpha = any(c.isalpha() for c in value)
-    if not (has_digit and has_alpha) or _wordy(value):
+    if not (_DIGIT.search(value) and _LETTER.search(value)) or _wordy(value):
         return False
     return shannon_bits(value) >= 3.5
 

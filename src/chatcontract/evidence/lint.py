@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from chatcontract.evidence.claims import claims_in, split_sentences
@@ -74,7 +74,7 @@ def _line_starts(text: str) -> list[int]:
 _NEWLINE = re.compile("\n")
 
 
-def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
+def lint_secrets(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
     """Every secret or personal datum, located by line; the value itself is not repeated."""
     starts = _line_starts(text)
     found: list[Finding] = []
@@ -88,7 +88,7 @@ def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
         covered = max(covered, end)
         kind = "personal data" if name in _PERSONAL else "secret"
         phrase = f"<{kind}: {name}, {end - start} chars>"
-        found.append(Finding(path, _line_of(starts, start), "secret", name, phrase, SECRET_SAFER))
+        found.append(Finding(path, _line_of(starts, start) + first_line - 1, "secret", name, phrase, SECRET_SAFER))
     return found
 
 
@@ -151,7 +151,7 @@ def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
         yield from _split_block(block_start, block)
 
 
-def lint_claims(text: str, path: str = "<text>") -> list[Finding]:
+def lint_claims(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
     """Every unsupported claim, sentence by sentence."""
     starts = _line_starts(text)
     found: list[Finding] = []
@@ -159,14 +159,14 @@ def lint_claims(text: str, path: str = "<text>") -> list[Finding]:
         flat = block.replace("\n", " ")
         for offset, sentence in split_sentences(flat):
             for hit in claims_in(sentence):
-                line = _line_of(starts, block_at + offset + hit.start)
+                line = _line_of(starts, block_at + offset + hit.start) + first_line - 1
                 found.append(Finding(path, line, "claim", hit.family, hit.phrase, hit.safer))
     return found
 
 
-def lint_text(text: str, path: str = "<text>") -> list[Finding]:
-    """Secrets and claims in ``text``, ordered by line."""
-    findings = lint_secrets(text, path) + lint_claims(text, path)
+def lint_text(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
+    """Secrets and claims in ``text``, ordered by line (``first_line``: the line ``text`` starts on)."""
+    findings = lint_secrets(text, path, first_line) + lint_claims(text, path, first_line)
     return sorted(findings, key=lambda f: (f.line, f.kind))
 
 
@@ -215,5 +215,4 @@ def iter_findings(
 def lint_path(path: Path) -> Iterator[Finding]:
     """Secrets and claims in one checked file, block by block (memory bounded by a block)."""
     for first_line, block in blocks(path):
-        for f in lint_text(block, str(path)):
-            yield replace(f, line=f.line + first_line - 1)
+        yield from lint_text(block, str(path), first_line)

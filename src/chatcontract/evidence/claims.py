@@ -306,8 +306,11 @@ def _action_verb(tokens: list[str], possessive: bool) -> int | None:
     return i if _past(verb) or (present and not possessive) else None
 
 
-def _provider_action(masked: str) -> tuple[int, int] | None:
-    """The span of the provider acting in a way we could not observe (a fix, a mistake, a state)."""
+def _provider_action(masked: str, present: frozenset[str] | None = None) -> tuple[int, int] | None:
+    """The span of the provider acting in a way we could not observe (a fix, a mistake, a state);
+    ``present``: the sentence's literals, when known (no provider word among them: no action)."""
+    if present is not None and not _SUBJECT_RUN.runnable_given(present):
+        return None
     for m in _SUBJECT.finditer(masked):
         rest = re.split(r"[,.;:()!?]", masked[m.end() : m.end() + 100], maxsplit=1)[0]
         spans = [(t.start(), t.end()) for t in _TOKEN.finditer(rest)]
@@ -393,7 +396,7 @@ def claims_in(sentence: str, within: frozenset[str] | None = None) -> list[Claim
     for at in sorted(_MASKS_RUN.runnable_given(present)):  # in order: a reason, a quote, a report
         masked = _mask(masked, _MASKS[at])
     runnable = _PREFILTER.runnable_given(present)  # the literals of the text are a superset of the masked one's
-    action = None if runnable else _provider_action(masked)
+    action = None if runnable else _provider_action(masked, present)
     if (not runnable and action is None) or is_cited(text, present):
         return []  # no pattern can match and no provider acts: the costlier checks cannot matter
     measured: bool | None = None
@@ -413,7 +416,7 @@ def claims_in(sentence: str, within: frozenset[str] | None = None) -> list[Claim
         hits.append(ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer))
         done.add(family.name)
     if not hits:
-        span = action or _provider_action(masked)
+        span = action or _provider_action(masked, present)
         if span is not None and not _disclaimed(masked, span[0], present):
             phrase = text[span[0] : span[1]].strip()
             hits.append(ClaimHit("provider_action", phrase, span[0], ACTION_SAFER))
@@ -423,9 +426,11 @@ def claims_in(sentence: str, within: frozenset[str] | None = None) -> list[Claim
 _PREFILTER = Prefilter([p for family in FAMILIES for p in family.patterns])
 _MASKS = [_REASON_PHRASE, _QUOTED, _REPORTED]
 _MASKS_RUN = Prefilter(_MASKS)
+_SUBJECT_RUN = Prefilter([_SUBJECT])
 # every literal the sentence-level searches use: one pass over a text finds them all
 _EVERY = Prefilter(
-    [p for family in FAMILIES for p in family.patterns] + _CITED.parts + _MEASURED.parts + _DISCLAIMS.parts + _MASKS
+    [p for family in FAMILIES for p in family.patterns]
+    + [*_CITED.parts, *_MEASURED.parts, *_DISCLAIMS.parts, *_MASKS, _SUBJECT]
 )
 _AT = [(family, p) for family in FAMILIES for p in family.patterns]  # a pattern's position in the prefilter
 

@@ -239,8 +239,8 @@ def is_prefixed_token(prefix: str, tail: str) -> bool:
 BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/-]{20,1024}={0,2}(?![A-Za-z0-9_+/=-])")
 # A bare word with the four character classes of a password (``Tr0ub4dor&3x``); no URL, path
 # or assignment punctuation, so prose, timestamps and ``name=value`` pairs never match.
-PASSWORD_TOKEN = re.compile(r"(?<![^\s\"'(\[{>,;])[A-Za-z0-9!#$%&*^~+_.-]{10,64}(?=$|[\s\"')\]}<,;])")
-_PASSWORD_SYMBOLS = frozenset("!#$%&*^~")
+PASSWORD_TOKEN = re.compile(r"(?<![^\s\"'(\[{>,;])[A-Za-z0-9!@#$%&*^~+_.-]{10,64}(?=$|[\s\"')\]}<,;])")
+_PASSWORD_SYMBOLS = frozenset("!@#$%&*^~")
 # A credential word, then (at most one connector word) the value, any shape but a plain word.
 KEYWORD_VALUE = re.compile(
     r"(?i)\b(?P<word>api[ _-]?key|key|password|passwd|pwd|passphrase|secret|token|credential)s?"
@@ -343,12 +343,16 @@ def path_segments_secret(token: str) -> list[tuple[int, int]]:
 
 
 def looks_password(value: str) -> bool:
-    """A bare token with upper, lower, digit and a symbol: a password, not prose."""
+    """A bare token with upper, lower, digit and a symbol: a password, not prose (nor a mention,
+    ``@Alice2024``, whose only symbol is its leading ``@``)."""
+    symbols = _PASSWORD_SYMBOLS.intersection(value)
+    if symbols == {"@"} and value.startswith("@") and value.count("@") == 1:
+        return False
     return (
-        any(c.isupper() for c in value)
+        bool(symbols)
+        and any(c.isupper() for c in value)
         and any(c.islower() for c in value)
         and any(c.isdigit() for c in value)
-        and any(c in _PASSWORD_SYMBOLS for c in value)
     )
 
 

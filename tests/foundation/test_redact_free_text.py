@@ -45,6 +45,7 @@ SECRET_TEXTS = [
     # a generated passphrase with no word before it: random letters, not English words
     pytest.param("upstream rejected nxnoop-gabhzl-txqjkc-rlcemg7", "gabhzl-txqjkc", id="random-letter-slug"),
     pytest.param("<p>Denied for qwvzrt_mkdjxo_bplfhy</p>", "mkdjxo", id="random-letter-slug-in-html"),
+    pytest.param("login failed for Gr33n@pple#42x", "Gr33n@pple#42x", id="password-with-at-sign"),
 ]
 
 CLEAN_TEXTS = [
@@ -74,6 +75,7 @@ CLEAN_TEXTS = [
     pytest.param("the key was rotated yesterday; password reset required", id="key-prose"),
     pytest.param("nous-hermes-2-mixtral-8x7b-dpo, hunyuan-turbos-latest, codestral-mamba-2407", id="model-slugs"),
     pytest.param("deployment sleepy-mountain-gateway-12345 in us-east-1-prod-cluster", id="word-slugs"),
+    pytest.param("ping @Alice2024 and @oncall-team2; decorator @functools.cache", id="mentions"),
     pytest.param("Supercalifragilisticexpialidocious-antidisestablishmentarianism-internationalization",
                  id="long-words"),
 ]

@@ -37,6 +37,16 @@ MODELS = ["gpt-4o-mini-2024-07-18", "claude-3-5-sonnet-20241022", "meta-llama/Ll
           "mistral-large-latest", "gemini-1.5-pro-002", "deepseek-chat", "qwen2.5-72b-instruct", "o1-preview"]
 
 
+PASSWORD_PROSE = [
+    "The password is required.", "password was re-set by the admin", "the password is too-short",
+    "The password must contain 1 digit.", "the secret was 2024", "Your secret key is missing",
+    "the key was rotated yesterday", "password reset required for this account", "secret key-rotation scheduled",
+    "password policy v2.1 applies", "the token limit 4096 was exceeded", "the key is stored in a vault",
+]
+SLUG_WORDS = ["prod", "gateway", "sleepy", "mountain", "primary", "canary", "europe", "west", "worker", "chat",
+              "completion", "router", "shadow", "replica", "billing", "internal", "blue", "green", "staging"]
+
+
 def _pick(rng: random.Random, alphabet: str, n: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
@@ -57,6 +67,8 @@ def clean_kinds(rng: random.Random) -> dict[str, Callable[[], str]]:
         # Kubernetes: Deployment, ReplicaSet hash (10) and pod suffix (5) from its safe alphabet
         "pod-name": lambda: f"pod chat-gw-{_pick(rng, K8S, 10)}-{_pick(rng, K8S, 5)} restarted",
         "model-name": lambda: f"The model `{rng.choice(MODELS)}` is overloaded, try again later.",
+        "password-prose": lambda: rng.choice(PASSWORD_PROSE),
+        "word-slug": lambda: "deployment " + "-".join(rng.choice(SLUG_WORDS) for _ in range(rng.choice((3, 4)))),
     }
 
 
@@ -72,10 +84,26 @@ def secret_kinds(rng: random.Random) -> dict[str, Callable[[], str]]:
         "django-secret-50": lambda: _pick(rng, string.ascii_lowercase + string.digits + "!@#$%^&*(-_=+)", 50),
         "words-password": lambda: "-".join(_pick(rng, string.ascii_lowercase, 6) for _ in range(3)),
         "base32-20": lambda: _pick(rng, string.ascii_uppercase + "234567", 20),
+        # a password written after words (the plant then holds two phrases: words, then the value)
+        "password-after-words": lambda: rng.choice(AFTER_WORDS) + rng.choice(
+            ["-".join(rng.choice(SLUG_WORDS) for _ in range(4)), _pick(rng, ALNUM, 8) + "7",
+             _pick(rng, string.ascii_lowercase, 6) + _pick(rng, string.digits, 3), _pick(rng, string.digits, 8)]
+        ),
     }
 
 
+AFTER_WORDS = ["password is ", "the password was ", "pwd: ", "pwd was ", "passphrase ", "my secret is "]
+
+
 PLANTS = ["upstream rejected {s}", '{{"detail": "{s}"}}', "denied: {s} is not valid here", "echo {s}"]
+
+
+def _core(value: str) -> str:
+    """The part whose presence counts as a leak: the value after the words that name it."""
+    for words in AFTER_WORDS:
+        if value.startswith(words):
+            return value.removeprefix(words)
+    return value
 
 
 def main() -> int:
@@ -97,7 +125,8 @@ def main() -> int:
     removed_all = planted_all = 0
     for kind, make in secret_kinds(rng).items():
         values = [make() for _ in range(args.per_kind)]
-        removed = sum(v not in redact_free_text(PLANTS[i % len(PLANTS)].format(s=v)) for i, v in enumerate(values))
+        plants = [PLANTS[i % len(PLANTS)].format(s=v) for i, v in enumerate(values)]
+        removed = sum(_core(v) not in redact_free_text(p) for v, p in zip(values, plants, strict=True))
         removed_all, planted_all = removed_all + removed, planted_all + len(values)
         print(f"{kind:<22}{len(values):>7}{removed:>9}{removed / len(values):>9.1%}")
     print(f"{'all secrets':<22}{planted_all:>7}{removed_all:>9}{removed_all / planted_all:>9.1%}")

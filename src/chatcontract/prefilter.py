@@ -24,8 +24,9 @@ _IN = sre.IN
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
 
 
-# up to this many literals, one substring test each beats the trie's scan of every position
+# up to this many literals, one substring test each beats a lookup of the text's words
 _FEW = 96
+_MEMO_ENTRIES = 4096
 
 
 def _score(found: frozenset[str] | None) -> int:
@@ -121,27 +122,15 @@ class AnyOf:
     def search(self, text: str) -> bool:
         return any(self.parts[i].search(text) for i in sorted(self._filter.runnable(text)))
 
+    def search_given(self, present: frozenset[str]) -> list[re.Pattern[str]]:
+        """The alternatives worth running on a text holding the literals ``present`` (which may
+        hold other prefilters' literals too)."""
+        return [self.parts[i] for i in sorted(self._filter.runnable_given(present))]
 
-def _trie(words: list[str]) -> str:
-    """A regular expression matching the longest of ``words`` that starts where it is tried
-    (a trie, so the engine compares a few characters per position, not every word)."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
 
-    def render(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if "" in node:  # a word ends here: longer ones first (greedy), else stop here
-            return ("(?:" + body + ")" if len(alts) == 1 and len(body) > 1 else body) + "?"
-        return body
-
-    return render(tree)
+_RUN = re.compile(r"[a-z0-9]+")
+_LONG_RUN = 64
+_MEMO_RUNS = 16384
 
 
 class Prefilter:
@@ -158,22 +147,72 @@ class Prefilter:
                 by_literal.setdefault(lit, set()).add(i)
         self._by_literal = {lit: frozenset(i) for lit, i in by_literal.items()}
         self._all = frozenset(by_literal)
-        # the longest literal starting at each position, and the literals inside each literal
-        self._finder = re.compile("(?=(" + _trie(sorted(self._all)) + "))") if self._all else None
-        self._inside = {lit: frozenset(x for x in self._all if x in lit) for lit in self._all}
+        by_set: dict[int, set[int]] = {}
+        for at, need in enumerate(self._needs):
+            for i in need:
+                by_set.setdefault(i, set()).add(at)
+        self._by_set = {i: frozenset(at) for i, at in by_set.items()}
+        self._free = frozenset(at for at, need in enumerate(self._needs) if not need)  # no literal known
+        self._memo: dict[frozenset[str], frozenset[int]] = {}
+        # letters and digits only: found inside one run of letters and digits of the text, so
+        # looked up per distinct run (memoised: prose repeats its words); the rest by substring
+        self._alnum = frozenset(x for x in self._all if _RUN.fullmatch(x))
+        self._chars = frozenset(x for x in self._all - self._alnum if len(x) == 1)  # ``$``, ``%``
+        self._other = self._all - self._alnum - self._chars
+        # the rest (``'s``, ``per-token``, ``://``) by their first sign: tested only when the text has it
+        by_sign: dict[str, list[str]] = {}
+        for lit in sorted(self._other):
+            by_sign.setdefault(next(c for c in lit if not _RUN.fullmatch(c)), []).append(lit)
+        self._by_sign = {c: tuple(lits) for c, lits in by_sign.items()}
+        self._longest = max(map(len, self._alnum), default=0)
+        self._in_run: dict[str, frozenset[str]] = {}
 
     def present(self, text: str, within: frozenset[str] | None = None) -> frozenset[str]:
         """The literals found in ``text`` (lowercased here); only those ``within`` when given
         (the literals of a larger text that holds this one)."""
         lowered = text.lower()
-        if within is not None or self._finder is None or len(self._all) <= _FEW:
-            return frozenset(s for s in (self._all if within is None else within) if s in lowered)
-        return frozenset().union(*(self._inside[s] for s in set(self._finder.findall(lowered)) if s))
+        if within is not None or len(self._all) <= _FEW:
+            return frozenset(filter(lowered.__contains__, self._all if within is None else within))
+        signs = set(lowered)
+        found = self._chars.intersection(signs)
+        for sign in signs.intersection(self._by_sign):
+            found = found.union(filter(lowered.__contains__, self._by_sign[sign]))
+        runs = set(_RUN.findall(lowered))
+        memo = self._in_run
+        if len(memo) + len(runs) > _MEMO_RUNS:
+            memo.clear()
+        for run in runs.difference(memo):
+            if len(run) > _LONG_RUN:  # a long run (a key, a digest) is judged, never kept
+                found = found.union(filter(run.__contains__, self._alnum))
+                runs.discard(run)
+            else:
+                memo[run] = self._literals_in_run(run)
+        return found.union(*map(memo.__getitem__, runs))
+
+    def _literals_in_run(self, run: str) -> frozenset[str]:
+        """The letters-and-digits literals inside one short run of letters and digits."""
+        n, alnum = len(run), self._alnum
+        return frozenset(
+            run[i:j] for i in range(n) for j in range(i + 1, min(n, i + self._longest) + 1) if run[i:j] in alnum
+        )
 
     def runnable(self, text: str, within: frozenset[str] | None = None) -> frozenset[int]:
         """Positions of the patterns that may match ``text``: each of their sets has a literal in it.
 
         (Positions, not the patterns: hashing a compiled pattern hashes its whole program.)
         """
-        met = frozenset().union(*(self._by_literal[s] for s in self.present(text, within)))
-        return frozenset(i for i, need in enumerate(self._needs) if need <= met)
+        return self.runnable_given(self.present(text, within))
+
+    def runnable_given(self, present: frozenset[str]) -> frozenset[int]:
+        """:meth:`runnable` from the literals :meth:`present` found, or a superset holding other
+        prefilters' literals too (memoised: texts share few distinct literal sets, and the
+        answer depends on the set alone)."""
+        hit = self._memo.get(present)
+        if hit is None:
+            met = frozenset().union(*filter(None, map(self._by_literal.get, present)))
+            candidates = self._free.union(*map(self._by_set.__getitem__, met))
+            hit = frozenset(i for i in candidates if self._needs[i] <= met)
+            if len(self._memo) >= _MEMO_ENTRIES:
+                self._memo.clear()
+            self._memo[present] = hit
+        return hit

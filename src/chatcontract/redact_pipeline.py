@@ -8,6 +8,8 @@ are re-exported by :mod:`chatcontract.redact`.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +28,7 @@ from chatcontract.redact_rules import (
     MASK,
     NEAR_KEYWORD,
     PASSWORD_TOKEN,
+    PASSWORD_WORDS,
     PREFIXED_TOKEN,
     VERSION_BEFORE,
     is_bare_secret,
@@ -89,7 +92,7 @@ class Redactor:
                 found.append((name, start, m.end()))
         for m in COOKIE.finditer(text):
             found.append(("cookie", m.start("value"), m.end("value")))
-        found.extend(_generated_tokens(text))
+        found.extend(_generated_tokens(text, _Covered(found)))
         for m in ASSIGNMENT.finditer(text):
             kind = _assignment_kind(m.group("name"), m.group("value"))
             if kind is not None:
@@ -182,21 +185,36 @@ def _free_text_findings(text: str) -> list[tuple[str, int, int]]:
             found.append(("password", m.start(), m.end()))
     for m in KEYWORD_VALUE.finditer(text):
         value = m.group("value")
-        if MASK not in value and looks_keyword_secret(value):
+        strong = m.group("word").lower() in PASSWORD_WORDS
+        if MASK not in value and looks_keyword_secret(value, password=strong):
             found.append(("keyword_secret", m.start("value"), m.start("value") + len(value.rstrip("."))))
     return found
 
 
-def _generated_tokens(text: str) -> list[tuple[str, int, int]]:
+class _Covered:
+    """Whether a span lies inside one already found (a known format's key): judging it again
+    could only add a span inside that one, which changes neither a redaction nor a lint finding."""
+
+    def __init__(self, found: list[tuple[str, int, int]]) -> None:
+        spans = sorted((s, e) for _, s, e in found)
+        self._starts = [s for s, _ in spans]
+        self._ends = list(itertools.accumulate((e for _, e in spans), max))
+
+    def __call__(self, start: int, end: int) -> bool:
+        at = bisect.bisect_right(self._starts, start) - 1
+        return at >= 0 and self._ends[at] >= end
+
+
+def _generated_tokens(text: str, covered: _Covered) -> list[tuple[str, int, int]]:
     """Vendor-style tokens and generated values next to a credential word, in free text."""
     found = [
         ("prefixed_token", m.start(), m.end())
         for m in PREFIXED_TOKEN.finditer(text)
-        if is_prefixed_token(m.group("prefix"), m.group("tail"))
+        if not covered(m.start(), m.end()) and is_prefixed_token(m.group("prefix"), m.group("tail"))
     ]
     for m in NEAR_KEYWORD.finditer(text):
         value = m.group("value")
-        if value != MASK and looks_keyword_value(value):
+        if value != MASK and not covered(m.start("value"), m.end("value")) and looks_keyword_value(value):
             found.append(("keyword_value", m.start("value"), m.end("value")))
     return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 MASK = "[REDACTED]"
 
@@ -137,6 +138,8 @@ _ID_PREFIX = re.compile(
     re.I,
 )
 _HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{32,}$")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _WORD_SPLIT = re.compile(r"[-_./+]")
 # Whitespace, URL or header punctuation, or an inner ``=``: text with structure, not one token.
 _STRUCTURED = re.compile(r"[\s:?&@,;#]|=(?!=*$)")
@@ -146,11 +149,8 @@ def shannon_bits(value: str) -> float:
     """Shannon entropy of ``value`` in bits per character."""
     if not value:
         return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
 def _wordy(value: str) -> bool:
@@ -173,9 +173,7 @@ def looks_random(value: str) -> bool:
         return False
     if _HEX.match(value):
         return True
-    has_digit = any(c.isdigit() for c in value)
-    has_alpha = any(c.isalpha() for c in value)
-    if not (has_digit and has_alpha) or _wordy(value):
+    if not (_DIGIT.search(value) and _LETTER.search(value)) or _wordy(value):
         return False
     return shannon_bits(value) >= 3.5
 
@@ -241,14 +239,19 @@ def is_prefixed_token(prefix: str, tail: str) -> bool:
 BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/-]{20,1024}={0,2}(?![A-Za-z0-9_+/=-])")
 # A bare word with the four character classes of a password (``Tr0ub4dor&3x``); no URL, path
 # or assignment punctuation, so prose, timestamps and ``name=value`` pairs never match.
-PASSWORD_TOKEN = re.compile(r"(?<![^\s\"'(\[{>,;])[A-Za-z0-9!#$%&*^~+_.-]{10,64}(?=$|[\s\"')\]}<,;])")
-_PASSWORD_SYMBOLS = frozenset("!#$%&*^~")
+PASSWORD_TOKEN = re.compile(r"(?<![^\s\"'(\[{>,;])[A-Za-z0-9!@#$%&*^~+_.-]{10,64}(?=$|[\s\"')\]}<,;])")
+_PASSWORD_SYMBOLS = frozenset("!@#$%&*^~")
 # A credential word, then (at most one connector word) the value, any shape but a plain word.
 KEYWORD_VALUE = re.compile(
-    r"(?i)\b(?:api[ _-]?key|key|password|passwd|pwd|passphrase|secret|token|credential)s?"
+    r"(?i)\b(?P<word>api[ _-]?key|key|password|passwd|pwd|passphrase|secret|token|credential)s?"
     r"(?:[ \t]+(?:is|was|provided|value|used))?(?:[ \t]*[:=][ \t]*|[ \t]+)[`'\"]?"
-    r"(?P<value>[^\s`'\"<>(){}\[\],;]{8,128})"
+    r"(?P<value>[^\s`'\"<>(){}\[\],;]{6,128})"
 )
+# Words after which a value is a password whatever its shape, unless it is one plain word
+# ("password is required"): words joined by dashes (``correct-horse-battery-staple``) go too.
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret"})
+_PASSPHRASE = re.compile(r"^[A-Za-z]+(?:[-_.+][A-Za-z]+){2,}\d{0,4}$")
+_PASSPHRASE_PART = re.compile(r"[A-Za-z]+")
 # The word before a bare token that says it is an identifier or digest (``request id: ...``).
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9_-]{0,40})[\s:=#'\"(]{1,4}$")
 _DIGEST_HEX_LENGTHS = frozenset({40, 64, 96, 128})
@@ -271,14 +274,49 @@ def is_bare_secret(token: str) -> bool:
 
     Hex of a digest's length (SHA-1, SHA-256, SHA-384, SHA-512) stays; other long hex (an Azure
     or Datadog key is 32 hex digits) goes. A token with ``/`` is judged whole only when no
-    segment is a lowercase word (a path keeps its words), else segment by segment.
+    segment is a lowercase word (a path keeps its words), else segment by segment. A slug stays
+    unless its "words" are random letters (a generated passphrase, ``nxnoop-gabhzl-txqjkc``).
     """
     body = token.rstrip("=")
-    if _slug(body) or _K8S_POD.match(body):
+    if _K8S_POD.match(body):
         return False
+    if _slug(body):
+        return gibberish_slug(body)
     if _HEX_ONLY.match(body):
         return len(body) not in _DIGEST_HEX_LENGTHS and len(body) >= 24 and any(c.isdigit() for c in body)
     return looks_random(body)
+
+
+# Letter pairs that (almost) never occur inside English words: fewer than 10 of ~10,500 distinct
+# words of English prose (Python's documentation comments) hold them. Written as first letter:
+# the second letters. Random lowercase letters fall on one of them 41 % of the time, words
+# and model names (``sonnet``, ``instruct``, ``mixtral``) rarely.
+_RARE_PAIRS = frozenset(
+    a + b
+    for group in (
+        "a:joqz", "b:ghknqvwxz", "c:bgjqvwxz", "d:hkpqwxz", "e:z", "f:ghjkmnqvwxz", "g:bcdjkqvwxyz",
+        "h:bcdfghjknpqvwxz", "i:hijuwy", "j:bcdfghijklmnpqrstvwxyz", "k:bcdhjkmpqrvxz", "l:ghjqwxz",
+        "m:cfghjnqrvwxyz", "n:xz", "o:hjqz", "p:bjmnqvxz", "q:abcdefghijklmnopqrstvwxyz", "r:hjqxz",
+        "s:bjxz", "t:gjqvxz", "u:hjkquvwxyz", "v:bcdfghjklmnpqrstuwxyz", "w:bcfgjkmpqtuvxyz",
+        "x:bdfghjklnoqrsuvwz", "y:bfhjkquwxyz", "z:bcdfghjklmnpqrstuvwxyz",
+    )
+    for a, seconds in [group.split(":")]
+    for b in seconds
+)
+_LETTER_RUN = re.compile(r"[a-z]{4,}")
+
+
+def gibberish_slug(value: str) -> bool:
+    """True for a slug whose letter runs are random letters, not words: at least two runs of 4+
+    letters, 3+ pairs no English word holds, making 20 % or more of their pairs. Measured on
+    ``bench/free_text_detection.py``: 96 % of random three-word passphrases caught, 1 in 5,000
+    slugs of real words (and no model name tried) taken for one."""
+    runs = _LETTER_RUN.findall(value.lower())
+    if len(runs) < 2:
+        return False
+    pairs = sum(len(run) - 1 for run in runs)
+    rare = sum(run[i : i + 2] in _RARE_PAIRS for run in runs for i in range(len(run) - 1))
+    return rare >= 3 and rare * 5 >= pairs
 
 
 def _slug(value: str) -> bool:
@@ -305,20 +343,32 @@ def path_segments_secret(token: str) -> list[tuple[int, int]]:
 
 
 def looks_password(value: str) -> bool:
-    """A bare token with upper, lower, digit and a symbol: a password, not prose."""
+    """A bare token with upper, lower, digit and a symbol: a password, not prose (nor a mention,
+    ``@Alice2024``, whose only symbol is its leading ``@``)."""
+    symbols = _PASSWORD_SYMBOLS.intersection(value)
+    if symbols == {"@"} and value.startswith("@") and value.count("@") == 1:
+        return False
     return (
-        any(c.isupper() for c in value)
+        bool(symbols)
+        and any(c.isupper() for c in value)
         and any(c.islower() for c in value)
         and any(c.isdigit() for c in value)
-        and any(c in _PASSWORD_SYMBOLS for c in value)
     )
 
 
-def looks_keyword_secret(value: str) -> bool:
+def looks_keyword_secret(value: str, *, password: bool = False) -> bool:
     """A value right after a credential word: anything with a lowercase letter and a digit that
-    is not word-like (``gpt-4o-mini``), a timestamp, a URL, a path or a file name."""
+    is not word-like (``gpt-4o-mini``), a timestamp, a URL, a path or a file name. After a
+    password word (``password``, ``pwd``, ``secret``) also three or more words joined into one
+    value, and 6+ digits or characters mixing letters with digits or symbols; after the other
+    credential words the value has 8+ characters."""
     value = value.rstrip(".")
     if _PLAIN_WORD.match(value) or "/" in value or "://" in value or "$" in value[:1]:
+        return False
+    if password and not re.search(r"\.(?:txt|json|ya?ml|env|key|pem|log)$", value):
+        joined = len(_PASSPHRASE_PART.findall(value)) >= 3 and _PASSPHRASE.match(value) is not None
+        return len(value) >= 6 and (joined or value.isdigit() or not (value.isalpha() or _wordy(value)))
+    if len(value) < 8:
         return False
     if looks_keyword_value(value) or looks_password(value):
         return True

@@ -4,14 +4,18 @@ a SQLite file and a real PostgreSQL, whose password appears in no output either)
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from tests.pgserver import dump_store
+
+from chatcontract.cli.app import main
+from chatcontract.redact import forget_secrets
 
 META = """\
 title: Chat completions return 503 for the checkout service
@@ -27,22 +31,30 @@ first_observed: 2026-11-22T14:02:00Z
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chatcontract.cli.app", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    """``chatcontract ARGS`` in this process with exactly ``env``'s COMETAPI_/CHATCONTRACT_
+    variables, in ``cwd``, starting as a fresh process would: no key remembered from an earlier
+    command (so a masked canary is masked by this command's own redaction)."""
+    out, err = io.StringIO(), io.StringIO()
+    forget_secrets()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        for name in [k for k in os.environ if k.startswith(("COMETAPI_", "CHATCONTRACT_"))]:
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.chdir(cwd)
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    forget_secrets()
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.mark.timeout(180)
 def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path, store_location: str) -> None:
     canary = f"CANARY{uuid.uuid4().hex}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMETAPI_", "CHATCONTRACT_"))}
-    env |= {
+    env = {
         "COMETAPI_API_KEY": canary,
         "CHATCONTRACT_STORE": store_location,
         "CHATCONTRACT_OPERATOR": "alice",

@@ -4,6 +4,7 @@ tests/hardening, planted in the hardening templates, and the clean texts)."""
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -49,3 +50,15 @@ def test_present_finds_every_literal_even_inside_longer_ones() -> None:
     assert pf.present("RATE limited") == {"rate", "limit", "limited", "ate"}
     assert pf.runnable("the rate was limited") == {0, 1, 2, 3}
     assert pf.runnable("no match here") == frozenset()
+
+
+def test_present_by_words_finds_what_a_substring_test_finds() -> None:
+    """Past ``_FEW`` literals, letters-and-digits literals are looked up per word of the text
+    (memoised); the answer is the same as testing every literal as a substring."""
+    words = [f"w{i}x{i % 7}" for i in range(120)] + ["rate", "ate", "limit", "p99", "per-token", "$", "%"]
+    pf = Prefilter([re.compile(re.escape(w), re.I) for w in words])
+    rng = random.Random(5)
+    pieces = [*words, " ", "-", "é", "RATE", "Limited", "x" * 70 + "w3x3", "w1x1w2x2", "\u0130"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        assert pf.present(text) == {w for w in pf._all if w in text.lower()}, text

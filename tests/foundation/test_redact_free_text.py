@@ -36,6 +36,16 @@ SECRET_TEXTS = [
     pytest.param(f"login failed for {PASSWORD}", PASSWORD, id="password-bare"),
     pytest.param("key: hunter2-horse-battery7", "hunter2-horse-battery7", id="wordish-password-after-key"),
     pytest.param(f"token {AZURE} expired", AZURE, id="hex-after-token"),
+    # a password written after words: a passphrase, a short mixed value, digits
+    pytest.param("the password is correct-horse-battery-staple", "horse-battery", id="passphrase-after-password-is"),
+    pytest.param("pwd was s3cr3t!", "s3cr3t", id="short-password-after-pwd-was"),
+    pytest.param("my secret is 4815162342", "4815162342", id="digits-after-secret-is"),
+    pytest.param("the key was hunter22x", "hunter22x", id="password-after-the-key-was"),
+    pytest.param("password is hunter2-like", "hunter2-like", id="password-is-hunter2-like"),
+    # a generated passphrase with no word before it: random letters, not English words
+    pytest.param("upstream rejected nxnoop-gabhzl-txqjkc-rlcemg7", "gabhzl-txqjkc", id="random-letter-slug"),
+    pytest.param("<p>Denied for qwvzrt_mkdjxo_bplfhy</p>", "mkdjxo", id="random-letter-slug-in-html"),
+    pytest.param("login failed for Gr33n@pple#42x", "Gr33n@pple#42x", id="password-with-at-sign"),
 ]
 
 CLEAN_TEXTS = [
@@ -58,6 +68,16 @@ CLEAN_TEXTS = [
     pytest.param("https://platform.openai.com/docs/guides/error-codes/api-errors", id="doc-url"),
     pytest.param("pod chat-gateway-7d9f8c6b5x-x2lqp restarted (OOMKilled)", id="k8s-pod-name"),
     pytest.param("litellm-proxy-59bd6f7c4-zq8wn and api-6c8b9d7f5-2xk4p", id="k8s-pod-names"),
+    # prose about passwords and keys, and slugs of real words, stay
+    pytest.param("the password is required; password was re-set by the admin", id="password-prose"),
+    pytest.param("password is too-short and the secret is out", id="password-prose-hyphen"),
+    pytest.param("the secret was 2024; secret key-rotation scheduled", id="secret-prose"),
+    pytest.param("the key was rotated yesterday; password reset required", id="key-prose"),
+    pytest.param("nous-hermes-2-mixtral-8x7b-dpo, hunyuan-turbos-latest, codestral-mamba-2407", id="model-slugs"),
+    pytest.param("deployment sleepy-mountain-gateway-12345 in us-east-1-prod-cluster", id="word-slugs"),
+    pytest.param("ping @Alice2024 and @oncall-team2; decorator @functools.cache", id="mentions"),
+    pytest.param("Supercalifragilisticexpialidocious-antidisestablishmentarianism-internationalization",
+                 id="long-words"),
 ]
 
 

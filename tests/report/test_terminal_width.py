@@ -1,21 +1,22 @@
 """Every reporting command reads well at 80 columns: no line wider, no word split across lines.
 
-Each command runs twice in a subprocess, as on an 80-column terminal and as on a 400-column one;
+Each command runs twice in this process, as on an 80-column terminal and as on a 400-column one;
 every word of the narrow rendering must be a word of the wide one (ids cut with an ellipsis
 excepted). A cell wrapped character by character (``statu s``, ``decisi on``) fails this.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from chatcontract.cli.app import main
 from chatcontract.report.terminal import FitTable, markdown_renderables
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -24,12 +25,22 @@ VOLATILE = re.compile(r"[0-9a-f]*[0-9][0-9a-f]*")  # ports, ids, times: the same
 
 
 def run(args: list[str], width: int, cwd: Path) -> str:
-    env = {**os.environ, "COLUMNS": str(width), "FORCE_COLOR": "1", "CHATCONTRACT_STORE": str(cwd / "store.db")}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.run([sys.executable, "-m", "chatcontract.cli.app", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120, check=False)
-    assert proc.returncode in (0, 1, 3), proc.stderr
-    return ANSI.sub("", proc.stdout)
+    """stdout of ``chatcontract ARGS`` run in this process as on a terminal ``width`` columns wide
+    (Rich reads COLUMNS and FORCE_COLOR at each print: no subprocess, no second interpreter start)."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        env.setenv("COLUMNS", str(width))
+        env.setenv("FORCE_COLOR", "1")
+        env.delenv("NO_COLOR", raising=False)
+        env.setenv("CHATCONTRACT_STORE", str(cwd / "store.db"))
+        env.chdir(cwd)
+        try:
+            main(args)
+            code: object = 0
+        except SystemExit as exc:
+            code = exc.code
+    assert code in (0, 1, 3, None), err.getvalue()
+    return ANSI.sub("", out.getvalue())
 
 
 def words(text: str) -> set[str]:

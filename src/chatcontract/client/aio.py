@@ -18,6 +18,7 @@ from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
+from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
 
@@ -35,7 +36,7 @@ class AsyncClient(ClientBase):
         self._own_http = http_client is None
         if http_client is None:  # our own pool: straight to the transport, as Client does
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-            transport = httpx2.AsyncHTTPTransport(limits=limits)
+            transport = httpx2.AsyncHTTPTransport(verify=default_ssl_context(), limits=limits)
             self._http = httpx2.AsyncClient(transport=transport)
             self._send: Callable[[httpx2.Request], Awaitable[httpx2.Response]] = transport.handle_async_request
         else:

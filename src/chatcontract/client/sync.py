@@ -16,6 +16,7 @@ import httpx2
 from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.engine import Wait
 from chatcontract.client.sender import Sender
+from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.wire import Completion, RequestMaker
 
 
@@ -34,7 +35,8 @@ class Client(ClientBase):
         if http_client is None:
             # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,
             # no auth flow: a chat call needs none of them, and they cost per call).
-            transport = httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=100, max_keepalive_connections=20))
+            limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+            transport = httpx2.HTTPTransport(verify=default_ssl_context(), limits=limits)
             self._http = httpx2.Client(transport=transport)
             self._send: Callable[[httpx2.Request], httpx2.Response] = transport.handle_request
         else:

@@ -306,8 +306,11 @@ def _action_verb(tokens: list[str], possessive: bool) -> int | None:
     return i if _past(verb) or (present and not possessive) else None
 
 
-def _provider_action(masked: str) -> tuple[int, int] | None:
-    """The span of the provider acting in a way we could not observe (a fix, a mistake, a state)."""
+def _provider_action(masked: str, present: frozenset[str] | None = None) -> tuple[int, int] | None:
+    """The span of the provider acting in a way we could not observe (a fix, a mistake, a state);
+    ``present``: the sentence's literals, when known (no provider word among them: no action)."""
+    if present is not None and not _SUBJECT_RUN.runnable_given(present):
+        return None
     for m in _SUBJECT.finditer(masked):
         rest = re.split(r"[,.;:()!?]", masked[m.end() : m.end() + 100], maxsplit=1)[0]
         spans = [(t.start(), t.end()) for t in _TOKEN.finditer(rest)]
@@ -343,33 +346,42 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _disclaimed(sentence: str, at: int) -> bool:
+def _disclaimed(sentence: str, at: int, present: frozenset[str]) -> bool:
+    """Whether the clause holding ``at`` disclaims (``present``: the sentence's literals)."""
     for start, end in _clauses(sentence):
         if at < end or end == len(sentence):
             clause = sentence[start:end]
-            return bool(_DISCLAIMER.search(clause)) and not _NEGATED_DISCLAIMER.search(clause)
+            disclaims = any(p.search(clause) for p in _DISCLAIMS.search_given(present))
+            return disclaims and not _NEGATED_DISCLAIMER.search(clause)
     return False
 
 
-def is_cited(sentence: str) -> bool:
-    """True when the sentence names its source."""
-    return _CITED.search(sentence)
+def is_cited(sentence: str, present: frozenset[str] | None = None) -> bool:
+    """True when the sentence names its source (``present``: its literals, when known)."""
+    if present is None:
+        return _CITED.search(sentence)
+    return any(p.search(sentence) for p in _CITED.search_given(present))
 
 
-def is_measurement(sentence: str) -> bool:
+def is_measurement(sentence: str, present: frozenset[str] | None = None) -> bool:
     """Our own measurement: first person (or our tooling) observing, with a number."""
-    return bool(_NUMBER.search(sentence)) and _MEASURED.search(sentence)
+    if not _NUMBER.search(sentence):
+        return False
+    if present is None:
+        return _MEASURED.search(sentence)
+    return any(p.search(sentence) for p in _MEASURED.search_given(present))
 
 
 # the same searches, alternative by alternative where the sentence holds its literals (faster)
 _CITED = AnyOf(_CITATION, _PER_DOC)
 _MEASURED = AnyOf(_FIRST_PERSON_MEASURE)
+_DISCLAIMS = AnyOf(_DISCLAIMER)
 
 
 def literals_of(text: str) -> frozenset[str]:
-    """The prefilter's literals in ``text`` (a block): pass them to :func:`claims_in` for each of
+    """The prefilters' literals in ``text`` (a block): pass them to :func:`claims_in` for each of
     its sentences, so each sentence is searched for these few only."""
-    return _PREFILTER.present(text)
+    return _EVERY.present(text)
 
 
 def claims_in(sentence: str, within: frozenset[str] | None = None) -> list[ClaimHit]:
@@ -379,35 +391,48 @@ def claims_in(sentence: str, within: frozenset[str] | None = None) -> list[Claim
     text = sentence.strip()
     if not text or text.endswith("?"):
         return []
-    masked = _mask(_mask(_mask(text, _REASON_PHRASE), _QUOTED), _REPORTED)
-    runnable = _PREFILTER.runnable(masked, within)
-    action = None if runnable else _provider_action(masked)
-    if (not runnable and action is None) or is_cited(text):
+    present = literals_of(text) if within is None else frozenset(filter(text.lower().__contains__, within))
+    masked = text
+    for at in sorted(_MASKS_RUN.runnable_given(present)):  # in order: a reason, a quote, a report
+        masked = _mask(masked, _MASKS[at])
+    runnable = _PREFILTER.runnable_given(present)  # the literals of the text are a superset of the masked one's
+    action = None if runnable else _provider_action(masked, present)
+    if (not runnable and action is None) or is_cited(text, present):
         return []  # no pattern can match and no provider acts: the costlier checks cannot matter
-    measured = is_measurement(text)
+    measured: bool | None = None
     hits: list[ClaimHit] = []
-    for family in FAMILIES:
-        if family.measurable and measured:
+    done: set[str] = set()
+    for at in sorted(runnable):  # positions follow FAMILIES and each family's patterns in order
+        family, pattern = _AT[at]
+        if family.name in done:
             continue
-        for at, pattern in _NUMBERED[family.name]:
-            if at not in runnable:
+        if family.measurable:
+            measured = is_measurement(text, present) if measured is None else measured
+            if measured:
                 continue
-            m = _first_unscoped(pattern, masked, family.name)
-            if m is None or _disclaimed(masked, m.start()):
-                continue
-            hits.append(ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer))
-            break
+        m = _first_unscoped(pattern, masked, family.name)
+        if m is None or _disclaimed(masked, m.start(), present):
+            continue
+        hits.append(ClaimHit(family.name, text[m.start() : m.end()].strip(), m.start(), family.safer))
+        done.add(family.name)
     if not hits:
-        span = action or _provider_action(masked)
-        if span is not None and not _disclaimed(masked, span[0]):
+        span = action or _provider_action(masked, present)
+        if span is not None and not _disclaimed(masked, span[0], present):
             phrase = text[span[0] : span[1]].strip()
             hits.append(ClaimHit("provider_action", phrase, span[0], ACTION_SAFER))
     return hits
 
 
 _PREFILTER = Prefilter([p for family in FAMILIES for p in family.patterns])
-_POSITIONS = iter(range(len(_PREFILTER.literals)))  # each pattern's position in the prefilter's list
-_NUMBERED = {family.name: [(next(_POSITIONS), p) for p in family.patterns] for family in FAMILIES}
+_MASKS = [_REASON_PHRASE, _QUOTED, _REPORTED]
+_MASKS_RUN = Prefilter(_MASKS)
+_SUBJECT_RUN = Prefilter([_SUBJECT])
+# every literal the sentence-level searches use: one pass over a text finds them all
+_EVERY = Prefilter(
+    [p for family in FAMILIES for p in family.patterns]
+    + [*_CITED.parts, *_MEASURED.parts, *_DISCLAIMS.parts, *_MASKS, _SUBJECT]
+)
+_AT = [(family, p) for family in FAMILIES for p in family.patterns]  # a pattern's position in the prefilter
 
 # Families where the same words describe our own action ("we shut down the worker").
 _OWN_ACTION_FAMILIES = frozenset({"deprecation", "resolution", "account_state", "billing"})

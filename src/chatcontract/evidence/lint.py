@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from chatcontract.evidence.claims import claims_in, literals_of, split_sentences
+from chatcontract.evidence.claims import claims_in, split_sentences
 from chatcontract.evidence.lint_input import blocks, check_lintable
 from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
@@ -67,25 +67,28 @@ def _line_of(offsets: Sequence[int], pos: int) -> int:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    starts.extend(m.end() for m in _NEWLINE.finditer(text))
     return starts
 
 
-def lint_secrets(text: str, path: str = "<text>") -> list[Finding]:
+_NEWLINE = re.compile("\n")
+
+
+def lint_secrets(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
     """Every secret or personal datum, located by line; the value itself is not repeated."""
     starts = _line_starts(text)
     found: list[Finding] = []
-    seen: set[tuple[int, int]] = set()
+    covered = 0  # the end of the last reported span: findings come by start, overlaps are one
     for name, start, end in sorted(active_redactor().findings(text), key=lambda f: f[1]):
-        if end <= start or any(s <= start < e for s, e in seen):
+        if end <= start or start < covered:
             continue
         value = text[start:end].strip("\"' ,")
         if _SOURCE_NAME.fullmatch(value) or _SHELL_REFERENCE.fullmatch(value) or value in _OUR_INVALID_KEY:
             continue  # where the key is ("env:COMETAPI_API_KEY", "$COMETAPI_API_KEY"), never the key
-        seen.add((start, end))
+        covered = max(covered, end)
         kind = "personal data" if name in _PERSONAL else "secret"
         phrase = f"<{kind}: {name}, {end - start} chars>"
-        found.append(Finding(path, _line_of(starts, start), "secret", name, phrase, SECRET_SAFER))
+        found.append(Finding(path, _line_of(starts, start) + first_line - 1, "secret", name, phrase, SECRET_SAFER))
     return found
 
 
@@ -148,23 +151,22 @@ def _paragraphs(text: str) -> Iterable[tuple[int, str]]:
         yield from _split_block(block_start, block)
 
 
-def lint_claims(text: str, path: str = "<text>") -> list[Finding]:
+def lint_claims(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
     """Every unsupported claim, sentence by sentence."""
     starts = _line_starts(text)
     found: list[Finding] = []
     for block_at, block in _paragraphs(text):
         flat = block.replace("\n", " ")
-        within = literals_of(flat)
         for offset, sentence in split_sentences(flat):
-            for hit in claims_in(sentence, within):
-                line = _line_of(starts, block_at + offset + hit.start)
+            for hit in claims_in(sentence):
+                line = _line_of(starts, block_at + offset + hit.start) + first_line - 1
                 found.append(Finding(path, line, "claim", hit.family, hit.phrase, hit.safer))
     return found
 
 
-def lint_text(text: str, path: str = "<text>") -> list[Finding]:
-    """Secrets and claims in ``text``, ordered by line."""
-    findings = lint_secrets(text, path) + lint_claims(text, path)
+def lint_text(text: str, path: str = "<text>", first_line: int = 1) -> list[Finding]:
+    """Secrets and claims in ``text``, ordered by line (``first_line``: the line ``text`` starts on)."""
+    findings = lint_secrets(text, path, first_line) + lint_claims(text, path, first_line)
     return sorted(findings, key=lambda f: (f.line, f.kind))
 
 
@@ -187,24 +189,30 @@ def html_text(markup: str) -> str:
 def lint_files(
     paths: Sequence[Path], progress: Callable[[int, int, Path, int], None] | None = None
 ) -> list[Finding]:
-    """Lint every file, streamed; the first unreadable one raises before any output (exit 2).
+    """Lint every file; the first unreadable one raises before any finding (exit 2).
 
     ``progress(done, total, path, findings_in_file)`` is told after each file.
     """
+    return list(iter_findings(paths, progress))
+
+
+def iter_findings(
+    paths: Sequence[Path], progress: Callable[[int, int, Path, int], None] | None = None
+) -> Iterator[Finding]:
+    """:func:`lint_files` as a stream: every file is checked before the first finding, then the
+    findings come block by block (memory bounded by a block, whatever the files' sizes)."""
     for path in paths:
         check_lintable(path)
-    findings: list[Finding] = []
     for done, path in enumerate(paths, start=1):
-        found = lint_path(path)
-        findings.extend(found)
+        count = 0
+        for finding in lint_path(path):
+            count += 1
+            yield finding
         if progress is not None:
-            progress(done, len(paths), path, len(found))
-    return findings
+            progress(done, len(paths), path, count)
 
 
-def lint_path(path: Path) -> list[Finding]:
+def lint_path(path: Path) -> Iterator[Finding]:
     """Secrets and claims in one checked file, block by block (memory bounded by a block)."""
-    found: list[Finding] = []
     for first_line, block in blocks(path):
-        found.extend(replace(f, line=f.line + first_line - 1) for f in lint_text(block, str(path)))
-    return found
+        yield from lint_text(block, str(path), first_line)

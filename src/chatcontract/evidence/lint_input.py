@@ -1,10 +1,11 @@
 """What ``lint`` reads: files checked first, then streamed in bounded blocks.
 
 Memory is independent of the file's size and time linear in it: a file is read in blocks of
-consecutive non-blank lines (statements never span a blank line), each at most
-:data:`MAX_BLOCK_CHARS`; a longer run is cut at whitespace (secrets hold none), or hard-cut
-when there is none. JSON and YAML up to :data:`~chatcontract.inputs.MAX_INPUT_BYTES` are
-validated (nesting bounded); HTML is read whole up to :data:`MAX_HTML_BYTES`.
+whole paragraphs (statements never span a blank line), each at most :data:`MAX_BLOCK_CHARS`
+(as many paragraphs as fit: the per-block work is paid once per block, not per paragraph); a
+longer paragraph is cut at whitespace (secrets hold none), or hard-cut when there is none.
+JSON and YAML up to :data:`~chatcontract.inputs.MAX_INPUT_BYTES` are validated (nesting
+bounded); HTML is read whole up to :data:`MAX_HTML_BYTES`.
 """
 
 from __future__ import annotations
@@ -71,14 +72,9 @@ def split_blocks(chunks: Iterable[str]) -> Iterator[tuple[int, str]]:
     for chunk in chunks:
         pending += chunk
         pos = 0
-        while True:
-            brk = pending.find("\n\n", pos, pos + MAX_BLOCK_CHARS + 1)
-            if brk >= 0:
-                end = brk + 2
-            elif len(pending) - pos > MAX_BLOCK_CHARS:
-                end = pos + _cut(pending[pos : pos + MAX_BLOCK_CHARS])
-            else:
-                break
+        while len(pending) - pos > MAX_BLOCK_CHARS:  # as many whole paragraphs as fit
+            brk = pending.rfind("\n\n", pos, pos + MAX_BLOCK_CHARS)
+            end = brk + 2 if brk >= 0 else pos + _cut(pending[pos : pos + MAX_BLOCK_CHARS])
             block = pending[pos:end]
             yield line, block
             line += block.count("\n")

@@ -16,8 +16,8 @@ from chatcontract.client.attempt import Place, RecordContext, build_record, clas
 from chatcontract.client.sender import Sender
 from chatcontract.config import Credential
 from chatcontract.contract import load_profile
+from chatcontract.contract import requests as builders
 from chatcontract.evidence.wire import Timeouts, send_once
-from chatcontract.probe import builders
 from chatcontract.probe.context import Budget, CaseContext
 from chatcontract.probe.streaming import read_stream
 from chatcontract.record import AttemptRecord

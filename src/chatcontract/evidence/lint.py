@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chatcontract.contract.requests import INVALID_KEY
 from chatcontract.evidence.claims import claims_in, literals_of, split_sentences
 from chatcontract.evidence.lint_input import blocks, check_lintable
-from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ".html", ".htm", ""})

@@ -37,6 +37,7 @@ from chatcontract.client.otel import Telemetry
 from chatcontract.client.otel_names import provider_name
 from chatcontract.client.sender import Sender
 from chatcontract.contract.profile import Profile
+from chatcontract.contract.requests import BUILDERS, build_request
 from chatcontract.errors import UsageError
 from chatcontract.evidence.expect import (
     REQUEST_SHAPE_CLASSES,
@@ -46,7 +47,6 @@ from chatcontract.evidence.expect import (
 from chatcontract.evidence.notes import AttemptLine, Environment, ReproNote
 from chatcontract.evidence.store import EvidenceStore
 from chatcontract.evidence.wire import Timeouts, send_once
-from chatcontract.probe.builders import BUILDERS, build_request
 from chatcontract.record import (
     AttemptRecord,
     FailureClass,

@@ -26,7 +26,7 @@ from chatcontract.client.observe import CallReport, CallStart, Observer
 from chatcontract.client.otel import Telemetry
 from chatcontract.client.otel_names import provider_name
 from chatcontract.client.sender import Sender
-from chatcontract.probe import builders
+from chatcontract.contract import requests as builders
 from chatcontract.probe.context import Budget, BudgetSpentError, CaseContext
 from chatcontract.probe.registry import Case
 from chatcontract.probe.results import CaseResult, ProbeRun

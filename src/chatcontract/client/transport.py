@@ -26,6 +26,7 @@ import httpx2
 from chatcontract.client import legacy
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
+from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import checked_stream
 from chatcontract.client.transport_base import (
@@ -101,7 +102,7 @@ class _Call(CallBase):
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
-        if received(out, response) and self.stream:
+        if received(out, response) and self.stream and event_stream(out):  # else read whole, as Client
             return self._start_stream(step, outgoing, response, out)
         try:
             body = response.read()
@@ -147,7 +148,9 @@ class _CheckedTail(CheckedTailBase, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         yield from self._prefix
         self._prefix = []
-        yield from self._chunks
+        for data in self._chunks:
+            if not self.bad_event():  # the checker ends the stream right after a bad event
+                yield data
         if self._claim():
             self._response.close()
             self._verdict()

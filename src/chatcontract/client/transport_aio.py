@@ -13,6 +13,7 @@ from chatcontract.client import legacy
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.engine import Send, Wait
+from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.transport_base import CallBase, CheckedTailBase, TransportConfig, started_response
 from chatcontract.client.wire import received
@@ -68,7 +69,7 @@ class _AsyncCall(CallBase):
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
-        if received(out, response) and self.stream:
+        if received(out, response) and self.stream and event_stream(out):  # else read whole, as Client
             return await self._start_stream(step, outgoing, response, out)
         try:
             body = await response.aread()
@@ -114,7 +115,8 @@ class _AsyncCheckedTail(CheckedTailBase, httpx2.AsyncByteStream):
             yield data
         self._prefix = []
         async for data in self._chunks:
-            yield data
+            if not self.bad_event():  # the checker ends the stream right after a bad event
+                yield data
         if self._claim():
             await self._response.aclose()
             self._verdict()

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client import legacy
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
@@ -40,6 +41,9 @@ from chatcontract.client.transport_base import (
 )
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import received
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
 
@@ -57,7 +61,7 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         *,
         transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        **config: Any,
+        **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
         self.inner = transport or httpx2.HTTPTransport()

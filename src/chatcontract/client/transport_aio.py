@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client import legacy
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
 from chatcontract.client.sender import event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.transport_base import CallBase, CheckedTailBase, TransportConfig, started_response
 from chatcontract.client.wire import received
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
@@ -27,7 +31,7 @@ class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **config: Any,
+        **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
         self.inner = transport or httpx2.AsyncHTTPTransport()

@@ -5,12 +5,12 @@ started stream's checked tail (its verdict). The two transports only do I/O."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.common import EngineOwner
+from chatcontract.client.common import EngineConfig, EngineOwner
 from chatcontract.client.engine import Send, Stop
 from chatcontract.client.errors import FAILURE_EXTENSION, CallFailed
 from chatcontract.client.route import Route, Target, resolve_target
@@ -18,6 +18,9 @@ from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import fail_transport, finish_stream, whole_body
 from chatcontract.record import FailureClass
 from chatcontract.taxonomy import StreamState
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 _BAD_EVENT = frozenset({StreamState.MALFORMED, StreamState.ERROR_EVENT})
@@ -52,7 +55,7 @@ class TransportConfig(EngineOwner):
     """Policy, routes, records and the engine of one resilient transport (the keyword arguments
     of :class:`EngineOwner`)."""
 
-    def __init__(self, **config: Any) -> None:
+    def __init__(self, **config: Unpack[EngineConfig]) -> None:
         super().__init__(**config)
         self._suffix = "/" + self.profile.chat_route
 

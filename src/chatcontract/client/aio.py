@@ -17,7 +17,7 @@ from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
 from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import event_stream
+from chatcontract.client.sender import aopen_fresh, event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
 
@@ -125,7 +125,7 @@ class AsyncClient(ClientBase):
     async def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
         response: httpx2.Response | None = None
         try:
-            response = await self._send(request)
+            response = await aopen_fresh(self._send, request, None)
             received(out, response)
             whole_body(out, await response.aread())
         except httpx2.HTTPError as exc:
@@ -138,7 +138,7 @@ class AsyncClient(ClientBase):
         self, request: httpx2.Request, step: Send, out: Outcome, live: bool
     ) -> AsyncIterator[str]:
         try:
-            response = await self._send(request)
+            response = await aopen_fresh(self._send, request, None)
         except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return

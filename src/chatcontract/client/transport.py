@@ -27,7 +27,7 @@ from chatcontract.client import legacy
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import event_stream
+from chatcontract.client.sender import event_stream, open_fresh
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import checked_stream
 from chatcontract.client.transport_base import (
@@ -102,7 +102,7 @@ class _Call(CallBase):
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
         out, outgoing = self.begin_attempt(step)
         try:
-            response = self.owner.inner.handle_request(outgoing)
+            response = open_fresh(self.owner.inner.handle_request, outgoing, None)
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None

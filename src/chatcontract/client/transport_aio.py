@@ -14,7 +14,7 @@ from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import event_stream
+from chatcontract.client.sender import aopen_fresh, event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.transport_base import CallBase, CheckedTailBase, TransportConfig, started_response
 from chatcontract.client.wire import received
@@ -69,7 +69,7 @@ class _AsyncCall(CallBase):
     async def _send(self, step: Send) -> httpx2.Response | None:
         out, outgoing = self.begin_attempt(step)
         try:
-            response = await self.owner.inner.handle_async_request(outgoing)
+            response = await aopen_fresh(self.owner.inner.handle_async_request, outgoing, None)
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None

@@ -77,6 +77,7 @@ def test_the_sdk_raises_where_the_client_fails(
     sim: SimServer, model: str, stream: bool, fallbacks: tuple[Route, ...]
 ) -> None:
     expected = _client_verdict(sim, model, stream=stream, fallbacks=fallbacks)
+    sim.reset()  # stateful faults ("once", flapping) start over for the SDK
     if isinstance(expected, CallFailed):
         with pytest.raises(Exception) as info:
             text = _sdk_text(sim, model, stream=stream, fallbacks=fallbacks)

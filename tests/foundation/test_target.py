@@ -195,3 +195,11 @@ def test_the_embedded_simulator_gets_a_minted_key_and_the_profile(monkeypatch: p
         assert r.status_code == 401
 
 
+
+
+def test_a_slow_target_is_not_called_dead() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (backlog), never answers
+    try:
+        check_answers(_target(f"http://127.0.0.1:{listener.getsockname()[1]}/v1"), timeout_s=0.2)
+    finally:
+        listener.close()

@@ -62,7 +62,7 @@ class ClassAction:
     """What to do about one failure class (one row of the table; columns by name).
 
     ``header_may_retry``: an ``x-should-retry`` header may override ``retry`` (never for a
-    failure that asking again cannot mend). ``escalate``: when not retried, a person outside
+    stall, nor for a failure that asking again cannot mend). ``escalate``: when not retried, a person outside
     the call must act (credentials, billing, configuration); the record says ``escalate``.
     """
 
@@ -139,7 +139,7 @@ ACTIONS: dict[FailureClass, ClassAction] = {
     ),
     FailureClass.STREAM_STALLED: ClassAction(
         retry=_R.NOT_SAME_ROUTE, fallback=_F.YES, operator_action=_O.NEVER_REPORT_SUCCESS,
-        review_category=_C.TIMEOUT_RETRY, escalation_category=_E.AVAILABILITY,
+        review_category=_C.TIMEOUT_RETRY, escalation_category=_E.AVAILABILITY, header_may_retry=False,
     ),
     FailureClass.STREAM_ERROR: ClassAction(
         retry=_R.BEFORE_CONTENT, fallback=_F.YES, operator_action=_O.INVESTIGATE, review_category=_C.UNKNOWN_EXTERNAL,

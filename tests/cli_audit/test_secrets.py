@@ -91,7 +91,7 @@ def test_canary_key_never_leaks_from_probe_call_repro_packet(
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        pytest.param(["call", "--model", "m"], 1, id="call"),
+        pytest.param(["call", "--model", "m"], 3, id="call"),
         pytest.param(
             [
                 "repro",
@@ -109,7 +109,7 @@ def test_canary_key_never_leaks_from_probe_call_repro_packet(
             0,
             id="repro-reproduces-connect-error",
         ),
-        pytest.param(["probe", "--model", "m", "--cases", "happy"], 1, id="probe"),
+        pytest.param(["probe", "--model", "m", "--cases", "happy"], 3, id="probe"),
     ],
 )
 def test_unreachable_target_errors_name_neither_key_nor_header(

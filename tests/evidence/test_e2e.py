@@ -70,7 +70,8 @@ def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path, 
     assert "Verdict reproducible" in repro.stdout
     assert "embedded simulator" in repro.stdout
     assert "| operator | alice |" in repro.stdout
-    assert "| credential used | env:COMETAPI_API_KEY |" in repro.stdout
+    # the one resolver: a configured key is never sent to the embedded simulator (it mints its own)
+    assert "| credential used | embedded-simulator:minted |" in repro.stdout
     outputs = [repro.stdout, repro.stderr]
 
     for fmt in ("md", "html", "json"):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chatcontract.client import CallFailed, Client, Policy, Route
-from chatcontract.probe import builders
+from chatcontract.contract import requests as builders
 from chatcontract.record import FailureClass
 
 from .conftest import KEY, MODEL, simulator

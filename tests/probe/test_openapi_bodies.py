@@ -15,8 +15,8 @@ from tests import openapi
 
 from chatcontract.config import Credential
 from chatcontract.contract import load_profile
+from chatcontract.contract import requests as builders
 from chatcontract.contract.profile import ErrorEnvelope
-from chatcontract.probe import builders
 from chatcontract.probe.envelope import check_envelope
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from chatcontract.config import Credential
 from chatcontract.contract import load_profile
+from chatcontract.contract import requests as builders
 from chatcontract.errors import UsageError
-from chatcontract.probe import builders
 from chatcontract.probe.context import CaseContext
 from chatcontract.probe.registry import (
     DEFAULT_CASES,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
+import httpx2
 import typer
 
 from chatcontract.cli.common import (
@@ -23,55 +21,41 @@ from chatcontract.cli.common import (
     note,
     say,
 )
+from chatcontract.cli.connection import UNREACHABLE_HELP, CaBundleOpt, HeaderOpt, ProxyOpt, unreachable
 from chatcontract.client import CallFailed, Client, Completion, Policy, Route
-from chatcontract.config import resolve_base_url, resolve_credential, resolve_model
-from chatcontract.contract import DEFAULT_PROFILE, load_profile
+from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.errors import UsageError
 from chatcontract.record import AttemptRecord
 from chatcontract.redact import StreamMasker, mask_known_secrets
 from chatcontract.report.terminal import FitTable, rich_table
+from chatcontract.target import Target, TargetInput, TargetUnreachableError, check_answers, open_target
 
 HELP = """Send one chat-completions request through the resilient client and show every attempt.
 
 Without --base-url (and without COMETAPI_BASE_URL) the embedded simulator answers, with a
 freshly minted key; its model names select faults (try --model sim-503 --fallback sim-ok).
 Exit codes: 0 the call completed, 1 the call failed (its class and attempts are shown),
-2 usage or input error."""
-
-
-@dataclass(frozen=True)
-class _Target:
-    base_url: str
-    key: str | None
-    source: str | None
-    model: str
+2 usage or input error, """ + UNREACHABLE_HELP + "."
 
 
 @contextmanager
-def _target(
-    base_url: str | None, key_env: str, key_file: Path | None, model: str | None, profile: str
-) -> Iterator[_Target]:
-    prof = load_profile(profile)
-    base = resolve_base_url(base_url, prof)
-    if key_file is not None and base is None:
-        resolve_credential(key_env, key_file)  # a missing or unreadable key file is bad input, sim or not
-    if base is not None:
-        credential = resolve_credential(key_env, key_file)
-        if credential is None:
-            raise UsageError(f"no API key: set {key_env} or use --api-key-file")
-        chosen = resolve_model(model)
-        if not chosen:
-            raise UsageError("no model: use --model or set COMETAPI_MODEL")
-        if base.note:
-            note(base.note)
-        yield _Target(base.url, credential.key, credential.source, chosen)
-        return
-    from chatcontract.sim import serve
-
-    key = f"sk-chatcontract-embedded-{secrets.token_hex(16)}"
-    with serve(api_key=key, error_style=prof.error_style) as sim:
-        note(f"calling the embedded simulator at {sim.base_url} (no --base-url or COMETAPI_BASE_URL)")
-        yield _Target(sim.base_url, key, "embedded-simulator:minted", model or "sim-ok")
+def _target(given: TargetInput) -> Iterator[Target]:
+    """The one resolver; a configured target needs a key and a model, and must answer."""
+    with open_target(given, sim_model="sim-ok") as target:
+        if not target.embedded:
+            if target.credential is None:
+                raise UsageError(f"no API key: set {given.api_key_env} or use --api-key-file")
+            if not target.model:
+                raise UsageError("no model: use --model or set COMETAPI_MODEL")
+            try:
+                check_answers(target)
+            except TargetUnreachableError as exc:
+                unreachable(exc)
+        if target.note:
+            note(target.note)
+        if target.embedded:
+            note(f"calling the embedded simulator at {target.base_url} (no --base-url or COMETAPI_BASE_URL)")
+        yield target
 
 
 def _attempt_table(attempts: list[AttemptRecord]) -> FitTable:
@@ -127,23 +111,29 @@ def call(
         float, typer.Option("--deadline", help="Seconds for the whole call, every attempt included.", min=0.001)
     ] = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (answer and attempts).")] = False,
+    header: HeaderOpt = None,
+    proxy: ProxyOpt = None,
+    ca_bundle: CaBundleOpt = None,
 ) -> int:
     """Send one request through the resilient client; print the answer and every attempt."""
     if any(not m.strip() for m in fallback or []):
         raise UsageError("--fallback needs a model name (got an empty one)")
+    given = TargetInput(base_url, profile, api_key_env, api_key_file, model, tuple(header or ()), proxy, ca_bundle)
     with (
-        _target(base_url, api_key_env, api_key_file, model, profile) as target,
+        _target(given) as target,
+        httpx2.Client(**target.client_options()) as http,
         Client(
             base_url=target.base_url,
-            api_key=target.key,
-            credential_source=target.source,
-            profile=profile,
+            api_key=target.credential.key if target.credential else None,
+            credential_source=target.credential.source if target.credential else None,
+            http_client=http,
+            profile=target.profile,
             policy=Policy(deadline_s=deadline),
             fallbacks=[Route(model=m) for m in fallback or []],
         ) as client,
     ):
         try:
-            done = _run(client, target.model, message, stream=stream, live=not as_json)
+            done = _run(client, target.model or "sim-ok", message, stream=stream, live=not as_json)
         except CallFailed as failed:
             if failed.partial and stream and not as_json:
                 console.print()

@@ -23,12 +23,15 @@ from chatcontract.cli.common import (
     note,
     say,
 )
+from chatcontract.cli.connection import UNREACHABLE_HELP, CaBundleOpt, HeaderOpt, ProxyOpt, unreachable
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.probe.registry import default_registry
 from chatcontract.probe.render import semantics_table, summary_line, terminal_table, write_outputs
 from chatcontract.probe.results import CaseResult, ProbeRun
-from chatcontract.probe.runner import Target, run_probe
-from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases, store_sink
+from chatcontract.probe.runner import run_probe
+from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases
+from chatcontract.sinks import RecordSink
+from chatcontract.target import Target, TargetUnreachableError, check_answers
 
 if TYPE_CHECKING:
     from chatcontract.monitor.promote import PrimaryFixtures
@@ -37,7 +40,8 @@ HELP = """Run the contract probe suite: happy path, streaming, and every documen
 
 Without --base-url (and without COMETAPI_BASE_URL) the probe starts the simulator in-process
 with a freshly minted key and model and runs against it. Exit codes: 0 all cases passed,
-1 a case failed, 2 usage or input error, 3 some cases inconclusive (none failed)."""
+1 a case failed, 2 usage or input error, 3 some cases inconclusive (none failed), or
+""" + UNREACHABLE_HELP + "."
 
 
 def _list_cases() -> None:
@@ -64,6 +68,23 @@ def _announce(target: Target) -> None:
         )
     if target.note:
         note(target.note)
+
+
+@contextmanager
+def store_sink(location: str | None, target: Target) -> Iterator[tuple[RecordSink | None, str | None]]:
+    """``(sink, run_id)`` for the evidence store at ``location``; ``(None, None)`` without one."""
+    if location is None:
+        yield None, None
+        return
+    from chatcontract.evidence.store import open_store
+
+    with open_store(location) as store:
+        meta = {"target": target.label or target.base_url, "profile": target.profile.name}
+        run_id = store.start_run("probe", meta=meta)
+        try:
+            yield store, run_id
+        finally:
+            store.finish_run(run_id)
 
 
 @contextmanager
@@ -155,6 +176,9 @@ def probe(
     out: OutOpt = None,
     store: StoreOpt = None,
     promote_from: PromoteOpt = None,
+    header: HeaderOpt = None,
+    proxy: ProxyOpt = None,
+    ca_bundle: CaBundleOpt = None,
 ) -> None:
     """Run the contract probe suite."""
     if list_cases:
@@ -167,9 +191,13 @@ def probe(
         from chatcontract.monitor.promote import load_primary
 
         primary = load_primary(promote_from)  # a missing or bad primary fixture is bad input, before any request
-    given = ProbeInput(base_url, profile, api_key_env, api_key_file, model)
+    given = ProbeInput(base_url, profile, api_key_env, api_key_file, model, tuple(header or ()), proxy, ca_bundle)
     with open_target(given) as target:
         _announce(target)
+        try:
+            check_answers(target)
+        except TargetUnreachableError as exc:
+            unreachable(exc)
         run = _run(target, cases, max_requests, store)
         secret = target.credential.key if target.credential else None
     _show(run, out, secret)

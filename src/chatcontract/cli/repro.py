@@ -20,6 +20,7 @@ from chatcontract.cli.common import (
     note,
     print_document,
 )
+from chatcontract.cli.connection import UNREACHABLE_HELP, CaBundleOpt, HeaderOpt, ProxyOpt, unreachable
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.errors import UsageError
 
@@ -33,7 +34,7 @@ HELP = (
     "spent. With no base URL it targets the embedded simulator (e.g. --model sim-503). "
     "Exit codes: 0 the class asked for occurred (reproducible, intermittent, or request_shape when it "
     "was a request error), 2 usage error, 3 the class asked for did not occur (inconclusive, or another "
-    "class such as a request error showed instead)."
+    "class such as a request error showed instead), or " + UNREACHABLE_HELP + "."
 )
 
 
@@ -69,6 +70,9 @@ def repro(
             "--format", metavar="FORMAT", help="md or json (default: tables on a terminal, Markdown when piped)."
         ),
     ] = None,
+    header: HeaderOpt = None,
+    proxy: ProxyOpt = None,
+    ca_bundle: CaBundleOpt = None,
 ) -> None:
     """Reproduce a failure and write a reproduction note into the evidence store."""
     from chatcontract.evidence.commands import run_repro_command as execute
@@ -81,23 +85,19 @@ def repro(
     if fmt not in (None, "md", "json"):
         raise UsageError(f"--format {fmt!r}: use md or json")
     as_json = as_json or fmt == "json"
-    result = execute(
-        incident=incident,
-        failure_class=failure_class,
-        negative=negative,
-        attempts=attempts,
-        identical=identical,
-        wait_s=wait_s,
-        base_url=base_url,
-        api_key_env=api_key_env,
-        api_key_file=api_key_file,
-        model=model,
-        profile=profile,
-        store=store,
-        operator=operator,
-        timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
-        progress=_progress(attempts),
-    )
+    from chatcontract.target import TargetUnreachableError
+
+    connection = {"headers": tuple(header or ()), "proxy": proxy, "ca_bundle": ca_bundle}
+    try:
+        result = execute(
+            incident=incident, failure_class=failure_class, negative=negative, attempts=attempts,
+            identical=identical, wait_s=wait_s, base_url=base_url, api_key_env=api_key_env,
+            api_key_file=api_key_file, model=model, profile=profile, store=store, operator=operator,
+            timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
+            progress=_progress(attempts), connection=connection,
+        )  # fmt: skip
+    except TargetUnreachableError as exc:
+        unreachable(exc)
     for line in result.notices:
         note(line)
     text = redact(render_note_markdown(result.note))

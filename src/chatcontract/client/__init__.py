@@ -29,7 +29,7 @@ Defaults (:class:`Policy`): connect 5 s, first content chunk 10 s, stream idle 1
 from __future__ import annotations
 
 from chatcontract.client.aio import AsyncChatStream, AsyncClient
-from chatcontract.client.errors import CallFailed
+from chatcontract.client.errors import CallFailed, failure_of
 from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route
 from chatcontract.client.sync import ChatStream, Client
@@ -56,4 +56,5 @@ __all__ = [
     "StreamBroken",
     "TransportFailure",
     "TransportTimeout",
+    "failure_of",
 ]

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import event_stream
+from chatcontract.client.sender import aopen_fresh, event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class AsyncClient(ClientBase):
@@ -30,9 +34,11 @@ class AsyncClient(ClientBase):
         *,
         http_client: httpx2.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **config: Any,
+        base_url: str,
+        api_key: str | None = None,
+        **config: Unpack[EngineConfig],
     ) -> None:
-        super().__init__(**config)
+        super().__init__(base_url=base_url, api_key=api_key, **config)
         self._own_http = http_client is None
         if http_client is None:  # our own pool: straight to the transport, as Client does
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
@@ -120,7 +126,7 @@ class AsyncClient(ClientBase):
     async def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
         response: httpx2.Response | None = None
         try:
-            response = await self._send(request)
+            response = await aopen_fresh(self._send, request, None)
             received(out, response)
             whole_body(out, await response.aread())
         except httpx2.HTTPError as exc:
@@ -133,7 +139,7 @@ class AsyncClient(ClientBase):
         self, request: httpx2.Request, step: Send, out: Outcome, live: bool
     ) -> AsyncIterator[str]:
         try:
-            response = await self._send(request)
+            response = await aopen_fresh(self._send, request, None)
         except httpx2.HTTPError as exc:
             fail_transport(out, exc, streaming=True)
             return

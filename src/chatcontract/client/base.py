@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from chatcontract.client.common import EngineOwner
+from chatcontract.client.common import EngineConfig, EngineOwner
 from chatcontract.client.engine import CallRun, Send
 from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.client.wire import Completion, RequestMaker, completion, request_body
 from chatcontract.errors import UsageError
 from chatcontract.redact import remember_secret, url_for_message
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class ClientBase(EngineOwner):
@@ -24,7 +27,7 @@ class ClientBase(EngineOwner):
 
     _maker: RequestMaker  # set by the subclass, from its HTTP client's default headers
 
-    def __init__(self, *, base_url: str, api_key: str | None = None, **config: Any) -> None:
+    def __init__(self, *, base_url: str, api_key: str | None = None, **config: Unpack[EngineConfig]) -> None:
         if not base_url or "://" not in base_url:
             shown = url_for_message(base_url or "")
             raise UsageError(f"base_url {shown!r} needs a scheme and host, e.g. https://api.cometapi.com/v1")

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from chatcontract.client.attempt import RecordContext
 from chatcontract.client.engine import Engine
@@ -19,6 +19,26 @@ from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route
 from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.sinks import RecordSink
+
+
+class EngineConfig(TypedDict, total=False):
+    """The keyword arguments every entry point takes (``Client``, ``AsyncClient`` and both
+    transports), typed: an unknown or misspelt keyword fails ``mypy --strict`` and, at run
+    time, raises ``TypeError``. See :class:`EngineOwner` for what each one does."""
+
+    policy: Policy | None
+    fallbacks: Sequence[Route]
+    profile: str | Path | Profile
+    sink: RecordSink | None
+    credential_source: str | None
+    service: str | None
+    deployment: str | None
+    run_id: str | None
+    incident_id: str | None
+    clock: Callable[[], float]
+    tracer_provider: Any
+    meter_provider: Any
+    observer: Observer | None
 
 
 class EngineOwner:

@@ -64,6 +64,7 @@ class Limits:
     first_chunk_s: float
     idle_s: float
     deadline_at: float
+    stall_by: float | None = None  # a fallback remains: a stall must be seen by then (see StreamLimits)
 
     def timeouts(self) -> dict[str, float]:
         """httpx2/httpcore2 per-request limits (the request's ``timeout`` extension); a stream's
@@ -255,14 +256,24 @@ class CallRun:
             self._granted = granted
             self._route_attempts += 1
             policy = self.engine.policy
+            room = self._fallback_room(remaining)
             return Send(
                 target=target,
                 attempt_number=len(self.attempts) + 1,
                 connect_s=min(policy.connect_timeout_s, remaining),
-                first_chunk_s=min(policy.first_chunk_timeout_s, remaining),
+                first_chunk_s=min(policy.first_chunk_timeout_s, remaining - room),
                 idle_s=min(policy.stream_idle_timeout_s, remaining),
                 deadline_at=self.deadline_at,
+                stall_by=self.deadline_at - room if room else None,
             )
+
+    def _fallback_room(self, remaining: float) -> float:
+        """Time kept for a fallback route while one remains: its first-chunk limit (at most half
+        of what is left), so a silent or stalled route is given up while a fallback can still
+        answer within the deadline."""
+        if self._route + 1 >= len(self.targets):
+            return 0.0
+        return min(self.engine.policy.first_chunk_timeout_s, remaining / 2)
 
     def report(self, outcome: Outcome) -> None:
         """The outcome of the last :class:`Send`: classify, record, decide."""

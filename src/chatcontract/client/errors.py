@@ -36,3 +36,32 @@ class CallFailed(ChatContractError):  # noqa: N818 - the public name is fixed by
     @property
     def last(self) -> AttemptRecord | None:
         return self.attempts[-1] if self.attempts else None
+
+
+FAILURE_EXTENSION = "chatcontract.call_failed"
+"""The key under which a failed call's :class:`CallFailed` rides on the HTTP error response a
+resilient transport hands over (``response.extensions``)."""
+
+
+def failure_of(error: BaseException) -> CallFailed | None:
+    """The :class:`CallFailed` behind an error an SDK raised over a resilient transport.
+
+    Works on what the openai SDK raises: an ``APIStatusError`` (its ``response`` carries the
+    failure), an ``APIConnectionError``/``APITimeoutError`` (its cause is our transport error),
+    and on our own :class:`CallFailed` and transport errors. ``None`` when no call failed here.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CallFailed):
+            return current
+        found = getattr(current, "call_failed", None)
+        if isinstance(found, CallFailed):
+            return found
+        extensions = getattr(getattr(current, "response", None), "extensions", None)
+        if isinstance(extensions, dict) and isinstance(extensions.get(FAILURE_EXTENSION), CallFailed):
+            failed: CallFailed = extensions[FAILURE_EXTENSION]
+            return failed
+        current = current.__cause__ or current.__context__
+    return None

@@ -14,7 +14,7 @@ is not a retry; :attr:`Sender.resends` counts them and the observer hears of eac
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -48,7 +48,68 @@ class ConnectionWatch:
         return None if self.inner is None else self.inner(name, info)
 
 
-def stale_connection(exc: BaseException, watch: ConnectionWatch) -> bool:
+class AsyncConnectionWatch:
+    """:class:`ConnectionWatch` for async transports (httpcore awaits an async ``trace`` hook)."""
+
+    __slots__ = ("fresh", "inner")
+
+    def __init__(self, inner: Callable[[str, dict[str, Any]], Awaitable[Any]] | None) -> None:
+        self.fresh = False
+        self.inner = inner
+
+    async def __call__(self, name: str, info: dict[str, Any]) -> Any:
+        if ".connect_" in name:
+            self.fresh = True
+        return None if self.inner is None else await self.inner(name, info)
+
+
+def open_fresh(
+    send: SendFn, request: httpx2.Request, on_resend: Callable[[httpx2.Request], None] | None
+) -> httpx2.Response:
+    """Send ``request`` and return once headers came; resend once at once when the attempt
+    failed on a stale keep-alive connection before any response byte (see the module doc)."""
+    watch = ConnectionWatch(request.extensions.get("trace"))
+    request.extensions["trace"] = watch
+    try:
+        return send(request)
+    except httpx2.HTTPError as exc:
+        if not stale_connection(exc, watch):
+            raise
+    finally:
+        _restore(request, watch.inner)
+    if on_resend is not None:
+        on_resend(request)
+    return send(request)
+
+
+async def aopen_fresh(
+    send: Callable[[httpx2.Request], Awaitable[httpx2.Response]],
+    request: httpx2.Request,
+    on_resend: Callable[[httpx2.Request], None] | None,
+) -> httpx2.Response:
+    """:func:`open_fresh` for async transports and clients."""
+    watch = AsyncConnectionWatch(request.extensions.get("trace"))
+    request.extensions["trace"] = watch
+    try:
+        return await send(request)
+    except httpx2.HTTPError as exc:
+        if not stale_connection(exc, watch):
+            raise
+    finally:
+        _restore(request, watch.inner)
+    if on_resend is not None:
+        on_resend(request)
+    return await send(request)
+
+
+def _restore(request: httpx2.Request, inner: object) -> None:
+    if inner is None:
+        request.extensions.pop("trace", None)
+    else:
+        request.extensions["trace"] = inner
+
+
+def stale_connection(exc: BaseException, watch: ConnectionWatch | AsyncConnectionWatch) -> bool:
     """A reset or write failure, before any response byte, on a connection this attempt reused."""
     return not watch.fresh and transport_kind(exc) in _STALE
 
@@ -83,20 +144,12 @@ class Sender:
 
     def open(self, request: httpx2.Request) -> httpx2.Response:
         """Send ``request`` and return once headers came; resend once on a stale connection."""
-        watch = ConnectionWatch(request.extensions.get("trace"))
-        request.extensions["trace"] = watch
-        try:
-            return self._send(request)
-        except httpx2.HTTPError as exc:
-            if not stale_connection(exc, watch):
-                raise
+        return open_fresh(self._send, request, self._resent)
+
+    def _resent(self, request: httpx2.Request) -> None:
         self.resends += 1
         if self.on_resend is not None:
             self.on_resend(request)
-        request.extensions["trace"] = watch.inner
-        if watch.inner is None:
-            del request.extensions["trace"]
-        return self._send(request)
 
     def attempt(self, request: httpx2.Request, out: Outcome) -> None:
         """One non-streaming attempt, read whole."""

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Wait
 from chatcontract.client.sender import Sender
 from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.wire import Completion, RequestMaker
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class Client(ClientBase):
@@ -28,9 +32,11 @@ class Client(ClientBase):
         *,
         http_client: httpx2.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        **config: Any,
+        base_url: str,
+        api_key: str | None = None,
+        **config: Unpack[EngineConfig],
     ) -> None:
-        super().__init__(**config)
+        super().__init__(base_url=base_url, api_key=api_key, **config)
         self._own_http = http_client is None
         if http_client is None:
             # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,

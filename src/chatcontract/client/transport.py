@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client import legacy
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
+from chatcontract.client.sender import event_stream, open_fresh
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.sync_stream import checked_stream
 from chatcontract.client.transport_base import (
@@ -39,6 +41,9 @@ from chatcontract.client.transport_base import (
 )
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import received
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
 
@@ -56,7 +61,7 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         *,
         transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        **config: Any,
+        **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
         self.inner = transport or httpx2.HTTPTransport()
@@ -97,11 +102,11 @@ class _Call(CallBase):
         """One attempt; returns the response to hand over now (a started stream), else ``None``."""
         out, outgoing = self.begin_attempt(step)
         try:
-            response = self.owner.inner.handle_request(outgoing)
+            response = open_fresh(self.owner.inner.handle_request, outgoing, None)
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
-        if received(out, response) and self.stream:
+        if received(out, response) and self.stream and event_stream(out):  # else read whole, as Client
             return self._start_stream(step, outgoing, response, out)
         try:
             body = response.read()
@@ -147,7 +152,9 @@ class _CheckedTail(CheckedTailBase, httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         yield from self._prefix
         self._prefix = []
-        yield from self._chunks
+        for data in self._chunks:
+            if not self.bad_event():  # the checker ends the stream right after a bad event
+                yield data
         if self._claim():
             self._response.close()
             self._verdict()

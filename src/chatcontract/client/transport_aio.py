@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client import legacy
 from chatcontract.client.aio_stream import checked_astream
 from chatcontract.client.attempt import Outcome
+from chatcontract.client.common import EngineConfig
 from chatcontract.client.engine import Send, Wait
+from chatcontract.client.sender import aopen_fresh, event_stream
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.transport_base import CallBase, CheckedTailBase, TransportConfig, started_response
 from chatcontract.client.wire import received
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
@@ -26,7 +31,7 @@ class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **config: Any,
+        **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
         self.inner = transport or httpx2.AsyncHTTPTransport()
@@ -64,11 +69,11 @@ class _AsyncCall(CallBase):
     async def _send(self, step: Send) -> httpx2.Response | None:
         out, outgoing = self.begin_attempt(step)
         try:
-            response = await self.owner.inner.handle_async_request(outgoing)
+            response = await aopen_fresh(self.owner.inner.handle_async_request, outgoing, None)
         except httpx2.HTTPError as exc:
             self.failed(out, exc, streaming=self.stream)
             return None
-        if received(out, response) and self.stream:
+        if received(out, response) and self.stream and event_stream(out):  # else read whole, as Client
             return await self._start_stream(step, outgoing, response, out)
         try:
             body = await response.aread()
@@ -114,7 +119,8 @@ class _AsyncCheckedTail(CheckedTailBase, httpx2.AsyncByteStream):
             yield data
         self._prefix = []
         async for data in self._chunks:
-            yield data
+            if not self.bad_event():  # the checker ends the stream right after a bad event
+                yield data
         if self._claim():
             await self._response.aclose()
             self._verdict()

@@ -5,20 +5,25 @@ started stream's checked tail (its verdict). The two transports only do I/O."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from chatcontract.client.attempt import Outcome
-from chatcontract.client.common import EngineOwner
+from chatcontract.client.common import EngineConfig, EngineOwner
 from chatcontract.client.engine import Send, Stop
-from chatcontract.client.errors import CallFailed
+from chatcontract.client.errors import FAILURE_EXTENSION, CallFailed
 from chatcontract.client.route import Route, Target, resolve_target
 from chatcontract.client.sse import StreamChecker
 from chatcontract.client.wire import fail_transport, finish_stream, whole_body
 from chatcontract.record import FailureClass
+from chatcontract.taxonomy import StreamState
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+_BAD_EVENT = frozenset({StreamState.MALFORMED, StreamState.ERROR_EVENT})
 _TIMEOUT_CLASSES = frozenset({FailureClass.TIMEOUT, FailureClass.DEADLINE_EXCEEDED, FailureClass.STREAM_STALLED})
 
 
@@ -50,7 +55,7 @@ class TransportConfig(EngineOwner):
     """Policy, routes, records and the engine of one resilient transport (the keyword arguments
     of :class:`EngineOwner`)."""
 
-    def __init__(self, **config: Any) -> None:
+    def __init__(self, **config: Unpack[EngineConfig]) -> None:
         super().__init__(**config)
         self._suffix = "/" + self.profile.chat_route
 
@@ -111,6 +116,7 @@ class CallBase:
         broken stream) is never handed over as if it were an answer."""
         response = self.last_response
         if response is not None and not 200 <= response.status_code < 300:
+            response.extensions[FAILURE_EXTENSION] = error  # failure_of(sdk_error) finds it
             return response
         last = error.last
         if last is not None and last.failure_class in _TIMEOUT_CLASSES:
@@ -173,6 +179,14 @@ class CheckedTailBase:
         self._out = out
         self._checker = checker
         self._settled = False
+        if self.bad_event():  # the chunk with the first content also broke the stream
+            self._prefix = prefix[:-1]
+
+    def bad_event(self) -> bool:
+        """The last chunk read held an event the checker failed (not JSON, not a chunk, an
+        error object): it is not passed on, so an SDK never parses it (it would raise its own
+        decoding error, or an error without our attempts); the stream ends in StreamBroken."""
+        return self._checker.state in _BAD_EVENT
 
     def _claim(self) -> bool:
         """``True`` the first time only: one verdict per stream."""

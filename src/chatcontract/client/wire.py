@@ -138,6 +138,10 @@ def fail_transport(out: Outcome, exc: httpx2.HTTPError, *, streaming: bool) -> N
         out.headers = None
 
 
+LATE_GAP_S = 1.0
+"""The longest gap between data events once a stall would leave a fallback no room."""
+
+
 class StreamLimits:
     """When a stream's current limit falls (engine-clock time); one rule for every driver.
 
@@ -145,16 +149,20 @@ class StreamLimits:
     comments and content-free events do not move it). Then the idle limit, counted from the last
     data event — a comment is not a chunk, so a server that only pings stalls all the same. After
     a ``finish_reason``: the short grace for the usage chunk or ``[DONE]``, counted the same way.
-    Always capped by the call's deadline. Drivers call :meth:`update` after each read.
+    Always capped by the call's deadline. While a fallback route remains (``step.stall_by``), a
+    gap that runs past ``stall_by`` ends after at most :data:`LATE_GAP_S` (or the idle limit if
+    shorter): a stall late in the call is seen while the fallback can still answer, and a stream
+    that keeps flowing is never cut. Drivers call :meth:`update` after each read.
     """
 
-    __slots__ = ("_events", "_grace_s", "_idle_s", "_out", "at", "deadline")
+    __slots__ = ("_events", "_grace_s", "_idle_s", "_out", "_stall_by", "at", "deadline")
 
     def __init__(self, out: Outcome, step: Limits, grace_s: float) -> None:
         self._out = out
         self._idle_s = step.idle_s
         self._grace_s = grace_s
         self._events = 0
+        self._stall_by = step.stall_by
         self.deadline = step.deadline_at
         self.at = min(out.started + step.first_chunk_s, self.deadline)
 
@@ -167,7 +175,10 @@ class StreamLimits:
             if self._out.first_chunk_s is None:
                 self._out.first_chunk_s = now - self._out.started
             span = self._idle_s if checker.state is None else self._grace_s
-            self.at = min(now + span, self.deadline)
+            at = min(now + span, self.deadline)
+            if self._stall_by is not None and at > self._stall_by:
+                at = min(at, max(self._stall_by, now + min(span, LATE_GAP_S)))
+            self.at = at
         return self.at
 
 

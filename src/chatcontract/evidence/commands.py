@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def run_repro_command(
     operator: str | None,
     timeouts: Timeouts | None = None,
     progress: Progress | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> ReproResult:
     """Run ``repro`` end to end and return the note (``progress`` hears of each attempt)."""
     validate_incident_id(incident)
@@ -78,7 +80,8 @@ def run_repro_command(
     plan_class = parse_failure_class(failure_class, negative)
     notices: list[str] = []
     # Target and plan first: bad input is refused before a store is created or touched.
-    with open_target(base_url, prof, api_key_env, api_key_file) as tgt:
+    check = plan_class not in (FailureClass.CONNECT_ERROR, FailureClass.TIMEOUT)  # else a dead target is evidence
+    with open_target(base_url, prof, api_key_env, api_key_file, **(connection or {}), check=check) as tgt:
         chosen = resolve_model(model, SIM_DEFAULT_MODEL if tgt.embedded else None)
         if tgt.embedded:
             notices.append(f"no base URL given: targeting the embedded simulator at {tgt.alias}")

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatcontract.contract.requests import INVALID_KEY
 from chatcontract.evidence.claims import claims_in, split_sentences
 from chatcontract.evidence.lint_input import blocks, check_lintable
-from chatcontract.probe.builders import INVALID_KEY
 from chatcontract.redact import active_redactor
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".json", ".yaml", ".yml", ".html", ".htm", ""})

@@ -36,8 +36,8 @@ from chatcontract.client.observe import CallReport, CallStart
 from chatcontract.client.otel import Telemetry
 from chatcontract.client.otel_names import provider_name
 from chatcontract.client.sender import Sender
-from chatcontract.config import Credential
 from chatcontract.contract.profile import Profile
+from chatcontract.contract.requests import BUILDERS, build_request
 from chatcontract.errors import UsageError
 from chatcontract.evidence.expect import (
     REQUEST_SHAPE_CLASSES,
@@ -47,7 +47,6 @@ from chatcontract.evidence.expect import (
 from chatcontract.evidence.notes import AttemptLine, Environment, ReproNote
 from chatcontract.evidence.store import EvidenceStore
 from chatcontract.evidence.wire import Timeouts, send_once
-from chatcontract.probe.builders import BUILDERS, build_request
 from chatcontract.record import (
     AttemptRecord,
     FailureClass,
@@ -57,6 +56,7 @@ from chatcontract.record import (
     utc_now,
 )
 from chatcontract.redact import shape_of_body
+from chatcontract.target import Target
 from chatcontract.taxonomy import Classification, decision_for
 
 
@@ -120,16 +120,6 @@ class ReproPlan:
             f"wait {self.wait_base_s:g} s doubling up to {self.wait_max_s:g} s between attempts, "
             f"Retry-After honoured up to {self.retry_after_cap_s:g} s"
         )
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where requests go. ``embedded`` means the built-in simulator (said in the note)."""
-
-    base_url: str
-    alias: str
-    credential: Credential | None
-    embedded: bool = False
 
 
 Sleeper = Callable[[float], None]
@@ -245,10 +235,12 @@ def run_repro(
     run = _Run(plan, target, store, env, run_id, utc_now(), telemetry=telemetry)
     span = {"chatcontract.run_id": run_id, "chatcontract.incident_id": plan.incident_id,
             "error.type": plan.failure_class.value}  # fmt: skip
+    options = target.client_options()
     with telemetry.run_span(f"repro {plan.failure_class.value}", span), httpx2.Client(
-        transport=transport, follow_redirects=False, trust_env=False
+        transport=transport, **options
     ) as client:
-        sender = Sender(lambda request: client.send(request, stream=True))
+        add_headers = target.connection.add_headers
+        sender = Sender(lambda request: client.send(add_headers(request), stream=True))
         try:
             for attempt in range(1, plan.max_attempts + 1):
                 wait = _attempt(run, sender, attempt)

@@ -1,20 +1,20 @@
 """Where a repro sends its requests: the configured base URL, or the embedded simulator.
 
 With no ``--base-url`` (and no ``COMETAPI_BASE_URL``) the repro targets the built-in simulator
-on loopback and says so in its note; the simulator accepts the configured key, or its public
-test key when none is set. The base URL is kept as an alias (scheme and host) in records.
+on loopback and says so in its note; like every command it gets a freshly minted key (a
+configured key is never sent to it). The base URL is kept as an alias (scheme and host) in records.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from chatcontract.config import BaseUrl, Credential, resolve_base_url, resolve_credential
 from chatcontract.contract.profile import Profile
-from chatcontract.evidence.repro import Target
+from chatcontract.target import Target, TargetInput, check_answers
+from chatcontract.target import open_target as resolve
 
 OPERATOR_ENV = "CHATCONTRACT_OPERATOR"
 SIM_DEFAULT_MODEL = "sim-ok"
@@ -27,16 +27,22 @@ def resolve_operator(flag: str | None) -> str | None:
 
 @contextmanager
 def open_target(
-    base_url: str | None, profile: Profile, api_key_env: str, api_key_file: Path | None
+    base_url: str | None,
+    profile: Profile,
+    api_key_env: str,
+    api_key_file: Path | None,
+    *,
+    headers: Sequence[str] = (),
+    proxy: str | None = None,
+    ca_bundle: Path | None = None,
+    check: bool = True,
 ) -> Iterator[Target]:
-    """The target for the ``with`` block (starting and stopping the simulator if embedded)."""
-    credential = resolve_credential(api_key_env, api_key_file)
-    resolved = resolve_base_url(base_url, profile)
-    if resolved is not None:
-        yield Target(resolved.url, resolved.alias, credential)
-        return
-    from chatcontract.sim import serve
-
-    with serve(api_key=credential.key if credential else None) as sim:
-        cred = credential or Credential(key=sim.api_key, source="sim:public-test-key")
-        yield Target(sim.base_url, BaseUrl(sim.base_url).alias, cred, embedded=True)
+    """The target for the ``with`` block, by the one resolver (:mod:`chatcontract.target`):
+    the simulator, when embedded, answers in the profile's error style with its own minted key.
+    A target that does not answer at all raises :class:`~chatcontract.target.TargetUnreachableError`
+    unless ``check`` is off (reproducing a connect error or a timeout: the dead target is the evidence)."""
+    given = TargetInput(base_url, profile, api_key_env, api_key_file, None, tuple(headers), proxy, ca_bundle)
+    with resolve(given, sim_model=SIM_DEFAULT_MODEL) as target:
+        if check:
+            check_answers(target)
+        yield target

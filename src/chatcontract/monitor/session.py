@@ -20,9 +20,10 @@ from chatcontract.monitor.schedule import HOUR_S
 from chatcontract.monitor.watch import RunCases
 from chatcontract.probe.registry import Case, default_registry
 from chatcontract.probe.results import ProbeRun
-from chatcontract.probe.runner import Target, run_probe
+from chatcontract.probe.runner import run_probe
 from chatcontract.record import AttemptRecord
 from chatcontract.sinks import RecordSink
+from chatcontract.target import Target
 
 if TYPE_CHECKING:
     import httpx2

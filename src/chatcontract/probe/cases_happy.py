@@ -15,8 +15,8 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from chatcontract.contract import requests as builders
 from chatcontract.contract.profile import AssumptionStatus
-from chatcontract.probe import builders
 from chatcontract.probe.context import CaseContext, Exchange
 from chatcontract.probe.registry import DEFAULT_REGISTRY
 from chatcontract.probe.results import CaseResult

@@ -1,6 +1,6 @@
 """The negative cases: requests the contract says must be refused, and how.
 
-Each sends one raw request (:mod:`chatcontract.probe.builders`) and passes only on an expected
+Each sends one raw request (:mod:`chatcontract.contract.requests`) and passes only on an expected
 4xx carrying the profile's error envelope, classified by the one classifier as not retryable
 (and, except for an oversized request, not to be answered by a fallback either). A 2xx, a 5xx
 or a body without the envelope fails. Where servers that follow the published contract still
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatcontract.probe import builders
+from chatcontract.contract import requests as builders
 from chatcontract.probe.context import CaseContext, Exchange
 from chatcontract.probe.envelope import check_envelope
 from chatcontract.probe.registry import DEFAULT_REGISTRY

@@ -25,9 +25,8 @@ import httpx2
 from chatcontract.client.observe import CallReport, CallStart, Observer
 from chatcontract.client.otel import Telemetry
 from chatcontract.client.otel_names import provider_name
-from chatcontract.config import Credential
-from chatcontract.contract.profile import Profile
-from chatcontract.probe import builders
+from chatcontract.client.sender import Sender
+from chatcontract.contract import requests as builders
 from chatcontract.probe.context import Budget, BudgetSpentError, CaseContext
 from chatcontract.probe.registry import Case
 from chatcontract.probe.results import CaseResult, ProbeRun
@@ -35,21 +34,9 @@ from chatcontract.record import Result
 from chatcontract.redact import redact
 from chatcontract.report.curl import curl_command, key_variable
 from chatcontract.sinks import RecordSink
+from chatcontract.target import Target
 
 DEFAULT_TIMEOUT = httpx2.Timeout(connect=5.0, read=20.0, write=30.0, pool=5.0)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where and as whom to probe."""
-
-    base_url: str
-    profile: Profile
-    credential: Credential | None = None
-    model: str | None = None
-    label: str | None = None  # what to show for the target (no secrets)
-    embedded: bool = False
-    note: str | None = None  # what was assumed about the target, to tell the user
 
 
 def _inconclusive(case: Case, missing: str) -> CaseResult:
@@ -152,16 +139,19 @@ def run_probe(
         max_requests=max_requests,
     )
     budget = Budget(max_requests)
-    client = http or httpx2.Client(timeout=DEFAULT_TIMEOUT, trust_env=False)
+    client = http or httpx2.Client(timeout=DEFAULT_TIMEOUT, **target.client_options())
+    add_headers = target.connection.add_headers
+    sender = Sender(lambda request: client.send(add_headers(request), stream=True))
     telemetry = telemetry or Telemetry(scope="chatcontract.probe")
     span = {"chatcontract.run_id": run.run_id, "chatcontract.profile": target.profile.name}
     try:
         with telemetry.run_span(f"probe {target.profile.name}", span):
             for case in cases:
                 ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
-                                  run.run_id, sleep=sleep, semantics=run.semantics)
+                                  run.run_id, sleep=sleep, semantics=run.semantics, sender=sender)
                 _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result, telemetry))
     finally:
+        sender.close()
         if http is None:
             client.close()
         if sink is not None:

@@ -1,4 +1,5 @@
-"""Raw request builders, one per probe case (public: ``repro --negative CASE`` reuses them).
+"""Raw request builders, one per probe case, shared by the probe and ``repro --negative CASE``
+(they live in the contract floor so neither command imports the other).
 
 The resilient client cannot omit the auth header, send a wrong key or change the path, so the
 probe builds its requests itself with :class:`httpx2.Request`. Each builder returns the exact

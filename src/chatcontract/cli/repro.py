@@ -48,7 +48,7 @@ def repro(
     attempts: Annotated[int, typer.Option("--attempts", help="Attempt budget (1-50).")] = 5,
     identical: Annotated[int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")] = 3,
     wait_s: Annotated[float, typer.Option("--wait-s", help="First wait between attempts.")] = 0.5,
-    connect_timeout_s: Annotated[float, typer.Option("--connect-timeout-s")] = 5.0,
+    connect_timeout_s: Annotated[float, typer.Option("--connect-timeout-s", help="Wait for the connection.")] = 5.0,
     read_timeout_s: Annotated[float, typer.Option("--read-timeout-s", help="Wait for a non-streamed answer.")] = 30.0,
     stream_idle_timeout_s: Annotated[
         float, typer.Option("--stream-idle-timeout-s", help="Longest gap between stream events.")

@@ -40,7 +40,11 @@ FormatOpt = Annotated[
     typer.Option("--format", metavar="FORMAT",
                  help="md, html or json (default: tables on a terminal, Markdown when piped; md with --out)."),
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Directory for review.md, review.html or review.json (created if missing; "
+                 "default: print)."),
+]
 ReaderOpt = Annotated[
     str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")
 ]

@@ -92,7 +92,9 @@ def conduct(  # noqa: PLR0917 - Typer options
                      "config can name the simulator."),
     ] = 0,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write results.json, report.md, report.html and junit.xml here.")
+        Path | None,
+        typer.Option("--out", help="Directory (created if missing) for results.json, report.md, report.html, "
+                     "junit.xml."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the JSON document instead of the table.")] = False,
     no_wait: Annotated[

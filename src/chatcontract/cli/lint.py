@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import console, note
+from chatcontract.cli.common import console, emit_json, note
 
 HELP = (
     "Find secrets and claims the evidence does not support (pricing, billing, quota, rate-limit "
@@ -37,7 +36,7 @@ def lint(
 
     findings = lint_files(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
     if as_json:
-        console.print_json(json.dumps([f.to_dict() for f in findings]))
+        emit_json([f.to_dict() for f in findings])
     else:
         for finding in findings:
             console.print(finding.format(), markup=False, soft_wrap=True)

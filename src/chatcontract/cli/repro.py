@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +15,7 @@ from chatcontract.cli.common import (
     ModelOpt,
     ProfileOpt,
     StoreOpt,
-    console,
+    emit_json,
     note,
     print_document,
 )
@@ -104,7 +103,7 @@ def repro(
     for finding in lint_text(text, "<note>"):
         note(f"lint: {finding.format()}")
     if as_json:
-        console.print_json(json.dumps(result.note.model_dump(mode="json")))
+        emit_json(result.note.model_dump(mode="json"))
     else:
         print_document(text, fmt)
     missing = asked_class_missing(result.note)

@@ -74,6 +74,7 @@ def review(
     profile: ProfileOpt = "cometapi",
     deadline: DeadlineOpt = None,
     window: WindowOpt = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document (= --format json).")] = False,
 ) -> None:
     """Review logs: failures by class and owner, incident window, route drift, retry audit,
     streams, usage, fallbacks and the contract assumptions the logs support or contradict.
@@ -82,6 +83,10 @@ def review(
     """
     from chatcontract.review import ReviewOptions, run_review
 
+    if as_json:
+        if fmt not in (None, "json"):
+            raise UsageError(f"--json and --format {fmt} contradict each other; use one")
+        fmt = "json"
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if deadline is not None and deadline <= 0:

@@ -19,7 +19,7 @@ config_app = typer.Typer(
 )
 
 
-def _rows(ctx: typer.Context) -> tuple[str, list[dict[str, Any]]]:
+def _rows(ctx: typer.Context) -> tuple[str, str, list[dict[str, Any]]]:
     from chatcontract.configfile import load
 
     config = ctx.meta.get(CONFIG_KEY) or load()
@@ -27,7 +27,7 @@ def _rows(ctx: typer.Context) -> tuple[str, list[dict[str, Any]]]:
     key_env = next((r["value"] for r in rows if r["setting"] == "api_key_env" and r["value"]), API_KEY_ENV)
     present = bool(os.environ.get(key_env, "").strip())
     rows.append({"setting": "api key", "value": "set" if present else "not set", "source": f"env:{key_env}"})
-    return config.label if config.path is None else str(config.path), rows
+    return config.label, config.label if config.path is None else str(config.path), rows
 
 
 @config_app.command("show")
@@ -41,13 +41,13 @@ def show(
     """
     from chatcontract.report.terminal import rich_table
 
-    where, rows = _rows(ctx)
+    label, where, rows = _rows(ctx)
     if as_json:
         emit_json({"file": where, "settings": rows})
         return
     cells = [(r["setting"], _text(r["value"]), r["source"]) for r in rows]
-    console.print(rich_table(f"configuration ({where})", ("setting", "value", "source"), cells))
-    note("a command-line flag wins over all of these")
+    console.print(rich_table(f"configuration: {label}", ("setting", "value", "source"), cells))
+    note(f"file: {where}; a command-line flag wins over all of these")
 
 
 def _text(value: Any) -> str:

@@ -50,6 +50,14 @@ def _config(ctx: typer.Context, value: Path | None) -> None:
         ctx.default_map = {**(ctx.default_map or {}), **defaults}
 
 
+def _refuse_key(ctx: typer.Context, value: str | None) -> None:
+    if value is not None:
+        from chatcontract.errors import UsageError
+
+        raise UsageError("keys are not taken on the command line (--api-key): they end up in shell history and "
+                         "process lists; use --api-key-env NAME (a variable holding it) or --api-key-file FILE")
+
+
 def _options(
     quiet: Annotated[
         bool,
@@ -66,6 +74,11 @@ def _options(
         typer.Option("--color/--no-color", callback=_color, is_eager=True, expose_value=False, show_default=False,
                      help="Force colour on or off (default: on a terminal, unless NO_COLOR is set; "
                      "FORCE_COLOR forces it)."),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", hidden=True, callback=_refuse_key, is_eager=True, expose_value=False,
+                     help="Refused, with the reason (keys on the command line leak)."),
     ] = None,
     config: Annotated[
         Path | None,

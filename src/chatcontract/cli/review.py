@@ -91,8 +91,11 @@ def review(
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if deadline is not None and deadline <= 0:
         raise UsageError("--deadline must be a positive number of seconds")
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"--since {since} is not before --until {until}: the window is empty (swap them?)")
     options = ReviewOptions(paths=tuple(logs), reader=reader, map_file=map_file, profile=profile,
-                            since=_parse_time(since, "--since"), until=_parse_time(until, "--until"),
+                            since=start, until=end,
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
                             group_window_s=window)
     result = run_review(options)

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from chatcontract.cli.common import check_key_env
+from chatcontract.cli.output import quiet
 from chatcontract.errors import UsageError
 
 HELP = (
@@ -59,6 +61,7 @@ def sim(
         str | None,
         typer.Option(
             "--api-key-env",
+            callback=check_key_env,
             help="Env var holding the key to accept (default: $CHATCONTRACT_SIM_API_KEY, else the public test key).",
         ),
     ] = None,
@@ -102,7 +105,15 @@ def sim(
         sys.stderr.write(f"chatcontract sim: serving {base_url} (key from {source}); Ctrl-C stops\n")
         sys.stderr.flush()
 
-    run_foreground(config, host, port, ready)
+    run_foreground(config, host, port, ready, None if quiet() else _log_request)
+
+
+def _log_request(fields: dict[str, object]) -> None:
+    """One stderr line per request: method, path, model, the fault served, the status."""
+    status = "-" if fields["status"] is None else fields["status"]
+    sys.stderr.write(f"sim: {fields['method']} {fields['path']} model={fields['model'] or '-'} "
+                     f"fault={fields['fault']} status={status}\n")
+    sys.stderr.flush()
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ import typer
 
 from chatcontract import __version__
 from chatcontract.cli import output
-from chatcontract.cli.common import EXIT_CODES_HELP, fail
+from chatcontract.cli.common import EXIT_CODES_HELP, fail, interrupted
 from chatcontract.cli.global_options import add_to
 from chatcontract.cli.placeholders import name_placeholders
 from chatcontract.errors import ChatContractError, UsageError
@@ -51,6 +51,9 @@ COMMAND_MODULES = (
     "profile",
     "config_show",
 )
+
+
+INTERRUPTED = 130  # no command exits 130 itself
 
 
 def _version(value: bool) -> None:
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     except cx.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
     except typer.Abort:
-        fail("aborted", 130)
+        interrupted()
     except UsageError as exc:
         fail(str(exc), exc.exit_code)
     except ChatContractError as exc:
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        interrupted()
     except ModuleNotFoundError as exc:
         feature = f"'chatcontract {args[0]}'" if args else "this command"
         fail(missing_extra(exc, feature) or f"internal error: {type(exc).__name__}: {exc.name}", 2)
@@ -149,6 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         fail(f"internal error: {type(exc).__name__}: {_first_line(exc)}", 1)
+    if result == INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) and, not standalone, returns it
+        interrupted()
     sys.exit(result if isinstance(result, int) else 0)
 
 

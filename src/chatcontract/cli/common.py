@@ -14,6 +14,7 @@ from chatcontract.cli.output import (  # re-exported: the commands' output goes 
     emit_json,
     err_console,
     fail,
+    interrupted,
     note,
     print_document,
     say,
@@ -22,7 +23,7 @@ from chatcontract.config import API_KEY_ENV
 from chatcontract.errors import UsageError
 from chatcontract.redact import redact_free_text
 
-__all__ = ["console", "detail", "emit_json", "err_console", "fail", "note", "print_document", "say"]
+__all__ = ["console", "detail", "emit_json", "err_console", "fail", "interrupted", "note", "print_document", "say"]
 
 BaseUrlOpt = Annotated[
     str | None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from chatcontract.cli.common import console, emit_json, note
+from chatcontract.cli.progress import Steps
 
 HELP = (
     "Find secrets and claims the evidence does not support (pricing, billing, quota, rate-limit "
@@ -23,8 +25,11 @@ HELP = (
 PROGRESS_FROM = 5  # files: below this a run is instant and per-file lines would be noise
 
 
-def _progress(done: int, total: int, path: Path, found: int) -> None:
-    note(f"lint [{done}/{total}] {path}: {found} finding(s)")
+def _progress(steps: Steps) -> Callable[[int, int, Path, int], None]:
+    def told(done: int, total: int, path: Path, found: int) -> None:
+        steps.finished(f"{path}: {found} finding(s)")
+
+    return told
 
 
 def lint(
@@ -34,7 +39,8 @@ def lint(
     """Lint incident notes and packets for secrets and unsupported claims."""
     from chatcontract.evidence.lint import lint_files
 
-    findings = lint_files(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
+    with Steps("lint", len(files)) as steps:
+        findings = lint_files(files, progress=_progress(steps) if len(files) >= PROGRESS_FROM else None)
     if as_json:
         emit_json([f.to_dict() for f in findings])
     else:

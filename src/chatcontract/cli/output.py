@@ -108,6 +108,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line, exit 130 (what was finished has been written by then)."""
+    _state.err.print("chatcontract: interrupted", markup=False, soft_wrap=True)
+    sys.exit(130)
+
+
 def note(message: str) -> None:
     """A one-line note on stderr (what was assumed, what was written); silent with ``-q``."""
     if not quiet():

@@ -81,12 +81,12 @@ class Phases:
 
 
 def _amount(name: str, n: int) -> str:
-    """``bytes=1_600_000_000`` -> ``1.6 GB read``; ``records=12000`` -> ``12,000 records``."""
+    """``bytes=1_600_000_000`` -> ``1.6 GB``; ``records=12000`` -> ``12,000 records``."""
     if name != "bytes":
         return f"{n:,} {name.replace('_', ' ')}"
     size = float(n)
     for unit in ("B", "kB", "MB"):
         if size < 1000:
-            return f"{size:.0f} {unit} read" if unit == "B" else f"{size:.1f} {unit} read"
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
-    return f"{size:.1f} GB read"
+    return f"{size:.1f} GB"

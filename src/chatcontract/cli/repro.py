@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,10 +19,12 @@ from chatcontract.cli.common import (
     note,
     print_document,
 )
+from chatcontract.cli.progress import Steps
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
+    from chatcontract.evidence.commands import ReproResult
     from chatcontract.evidence.notes import AttemptLine
 
 
@@ -80,23 +82,12 @@ def repro(
     if fmt not in (None, "md", "json"):
         raise UsageError(f"--format {fmt!r}: use md or json")
     as_json = as_json or fmt == "json"
-    result = execute(
-        incident=incident,
-        failure_class=failure_class,
-        negative=negative,
-        attempts=attempts,
-        identical=identical,
-        wait_s=wait_s,
-        base_url=base_url,
-        api_key_env=api_key_env,
-        api_key_file=api_key_file,
-        model=model,
-        profile=profile,
-        store=store,
-        operator=operator,
-        timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
-        progress=_progress(attempts),
-    )
+    with Steps("repro", attempts) as steps:
+        result = _execute(execute, steps, incident=incident, failure_class=failure_class, negative=negative,
+                          attempts=attempts, identical=identical, wait_s=wait_s, base_url=base_url,
+                          api_key_env=api_key_env, api_key_file=api_key_file, model=model, profile=profile,
+                          store=store, operator=operator,
+                          timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s))
     for line in result.notices:
         note(line)
     text = redact(render_note_markdown(result.note))
@@ -106,22 +97,24 @@ def repro(
         emit_json(result.note.model_dump(mode="json"))
     else:
         print_document(text, fmt)
+    if result.note.stop_reason == "interrupted":
+        note(f"interrupted after {len(result.note.attempts)} attempt(s); the note covers them and is stored")
+        raise KeyboardInterrupt
     missing = asked_class_missing(result.note)
     if missing is not None:
         note(missing)
     raise typer.Exit(3 if missing is not None or result.note.verdict == "inconclusive" else 0)
 
 
-def _progress(budget: int) -> Callable[[AttemptLine, float | None], None]:
-    """One stderr line per attempt as it is stored (repro waits between attempts)."""
+def _execute(execute: Callable[..., ReproResult], steps: Steps, **given: Any) -> ReproResult:
+    """Run the repro with one progress step per attempt (repro waits between attempts)."""
 
     def told(line: AttemptLine, wait: float | None) -> None:
         status = "no response" if line.status is None else f"HTTP {line.status}"
         outcome = line.failure_class or "ok"
-        then = "stopping" if wait is None else f"next in {wait:.1f} s"
-        note(f"repro [{line.attempt_number}/{budget}] {status}, {outcome}; {then}")
+        steps.finished(f"{status}, {outcome}; " + ("stopping" if wait is None else f"next in {wait:.1f} s"))
 
-    return told
+    return execute(progress=told, **given)
 
 
 def register(app: typer.Typer) -> None:

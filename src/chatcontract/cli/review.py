@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chatcontract.cli.common import ProfileOpt, console, note, print_document
+from chatcontract.cli.common import ProfileOpt, console, detail, note, print_document
 from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
-    from chatcontract.review import ReviewResult
+    from collections.abc import Callable
+
+    from chatcontract.review import ReviewOptions, ReviewResult
 
 FORMATS = ("md", "html", "json")
 
@@ -98,7 +100,7 @@ def review(
                             since=start, until=end,
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
                             group_window_s=window)
-    result = run_review(options)
+    result = _interruptible(run_review, options)
     if out is None and fmt is None:
         print_document(_render(result, "md"))
     else:
@@ -108,6 +110,28 @@ def review(
     if any(f.key == "fields.inferred" for f in result.findings):
         note(result.finding("fields.inferred").statement)
     raise typer.Exit(1 if result.has_mismatches else 0)
+
+
+def _interruptible(review: Callable[[ReviewOptions], ReviewResult], options: ReviewOptions) -> ReviewResult:
+    """DuckDB answers Ctrl-C by ending its query with an error ("Query interrupted"): that is an
+    interruption (exit 130), not an internal error."""
+    from dataclasses import replace
+
+    from chatcontract.cli.interrupt import on_interrupt
+    from chatcontract.cli.progress import Phases
+    from chatcontract.review.table import interrupt_queries
+
+    def told(phase: str, counts: dict[str, int]) -> None:
+        detail(f"review: {phase} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        phases.update(phase, **counts)
+
+    try:
+        with on_interrupt(interrupt_queries), Phases("review") as phases:
+            return review(replace(options, progress=told))
+    except RuntimeError as exc:  # duckdb.InterruptException and duckdb 1.x's plain RuntimeError
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _render(result: ReviewResult, fmt: str) -> str:

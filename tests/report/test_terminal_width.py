@@ -62,6 +62,12 @@ COMMANDS = [
     pytest.param([REPRO, ["packet", "INC-1", "--meta", "meta.yaml"]], ["incidents", "list"],
                  id="incidents-list-titled"),
     pytest.param([], ["config", "show"], id="config-show"),
+    pytest.param([], ["profile", "list"], id="profile-list"),
+    pytest.param([["probe", "--cases", "happy", "--out", "out"]], ["drift", "out/fixtures/happy.response.json"],
+                 id="drift"),
+    pytest.param([], ["lint", "note.md"], id="lint"),
+    pytest.param([REPRO], ["packet", "INC-1"], id="packet"),
+    pytest.param([], ["sim", "--list"], id="sim-list"),
     pytest.param([REPRO], ["incidents", "show", "INC-1"], id="incidents-show"),
     pytest.param([["probe", "--out", "out"]], ["review", "out/attempts.jsonl"], id="review"),
     pytest.param([], ["watch", "--every", "1s", "--max-runs", "2"], id="watch"),
@@ -73,6 +79,8 @@ COMMANDS = [
 
 @pytest.mark.parametrize(("setup", "command"), COMMANDS)
 def test_command_reads_well_at_80_columns(setup: list[list[str]], command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("The provider was down for everyone and the model failed; our retries "
+                                      "were fine. Pricing changed last week, so quota is exhausted.\n")
     (tmp_path / "meta.yaml").write_text("title: Slow answers from the gateway during the deploy\n")
     if command[0] == "config":
         (tmp_path / "chatcontract.toml").write_text('model = "sim-ok"\nfallbacks = ["sim-503", "sim-429"]\n')

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import console, emit_json, note
+from chatcontract.cli.common import emit_json, note, say
 from chatcontract.cli.progress import Steps
 
 HELP = (
@@ -45,7 +45,7 @@ def lint(
         emit_json([f.to_dict() for f in findings])
     else:
         for finding in findings:
-            console.print(finding.format(), markup=False, soft_wrap=True)
+            say(finding.format())
         note(f"{len(findings)} finding(s) in {len(files)} file(s)")
     raise typer.Exit(1 if findings else 0)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import StoreOpt, console, note
+from chatcontract.cli.common import StoreOpt, console, note, print_document
 from chatcontract.errors import UsageError
 
 HELP = (
@@ -62,7 +62,9 @@ def packet(
         store=store,
         profile=profile,
     )
-    if output is None:
+    if output is None and fmt == "md":
+        print_document(result.text)  # tables on a terminal, the Markdown itself when piped
+    elif output is None:
         console.print(result.text, markup=False, soft_wrap=True, end="")
     for line in result.notices:
         note(line)

@@ -42,6 +42,33 @@ def _listing() -> str:
     return "\n".join(lines)
 
 
+def _show_listing() -> None:
+    """The listing: as is when piped (one entry per line, for scripts); on a terminal the
+    descriptions wrap between words beside their names."""
+    from chatcontract.cli.output import console
+
+    if not console.is_terminal:
+        typer.echo(_listing())
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    for block in _listing().split("\n\n"):
+        lines = block.splitlines()
+        entries = [line for line in lines if line.startswith("  ")]
+        for line in lines[: len(lines) - len(entries)]:
+            console.print(line, markup=False, soft_wrap=False)
+        if entries:
+            table = Table(box=None, show_header=False, padding=(0, 0, 0, 2))
+            table.add_column(no_wrap=True)
+            table.add_column(ratio=1)
+            for entry in entries:
+                name, _, doc = entry.strip().partition("  ")
+                table.add_row(Text(name), Text(doc.strip()))
+            console.print(table)
+        console.print()
+
+
 def _api_key(env_name: str | None) -> str | None:
     if env_name is None:
         return None
@@ -76,7 +103,7 @@ def sim(
 ) -> None:
     """Run the simulator until interrupted (Ctrl-C)."""
     if list_:
-        typer.echo(_listing())
+        _show_listing()
         return
     from chatcontract.sim.config import SIM_KEY_ENV
     from chatcontract.sim.server import make_config, run_foreground

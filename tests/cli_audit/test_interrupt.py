@@ -101,3 +101,10 @@ def test_review_is_interrupted_not_an_internal_error(tmp_path: Path) -> None:
     code, _out, err, took = _interrupt(["-v", "review", "logs/attempts.jsonl"], "review: reading", tmp_path)
     _assert_interrupted(code, err, took)
     assert "internal error" not in err
+
+
+def test_conduct_stops_its_workers_at_once(tmp_path: Path) -> None:
+    """The worker processes get the signal too; no fresh one is started for the scenarios left."""
+    args = ["conduct", "--client", "chatcontract", "--workers", "2"]
+    code, _out, err, took = _interrupt(args, "conduct [1/", tmp_path)
+    _assert_interrupted(code, err, took)

@@ -48,20 +48,25 @@ class Setting:
     env: str | None = None
     doc: str = ""
     choices: Mapping[str, frozenset[str]] = field(default_factory=dict)  # per command: valid values
+    default: str = ""  # what applies when nothing sets it, in words
 
 
 _REPORT_FORMATS = {"review": frozenset({"md", "html", "json"}), "packet": frozenset({"md", "html", "json"}),
                    "repro": frozenset({"md", "json"})}
 SETTINGS = (
-    Setting("base_url", ("base_url",), str, "COMETAPI_BASE_URL", "target base URL with its version prefix"),
-    Setting("model", ("model",), str, "COMETAPI_MODEL", "model name"),
-    Setting("profile", ("profile",), str, None, "contract profile: a name or a YAML file"),
-    Setting("store", ("store",), str, "CHATCONTRACT_STORE", "evidence store: a SQLite file or postgresql:// URL"),
-    Setting("api_key_env", ("api_key_env",), str, None, "name of the variable holding the API key"),
-    Setting("fallbacks", ("fallback",), list, None, "fallback models (call)"),
-    Setting("policy.deadline_s", ("deadline",), float, None, "seconds for a whole call (call, conduct)"),
+    Setting("base_url", ("base_url",), str, "COMETAPI_BASE_URL", "target base URL with its version prefix",
+            default="(none: the embedded simulator)"),
+    Setting("model", ("model",), str, "COMETAPI_MODEL", "model name", default="(none; the simulator's own)"),
+    Setting("profile", ("profile",), str, None, "contract profile: a name or a YAML file", default="cometapi"),
+    Setting("store", ("store",), str, "CHATCONTRACT_STORE", "evidence store: a SQLite file or postgresql:// URL",
+            default="(a file in the user data directory)"),
+    Setting("api_key_env", ("api_key_env",), str, None, "name of the variable holding the API key",
+            default="COMETAPI_API_KEY"),
+    Setting("fallbacks", ("fallback",), list, None, "fallback models (call)", default="(none)"),
+    Setting("policy.deadline_s", ("deadline",), float, None, "seconds for a whole call (call, conduct)",
+            default="(each command's own: call 60, conduct 20)"),
     Setting("report.format", ("fmt",), str, None, "report format of review, packet, repro",
-            choices=_REPORT_FORMATS),
+            choices=_REPORT_FORMATS, default="(tables on a terminal, Markdown when piped)"),
 )
 ALIASES = {"target": "base_url"}
 _BY_KEY = {s.key: s for s in SETTINGS}

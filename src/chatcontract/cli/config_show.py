@@ -39,20 +39,21 @@ def show(
 
     Exit codes: 0 shown, 2 invalid configuration file.
     """
+    from chatcontract.configfile import SETTINGS
     from chatcontract.report.terminal import rich_table
 
     label, where, rows = _rows(ctx)
     if as_json:
         emit_json({"file": where, "settings": rows})
         return
-    cells = [(r["setting"], _text(r["value"]), r["source"]) for r in rows]
+    defaults = {s.key: s.default for s in SETTINGS}
+    cells = [(r["setting"], _text(r["value"]) if r["value"] is not None else defaults.get(r["setting"], ""),
+              r["source"]) for r in rows]
     console.print(rich_table(f"configuration: {label}", ("setting", "value", "source"), cells))
     note(f"file: {where}; a command-line flag wins over all of these")
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return "(built-in)"
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)

@@ -54,6 +54,10 @@ def show(
 
     with EvidenceStore(store, readonly=True) as ev:
         fields = incident_facts(ev, incident).as_fields()
+        stored = ev.incident(incident)
+    for key, value in (stored.meta if stored is not None else {}).items():
+        if key != "title":
+            fields[f"meta: {key}"] = str(value)  # what a packet's --meta file said (remembered)
     if as_json:
         emit_json({"incident": incident, **fields})
         return

@@ -96,6 +96,10 @@ class FitTable:
         collapse can overshoot by a column and crop the table's right edge)."""
         room = width - _CELL_OVERHEAD * len(self.header) - 1
         least = self.min_widths()
+        whole = [max([_longest_word(n), *(_longest_word(r[i]) for r in self._cells if i < len(r))])
+                 for i, n in enumerate(self.header)]
+        if sum(whole) <= room:
+            least = whole  # every word whole (no id cut) and still room to share
         want = [max([least[i], len(name), *(len(_cut_words(r[i])) for r in self._cells if i < len(r))])
                 for i, name in enumerate(self.header)]
         if sum(want) <= room:

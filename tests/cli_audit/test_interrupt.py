@@ -1,7 +1,7 @@
 """Ctrl-C, for real: a SIGINT to a running ``chatcontract`` subprocess.
 
 Each run waits (bounded) for a line that proves the work is under way, sends SIGINT, and checks:
-exit 130, one line ``chatcontract: interrupted``, no traceback, gone within the bound, and what
+exit 130, one line ``chatcontract: error: interrupted``, no traceback, gone within the bound, and what
 was finished is written (probe --out keeps the finished cases; repro stores its note; the store
 still opens). Subprocesses are the only way to send a real signal; there are three.
 """
@@ -60,7 +60,7 @@ def _interrupt(args: list[str], ready: str, cwd: Path) -> tuple[int, str, str, f
 
 def _assert_interrupted(code: int, err: str, took: float) -> None:
     assert code == 130, err
-    assert err.rstrip().splitlines()[-1] == "chatcontract: interrupted", err
+    assert err.rstrip().splitlines()[-1] == "chatcontract: error: interrupted", err
     assert err.count("interrupted\n") == 1
     assert "Traceback" not in err
     assert took < EXIT_BOUND_S, took

@@ -109,9 +109,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def interrupted() -> NoReturn:
-    """Ctrl-C: one line, exit 130 (what was finished has been written by then)."""
-    _state.err.print("chatcontract: interrupted", markup=False, soft_wrap=True)
-    sys.exit(130)
+    """Ctrl-C: one line in the form of every error, exit 130 (what was finished is written by then)."""
+    fail("interrupted", 130)
 
 
 def note(message: str) -> None:

@@ -112,3 +112,11 @@ def test_json_output_is_one_plain_document(capsys: pytest.CaptureFixture[str]) -
     assert run.code == 0
     assert not ANSI.search(run.out)
     assert json.loads(run.out)["settings"]
+
+
+def test_quiet_probe_prints_its_tables_only(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(["-q", "probe", "--cases", "happy"], capsys)
+    assert run.code == 0
+    assert run.err == ""  # no "probe [1/1]" progress, no notes
+    assert not run.out.startswith("Probing")
+    assert "happy" in run.out

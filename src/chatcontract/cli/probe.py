@@ -20,6 +20,7 @@ from chatcontract.cli.common import (
     note,
     say,
 )
+from chatcontract.cli.output import quiet
 from chatcontract.cli.probe_rules import Interrupted, StopRules, json_document
 from chatcontract.cli.progress import Steps
 from chatcontract.contract import DEFAULT_PROFILE
@@ -53,6 +54,8 @@ def _list_cases() -> None:
 
 
 def _announce(target: Target, as_json: bool) -> None:
+    if quiet():
+        return
     if as_json:
         note(f"Probing {'the embedded simulator at ' if target.embedded else ''}{target.base_url}.")
     elif target.embedded:

@@ -69,6 +69,7 @@ SETTINGS = (
             choices=_REPORT_FORMATS, default="(tables on a terminal, Markdown when piped)"),
 )
 ALIASES = {"target": "base_url"}
+UNCONFIGURED = frozenset({"sim"})
 _BY_KEY = {s.key: s for s in SETTINGS}
 
 
@@ -107,8 +108,12 @@ class ConfigFile:
         return out
 
     def defaults_for(self, command: str, params: set[str]) -> dict[str, Any]:
-        """The option defaults the file gives a command with these option names (env vars win)."""
+        """The option defaults the file gives a command with these option names (env vars win).
+
+        Not to ``sim``: the file describes the real target, and the simulator stands in for it."""
         found: dict[str, Any] = {}
+        if command in UNCONFIGURED:
+            return found
         for s in SETTINGS:
             if s.key not in self.values or (s.env and os.environ.get(s.env, "").strip()):
                 continue

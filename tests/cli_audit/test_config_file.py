@@ -110,3 +110,16 @@ def test_report_format_applies_only_where_it_is_valid(here: Path, capsys: pytest
              "--attempts", "1"]
     run = run_cli(repro, capsys)
     assert run.code in (0, 3)  # repro writes no HTML: the file's format does not make it a usage error
+
+
+def test_the_simulator_ignores_the_target_config(
+    here: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """api_key_env names the real target's key; the simulator keeps its own default."""
+    from chatcontract.cli.app import _command
+    from chatcontract.configfile import load
+
+    (here / "chatcontract.toml").write_text('api_key_env = "TEAM_KEY"\n')
+    sim = _command().commands["sim"]  # type: ignore[attr-defined]
+    assert load().defaults_for("sim", {p.name for p in sim.params}) == {}
+    assert load().defaults_for("probe", {"api_key_env"}) == {"api_key_env": "TEAM_KEY"}

@@ -9,6 +9,7 @@ has counted so far: a live status line on a terminal, nothing on a pipe or with 
 
 from __future__ import annotations
 
+import sys
 from types import TracebackType
 from typing import Any
 
@@ -16,7 +17,8 @@ from chatcontract.cli import output
 
 
 def _live() -> bool:
-    return not output.quiet() and bool(output.err_console.is_terminal)
+    """A live display only on a real interactive terminal (not a pipe, even with --color or FORCE_COLOR)."""
+    return not output.quiet() and sys.stderr.isatty() and bool(output.err_console.is_interactive)
 
 
 class Steps:

@@ -24,7 +24,7 @@ from chatcontract.sim import serve
 
 from .conftest import CANARY, run_cli
 
-EXIT_BOUND_S = 1.5  # the goal is one second; half a second more for a loaded 2-core machine
+EXIT_BOUND_S = 3.0  # the goal is one second (0.1-0.9 s measured on an idle machine); room for a loaded 2-core CI box
 WAIT_BOUND_S = 30.0
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NoReturn, cast
 
 from rich.console import Console
+from rich.control import strip_control_codes
 
 from chatcontract.redact import redact_free_text
 
@@ -126,9 +127,15 @@ def detail(message: str) -> None:
 
 
 def say(text: str, end: str = "\n") -> None:
-    """A line of prose on stdout: wrapped between words on a terminal, one line when piped."""
+    """A line of prose on stdout: wrapped between words on a terminal, one line when piped.
+
+    Piped, the text is written as is (control codes stripped): Rich's print costs ~45 us a line,
+    which is most of ``lint``'s time on a large file."""
     out = _state.out
-    out.print(text, markup=False, highlight=False, soft_wrap=not out.is_terminal, end=end)
+    if out.is_terminal:
+        out.print(text, markup=False, highlight=False, end=end)
+        return
+    sys.stdout.write(strip_control_codes(text) + end)
 
 
 def emit_json(document: object) -> None:

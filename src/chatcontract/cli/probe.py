@@ -21,7 +21,7 @@ from chatcontract.cli.common import (
     say,
 )
 from chatcontract.cli.output import quiet
-from chatcontract.cli.probe_rules import Interrupted, StopRules, json_document
+from chatcontract.cli.probe_rules import Interrupted, StopRules, json_document, write_partial
 from chatcontract.cli.progress import Steps
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.probe.registry import default_registry
@@ -189,8 +189,8 @@ def probe(
             run = _run(target, cases, max_requests, store, rules)
         except Interrupted as stop:
             if out is not None:
-                write_outputs(stop.run, out, secret=secret)
-                note(f"{len(stop.run.results)} finished case(s) written to {out}")
+                write_partial(stop.run, out, secret)
+                note(f"{len(stop.run.results)} finished case(s) written to {out} (no HTML report)")
             raise KeyboardInterrupt from None
     check = None
     if baseline is not None and accepted is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatcontract.cli.progress import Steps
@@ -81,6 +82,26 @@ class StopRules:
         run.requests_sent = len(run.records)
         run.finished_at = datetime.now(UTC)
         return run
+
+
+def write_partial(run: ProbeRun, out: Path, secret: str | None) -> list[Path]:
+    """After Ctrl-C: the finished cases as data (results.json, attempts.jsonl, report.md, junit.xml),
+    fast; the HTML report (its chart needs matplotlib, seconds to load) is left out."""
+    import json
+
+    from chatcontract.probe.render import junit_report, markdown_report
+    from chatcontract.redact import MASK
+    from chatcontract.report.files import write_report_files
+
+    texts = {
+        "results.json": json.dumps(run.results_document(), indent=2) + "\n",
+        "attempts.jsonl": "".join(r.to_json() + "\n" for r in run.records),
+        "report.md": markdown_report(run),
+        "junit.xml": junit_report(run),
+    }
+    if secret:
+        texts = {name: text.replace(secret, MASK) for name, text in texts.items()}
+    return write_report_files(out, texts)
 
 
 def json_document(run: ProbeRun, rules: StopRules, check: BaselineCheck | None) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def test_repro_stores_its_note_for_the_attempts_made(
 def test_review_is_interrupted_not_an_internal_error(tmp_path: Path) -> None:
     root = Path(__file__).parents[2]
     subprocess.run([sys.executable, str(root / "bench" / "gen_logs.py"), str(tmp_path / "logs"), "--records",
-                    "400000"], check=True, capture_output=True, timeout=60)
+                    "200000"], check=True, capture_output=True, timeout=60)
     code, _out, err, took = _interrupt(["-v", "review", "logs/attempts.jsonl"], "review: reading", tmp_path)
     _assert_interrupted(code, err, took)
     assert "internal error" not in err

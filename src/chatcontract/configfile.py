@@ -128,10 +128,13 @@ class ConfigFile:
 
 def discover(start: Path | None = None) -> Path | None:
     """``chatcontract.toml`` in the directory, else a ``pyproject.toml`` with ``[tool.chatcontract]``."""
-    folder = start or Path.cwd()
-    own = folder / FILE_NAME
-    if own.is_file():
-        return own
+    try:
+        folder = start or Path.cwd()
+        own = folder / FILE_NAME
+        if own.is_file():
+            return own
+    except OSError:  # the working directory was removed under us: no configuration
+        return None
     pyproject = folder / PYPROJECT
     if pyproject.is_file():
         try:

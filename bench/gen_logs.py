@@ -538,6 +538,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="logical requests in the scenario")
     parser.add_argument("--records", type=int, help="write only a bulk attempts.jsonl with this many records")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)  # both modes: a folder that does not exist yet is made
     if args.records:
         n = write_bulk(args.out / "attempts.jsonl", args.records, args.seed)
         print(f"wrote {n} records to {args.out / 'attempts.jsonl'}")

@@ -88,7 +88,7 @@ def test_repro_shows_progress_and_an_inconclusive_note_names_the_missing_evidenc
     note = tmp_path / "note.md"
     note.write_text(run.out)
     packet = tmp_path / "packet.md"
-    assert run_cli(["packet", "L-1", "--store", store, "--out", str(packet)], capsys).code == 0
+    assert run_cli(["packet", "L-1", "--store", store, "--output", str(packet)], capsys).code == 0
     _lint_files([note, packet], capsys)
 
 

@@ -70,7 +70,7 @@ def test_canary_key_never_leaks_from_probe_call_repro_packet(
             ],
             capsys,
         ),
-        run_cli(["packet", "C-1", "--store", store, "--out", str(tmp_path / "packet.md")], capsys),
+        run_cli(["packet", "C-1", "--store", store, "--output", str(tmp_path / "packet.md")], capsys),
         run_cli(["incidents", "show", "C-1", "--store", store], capsys),
     ]
     assert [r.code for r in runs] == [0, 0, 0, 0, 0, 0, 0], runs

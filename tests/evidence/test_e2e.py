@@ -77,7 +77,7 @@ def test_three_commands_from_failing_requests_to_a_clean_packet(tmp_path: Path, 
     for fmt in ("md", "html", "json"):
         out = tmp_path / f"packet.{fmt}"
         packet = _run(
-            ["packet", "INC-1", "--meta", "meta.yaml", "--format", fmt, "--out", out.name, "--strict"],
+            ["packet", "INC-1", "--meta", "meta.yaml", "--format", fmt, "--output", out.name, "--strict"],
             env,
             tmp_path,
         )

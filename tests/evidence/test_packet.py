@@ -145,7 +145,7 @@ def test_bad_meta_is_one_line_exit_2_nothing_written(
     out.write_text("previous packet")
     with pytest.raises(UsageError, match=message):
         load_meta(meta)
-    code, _o, err = _packet(tmp_path, capsys, "--meta", str(meta), "--out", str(out))
+    code, _o, err = _packet(tmp_path, capsys, "--meta", str(meta), "--output", str(out))
     assert code == 2
     assert err.startswith("chatcontract: error:")
     assert err.strip().count("\n") == 0
@@ -175,7 +175,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     elif case == "store-parent-is-file":
         store = str(blocker / "s.db")
     else:
-        extra = ["--out", str(blocker / "packet.md")]
+        extra = ["--output", str(blocker / "packet.md")]
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     with pytest.raises(SystemExit) as info:
         main(["packet", incident, "--store", store, *extra])

@@ -55,6 +55,10 @@ def assert_reads_well(narrow: str, wide: str) -> None:
     assert not too_wide, too_wide
     split = words(narrow) - words(wide)
     assert not split, sorted(split)
+    corners = {"┏": "┓", "┌": "┐", "┗": "┛", "└": "┘"}
+    cropped = [line for line in narrow.splitlines()
+               if line[:1] in corners and not line.rstrip().endswith(corners[line[:1]])]
+    assert not cropped, cropped  # a table wider than the terminal loses its right edge
 
 
 REPRO = ["repro", "--incident", "INC-1", "--class", "server_error", "--model", "sim-503", "--wait-s", "0.01"]
@@ -66,6 +70,15 @@ COMMANDS = [
     pytest.param([], ["profile", "show", "cometapi"], id="profile-show"),
     pytest.param([], REPRO, id="repro"),
     pytest.param([REPRO], ["incidents", "list"], id="incidents-list"),
+    pytest.param([REPRO, ["packet", "INC-1", "--meta", "meta.yaml"]], ["incidents", "list"],
+                 id="incidents-list-titled"),
+    pytest.param([], ["config", "show"], id="config-show"),
+    pytest.param([], ["profile", "list"], id="profile-list"),
+    pytest.param([["probe", "--cases", "happy", "--out", "out"]], ["drift", "out/fixtures/happy.response.json"],
+                 id="drift"),
+    pytest.param([], ["lint", "note.md"], id="lint"),
+    pytest.param([REPRO], ["packet", "INC-1"], id="packet"),
+    pytest.param([], ["sim", "--list"], id="sim-list"),
     pytest.param([REPRO], ["incidents", "show", "INC-1"], id="incidents-show"),
     pytest.param([["probe", "--out", "out"]], ["review", "out/attempts.jsonl"], id="review"),
     pytest.param([], ["watch", "--every", "1s", "--max-runs", "2"], id="watch"),
@@ -77,6 +90,11 @@ COMMANDS = [
 
 @pytest.mark.parametrize(("setup", "command"), COMMANDS)
 def test_command_reads_well_at_80_columns(setup: list[list[str]], command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("The provider was down for everyone and the model failed; our retries "
+                                      "were fine. Pricing changed last week, so quota is exhausted.\n")
+    (tmp_path / "meta.yaml").write_text("title: Slow answers from the gateway during the deploy\n")
+    if command[0] == "config":
+        (tmp_path / "chatcontract.toml").write_text('model = "sim-ok"\nfallbacks = ["sim-503", "sim-429"]\n')
     for step in setup:
         run(step, 400, tmp_path)
     outputs = {width: run(command, width, tmp_path) for width in (80, 400)}

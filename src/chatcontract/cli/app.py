@@ -11,7 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from chatcontract import __version__
-from chatcontract.cli.common import EXIT_CODES_HELP, fail
+from chatcontract.cli import output
+from chatcontract.cli.common import EXIT_CODES_HELP, fail, interrupted
+from chatcontract.cli.global_options import add_to
+from chatcontract.cli.placeholders import name_placeholders
 from chatcontract.errors import ChatContractError, UsageError
 from chatcontract.extras import missing_extra
 
@@ -24,7 +27,7 @@ app = typer.Typer(
     name="chatcontract",
     help="Reliability toolkit for OpenAI-compatible chat-completions APIs. " + EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -46,7 +49,11 @@ COMMAND_MODULES = (
     "review",
     "drift",
     "profile",
+    "config_show",
 )
+
+
+INTERRUPTED = 130  # no command exits 130 itself
 
 
 def _version(value: bool) -> None:
@@ -103,7 +110,10 @@ _register()
 def _command() -> Callable[..., Any]:
     """The Click command tree, built once per process: ``app(...)`` rebuilds it on every call
     (~17 ms), which every in-process caller (tests, embedders) paid per command."""
-    return typer.main.get_command(app)
+    command = typer.main.get_command(app)
+    add_to(command)
+    name_placeholders(command)
+    return command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     redacted line), 2 usage or input error, 3 inconclusive, 130 interrupted.
     """
     args = sys.argv[1:] if argv is None else argv
+    output.reset()
     try:
         result = _command()(args=args, standalone_mode=False, prog_name="chatcontract")
     except cx.NoArgsIsHelpError as exc:
@@ -125,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     except cx.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
     except typer.Abort:
-        fail("aborted", 130)
+        interrupted()
     except UsageError as exc:
         fail(str(exc), exc.exit_code)
     except ChatContractError as exc:
@@ -133,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        interrupted()
     except ModuleNotFoundError as exc:
         feature = f"'chatcontract {args[0]}'" if args else "this command"
         fail(missing_extra(exc, feature) or f"internal error: {type(exc).__name__}: {exc.name}", 2)
@@ -141,6 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         fail(f"internal error: {type(exc).__name__}: {_first_line(exc)}", 1)
+    if result == INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) and, not standalone, returns it
+        interrupted()
     sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from chatcontract.cli.output import (  # re-exported: the commands' output goes through one module
+    console,
+    detail,
+    emit_json,
+    err_console,
+    fail,
+    interrupted,
+    note,
+    print_document,
+    say,
+)
 from chatcontract.config import API_KEY_ENV
+from chatcontract.errors import UsageError
 from chatcontract.redact import redact_free_text
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+__all__ = ["console", "detail", "emit_json", "err_console", "fail", "interrupted", "note", "print_document", "say"]
 
 BaseUrlOpt = Annotated[
     str | None,
@@ -21,14 +31,43 @@ BaseUrlOpt = Annotated[
         "--base-url", help="Target base URL including the version prefix (env COMETAPI_BASE_URL)."
     ),
 ]
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def looks_like_key(value: str) -> bool:
+    """A value the redactor would mask, or an ``sk-`` token: never echoed back."""
+    return value.strip().startswith("sk-") or redact_free_text(value) != value
+
+
+def check_key_env(value: str | None) -> str | None:
+    """``--api-key-env`` takes a variable's name; a key there is refused without being shown."""
+    if value is None:
+        return None
+    if looks_like_key(value):
+        raise UsageError("--api-key-env: that looks like a key, not a variable name (it is not shown); "
+                         "put the key in an environment variable (COMETAPI_API_KEY by default) and pass the name")
+    if not _NAME.fullmatch(value):
+        raise UsageError(f"--api-key-env {value!r}: not an environment variable name (letters, digits, _)")
+    return value
+
+
+def check_key_file(value: Path | None) -> Path | None:
+    """``--api-key-file`` takes a path; a key there is refused without being shown."""
+    if value is not None and not value.exists() and looks_like_key(str(value)):
+        raise UsageError("--api-key-file: that looks like a key, not a file path (it is not shown); "
+                         "write the key to a file (chmod 600) and pass the file's path")
+    return value
+
+
 ApiKeyEnvOpt = Annotated[
     str,
-    typer.Option("--api-key-env", help="Name of the environment variable holding the API key."),
+    typer.Option("--api-key-env", callback=check_key_env,
+                 help="Name of the environment variable holding the API key."),
 ]
 ApiKeyFileOpt = Annotated[
     Path | None,
     typer.Option(
-        "--api-key-file",
+        "--api-key-file", callback=check_key_file,
         help="File holding the API key (one line). Keys are never taken on the command line.",
     ),
 ]
@@ -52,32 +91,3 @@ DEFAULT_API_KEY_ENV = API_KEY_ENV
 EXIT_CODES_HELP = (
     "Exit codes: 0 success, 1 a check failed or findings, 2 usage or input error, 3 inconclusive."
 )
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error and exit (2: bad input). The line is redacted as free text: no
-    message of any command shows a key, a password or URL userinfo, whoever built it."""
-    err_console.print(f"chatcontract: error: {redact_free_text(message)}", markup=False, soft_wrap=True)
-    sys.exit(code)
-
-
-def note(message: str) -> None:
-    """A one-line note on stderr (progress, what was assumed)."""
-    err_console.print(message, markup=False, soft_wrap=True)
-
-
-def say(text: str, end: str = "\n") -> None:
-    """A line of prose on stdout: wrapped between words on a terminal, one line when piped."""
-    console.print(text, markup=False, highlight=False, soft_wrap=not console.is_terminal, end=end)
-
-
-def print_document(markdown: str, fmt: str | None = None) -> None:
-    """A Markdown report: rendered with Rich on a terminal (tables never split a word), the
-    Markdown itself when stdout is not a terminal or ``--format md`` asked for it."""
-    if fmt is None and console.is_terminal:
-        from chatcontract.report.terminal import markdown_renderables
-
-        for part in markdown_renderables(markdown):
-            console.print(part)
-        return
-    console.print(markdown, markup=False, highlight=False, soft_wrap=True, end="" if markdown.endswith("\n") else "\n")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from chatcontract.cli.common import console, fail, note
+from chatcontract.cli.progress import Steps
 from chatcontract.conduct.catalogue import load_catalogue
 from chatcontract.conduct.render import summary_line, write_reports
 from chatcontract.conduct.results import ScenarioResult, exit_code, to_json
@@ -39,12 +41,9 @@ def _list() -> None:
         typer.echo(f"{s.name}\t{s.title}\tmodel: {s.model}\tfallback: {s.fallback or '-'}\tstream: {s.stream}")
 
 
-def _progress(total: int) -> object:
-    done = [0]
-
+def _progress(steps: Steps) -> Callable[[ScenarioResult], None]:
     def line(result: ScenarioResult) -> None:
-        done[0] += 1
-        note(f"conduct [{done[0]}/{total}] {result.name}: {result.verdict}")
+        steps.finished(f"{result.name}: {result.verdict}")
 
     return line
 
@@ -92,7 +91,9 @@ def conduct(  # noqa: PLR0917 - Typer options
                      "config can name the simulator."),
     ] = 0,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write results.json, report.md, report.html and junit.xml here.")
+        Path | None,
+        typer.Option("--out", help="Directory (created if missing) for results.json, report.md, report.html, "
+                     "junit.xml."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the JSON document instead of the table.")] = False,
     no_wait: Annotated[
@@ -125,7 +126,8 @@ def conduct(  # noqa: PLR0917 - Typer options
                 typer.prompt("Press Enter when the gateway forwards to the simulator", default="", show_default=False)
         note(f"conduct: grading {shown} over {len(catalogue.scenarios)} scenarios at scale {scale}")
         try:
-            results = grade(catalogue, target, settings, progress=_progress(len(catalogue.scenarios)), sim=sim)  # type: ignore[arg-type]
+            with Steps("conduct", len(catalogue.scenarios)) as steps:
+                results = grade(catalogue, target, settings, progress=_progress(steps), sim=sim)
         except UsageError as exc:
             fail(str(exc))
         sim_url = sim.base_url

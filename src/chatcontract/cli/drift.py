@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import ProfileOpt, console
+from chatcontract.cli.common import ProfileOpt, console, emit_json
 from chatcontract.contract import DEFAULT_PROFILE, load_profile
 from chatcontract.drift import DriftReport, compare, load_capture
 
@@ -21,7 +20,7 @@ def drift(
         Path | None, typer.Option("--baseline", help="An earlier capture of the same endpoint to compare against.")
     ] = None,
     profile: ProfileOpt = DEFAULT_PROFILE,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Check a response capture against the profile and, with --baseline, against an earlier one.
 
@@ -33,7 +32,7 @@ def drift(
     prof = load_profile(profile)
     report = compare(load_capture(current), prof, load_capture(baseline) if baseline else None)
     if as_json:
-        console.print_json(json.dumps(report.to_dict()))
+        emit_json(report.to_dict())
     else:
         _print(report)
     raise typer.Exit(1 if report.has_breaking else 0)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import console, note
+from chatcontract.cli.common import emit_json, note, say
+from chatcontract.cli.progress import Steps
 
 HELP = (
     "Find secrets and claims the evidence does not support (pricing, billing, quota, rate-limit "
@@ -24,8 +25,11 @@ HELP = (
 PROGRESS_FROM = 5  # files: below this a run is instant and per-file lines would be noise
 
 
-def _progress(done: int, total: int, path: Path, found: int) -> None:
-    note(f"lint [{done}/{total}] {path}: {found} finding(s)")
+def _progress(steps: Steps) -> Callable[[int, int, Path, int], None]:
+    def told(done: int, total: int, path: Path, found: int) -> None:
+        steps.finished(f"{path}: {found} finding(s)")
+
+    return told
 
 
 def lint(
@@ -35,12 +39,13 @@ def lint(
     """Lint incident notes and packets for secrets and unsupported claims."""
     from chatcontract.evidence.lint import lint_files
 
-    findings = lint_files(files, progress=_progress if len(files) >= PROGRESS_FROM else None)
+    with Steps("lint", len(files)) as steps:
+        findings = lint_files(files, progress=_progress(steps) if len(files) >= PROGRESS_FROM else None)
     if as_json:
-        console.print_json(json.dumps([f.to_dict() for f in findings]))
+        emit_json([f.to_dict() for f in findings])
     else:
         for finding in findings:
-            console.print(finding.format(), markup=False, soft_wrap=True)
+            say(finding.format())
         note(f"{len(findings)} finding(s) in {len(files)} file(s)")
     raise typer.Exit(1 if findings else 0)
 

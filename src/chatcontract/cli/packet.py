@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from chatcontract.cli.common import StoreOpt, console, note
+from chatcontract.cli.common import StoreOpt, console, note, print_document
+from chatcontract.errors import UsageError
 
 HELP = (
     "Build the escalation packet for an incident from the evidence store: times, endpoint, auth "
@@ -26,7 +27,13 @@ def packet(
     *,
     meta: Annotated[Path | None, typer.Option("--meta", help="YAML file with the human-known fields.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory (created if missing) for INCIDENT-packet.FORMAT."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the packet to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The packet as one JSON document (= --format json).")]
+    = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when incomplete or lint finds anything.")] = False,
     drop_ids: Annotated[bool, typer.Option("--drop-ids", help="Remove provider request/trace ids.")] = False,
     redact_pattern: Annotated[
@@ -39,17 +46,25 @@ def packet(
     """Build, redact, lint and store the escalation packet."""
     from chatcontract.evidence.commands import run_packet_command
 
+    if as_json:
+        fmt = "json"
+    if out is not None and output is not None:
+        raise UsageError("--out DIR and --output FILE both name where to write; use one")
+    if out is not None:
+        output = out / f"{incident}-packet.{fmt}"
     result = run_packet_command(
         incident=incident,
         meta_path=meta,
         fmt=fmt,
-        out=out,
+        out=output,
         drop_ids=drop_ids,
         redact_patterns=list(redact_pattern or []),
         store=store,
         profile=profile,
     )
-    if out is None:
+    if output is None and fmt == "md":
+        print_document(result.text)  # tables on a terminal, the Markdown itself when piped
+    elif output is None:
         console.print(result.text, markup=False, soft_wrap=True, end="")
     for line in result.notices:
         note(line)

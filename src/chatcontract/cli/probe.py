@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chatcontract.cli.common import (
     DEFAULT_API_KEY_ENV,
@@ -19,15 +18,18 @@ from chatcontract.cli.common import (
     ModelOpt,
     ProfileOpt,
     console,
-    err_console,
+    emit_json,
     note,
     say,
 )
 from chatcontract.cli.connection import UNREACHABLE_HELP, CaBundleOpt, HeaderOpt, ProxyOpt, unreachable
+from chatcontract.cli.output import quiet
+from chatcontract.cli.probe_rules import Interrupted, StopRules, json_document, write_partial
+from chatcontract.cli.progress import Steps
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.probe.registry import default_registry
 from chatcontract.probe.render import semantics_table, summary_line, terminal_table, write_outputs
-from chatcontract.probe.results import CaseResult, ProbeRun
+from chatcontract.probe.results import ProbeRun
 from chatcontract.probe.runner import run_probe
 from chatcontract.probe.session import ProbeInput, check_out_dir, open_target, select_cases
 from chatcontract.sinks import RecordSink
@@ -35,6 +37,7 @@ from chatcontract.target import Target, TargetUnreachableError, check_answers
 
 if TYPE_CHECKING:
     from chatcontract.monitor.promote import PrimaryFixtures
+    from chatcontract.probe.baseline import Accepted, BaselineCheck
 
 HELP = """Run the contract probe suite: happy path, streaming, and every documented refusal.
 
@@ -56,8 +59,12 @@ def _list_cases() -> None:
         )
 
 
-def _announce(target: Target) -> None:
-    if target.embedded:
+def _announce(target: Target, as_json: bool) -> None:
+    if quiet():
+        return
+    if as_json:
+        note(f"Probing {'the embedded simulator at ' if target.embedded else ''}{target.base_url}.")
+    elif target.embedded:
         say(
             f"Probing the embedded simulator at {target.base_url} (no --base-url or "
             "COMETAPI_BASE_URL; it runs with a freshly minted key and model)."
@@ -87,47 +94,18 @@ def store_sink(location: str | None, target: Target) -> Iterator[tuple[RecordSin
             store.finish_run(run_id)
 
 
-@contextmanager
-def _progress(total: int) -> Iterator[tuple[Callable[[object], None], Callable[[CaseResult], None]]]:
-    """Progress on stderr: a live bar on a terminal, one line per finished case otherwise.
-
-    (Rich draws nothing but a blank line when stderr is a pipe, so CI logs would show nothing.)
-    """
-    if not err_console.is_interactive:
-        done = [0]
-
-        def line(result: CaseResult) -> None:
-            done[0] += 1
-            note(f"probe [{done[0]}/{total}] {result.name}: {result.result.value}")
-
-        yield (lambda _case: None), line
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("probing", total=total)
-
-        def started(case: object) -> None:
-            progress.update(task, description=f"probing {getattr(case, 'name', '')}")
-
-        yield started, (lambda _result: progress.advance(task))
-
-
-def _run(
-    target: Target, cases_text: str | None, max_requests: int | None, store: str | None
-) -> ProbeRun:
+def _run(target: Target, cases_text: str | None, max_requests: int | None, store: str | None,
+         rules: StopRules) -> ProbeRun:
     registry = default_registry()
     cases = select_cases(registry, cases_text)
     budget = registry.budget(cases) if max_requests is None else max_requests
-    with store_sink(store, target) as (sink, run_id), _progress(len(cases)) as (started, finished):
-        return run_probe(
-            cases,
-            target,
-            max_requests=budget,
-            sink=sink,
-            run_id=run_id,
-            on_start=started,
-            on_result=finished,
-        )
+    with store_sink(store, target) as (sink, run_id), Steps("probe", len(cases)) as steps:
+        on_start, on_result = rules.hooks(cases, steps)
+        try:
+            return run_probe(cases, target, max_requests=budget, sink=sink, run_id=run_id,
+                             on_start=on_start, on_result=on_result)
+        except KeyboardInterrupt:
+            raise Interrupted(rules.partial(target, run_id or "", budget)) from None
 
 
 CasesOpt = Annotated[str | None, typer.Option("--cases", help="Comma-separated case names (default: all).")]
@@ -138,7 +116,28 @@ MaxRequestsOpt = Annotated[
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Write results.json, attempts.jsonl, report.md, report.html and junit.xml here."),
+    typer.Option("--out", help="Directory (created if missing) for results.json, attempts.jsonl, report.md, "
+                 "report.html and junit.xml; after Ctrl-C it holds the cases that finished."),
+]
+ExitFirstOpt = Annotated[bool, typer.Option("--exitfirst", "-x", help="Stop after the first failing case.")]
+MaxTimeOpt = Annotated[
+    str | None,
+    typer.Option("--max-time", help="Start no case after this long (30s, 5m); a case in flight finishes. "
+                 "Cases not run make the exit code 3 when nothing failed."),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="Accepted outcomes (JSON from --write-baseline): only new failures and "
+                 "new inconclusive cases decide the exit code; fixed ones are reported."),
+]
+WriteBaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--write-baseline", help="Write every case that did not pass to this file, to review and commit."),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON document (results.json plus stopped, not_run, baseline) "
+                 "instead of the tables."),
 ]
 PromoteOpt = Annotated[
     Path | None,
@@ -149,16 +148,27 @@ PromoteOpt = Annotated[
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Also write the attempt records here. " + STORE_HELP)]
 
 
-def _show(run: ProbeRun, out: Path | None, secret: str | None) -> None:
+def _show(run: ProbeRun, *, out: Path | None, secret: str | None, rules: StopRules,
+          check: BaselineCheck | None, as_json: bool) -> None:
+    if out is not None:
+        write_outputs(run, out, secret=secret)
+        note(f"reports written to {out}")
+    if rules.reason:
+        note(f"stopped: {rules.reason}; not run: {', '.join(rules.not_run) or 'none'}")
+    if check is not None:
+        note(f"baseline {check.path}: {len(check.accepted)} accepted, {len(check.new)} new"
+             + (f": {', '.join(c for c, _ in check.new)}" if check.new else "")
+             + (f"; now passing (remove from the baseline): {', '.join(check.fixed)}" if check.fixed else ""))
+    if as_json:
+        doc = json_document(run, rules, check)
+        emit_json(doc if not secret else _masked(doc, secret))
+        return
     console.print(terminal_table(run))
     console.print(semantics_table(run))
     for result in run.results:
         if result.curl:
             text = f"\nreproduce {result.name} ({result.result.value}):\n{result.curl}"
             console.print(text, markup=False, soft_wrap=True)
-    if out is not None:
-        write_outputs(run, out, secret=secret)
-        note(f"reports written to {out}")
     if run.budget_spent:
         note("stopped early: " + summary_line(run))
 
@@ -176,6 +186,11 @@ def probe(
     out: OutOpt = None,
     store: StoreOpt = None,
     promote_from: PromoteOpt = None,
+    exitfirst: ExitFirstOpt = False,
+    max_time: MaxTimeOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
+    as_json: JsonOpt = False,
     header: HeaderOpt = None,
     proxy: ProxyOpt = None,
     ca_bundle: CaBundleOpt = None,
@@ -191,19 +206,59 @@ def probe(
         from chatcontract.monitor.promote import load_primary
 
         primary = load_primary(promote_from)  # a missing or bad primary fixture is bad input, before any request
+    rules, accepted = _rules(exitfirst, max_time, baseline)
     given = ProbeInput(base_url, profile, api_key_env, api_key_file, model, tuple(header or ()), proxy, ca_bundle)
     with open_target(given) as target:
-        _announce(target)
+        _announce(target, as_json)
         try:
             check_answers(target)
         except TargetUnreachableError as exc:
             unreachable(exc)
-        run = _run(target, cases, max_requests, store)
         secret = target.credential.key if target.credential else None
-    _show(run, out, secret)
+        try:
+            run = _run(target, cases, max_requests, store, rules)
+        except Interrupted as stop:
+            if out is not None:
+                write_partial(stop.run, out, secret)
+                note(f"{len(stop.run.results)} finished case(s) written to {out} (no HTML report)")
+            raise KeyboardInterrupt from None
+    check = None
+    if baseline is not None and accepted is not None:
+        from chatcontract.probe.baseline import check_baseline
+
+        check = check_baseline(run, accepted, str(baseline))
+    _show(run, out=out, secret=secret, rules=rules, check=check, as_json=as_json)
+    if write_baseline is not None:
+        from chatcontract.probe.baseline import write_baseline as write
+
+        note(f"baseline of {write(run, write_baseline)} case(s) written to {write_baseline}")
+    code = rules.exit_code(run, check)
     if primary is not None:
-        raise typer.Exit(_promotion(run, primary, profile, out) or run.exit_code)
-    raise typer.Exit(run.exit_code)
+        raise typer.Exit(_promotion(run, primary, profile, out) or code)
+    raise typer.Exit(code)
+
+
+def _rules(
+    exitfirst: bool, max_time: str | None, baseline: Path | None
+) -> tuple[StopRules, dict[str, Accepted] | None]:
+    """The stop rules and the baseline, checked before any request is sent."""
+    from chatcontract.monitor.schedule import parse_interval
+
+    max_time_s = parse_interval(max_time, option="--max-time", minimum_s=0.001) if max_time is not None else None
+    accepted = None
+    if baseline is not None:
+        from chatcontract.probe.baseline import load_baseline
+
+        accepted = load_baseline(baseline)
+    return StopRules(exitfirst=exitfirst, max_time_s=max_time_s), accepted
+
+
+def _masked(doc: dict[str, object], secret: str) -> object:
+    import json
+
+    from chatcontract.redact_rules import MASK
+
+    return json.loads(json.dumps(doc, default=str).replace(secret, MASK))
 
 
 def _promotion(run: ProbeRun, primary: PrimaryFixtures, profile: str, out: Path | None) -> int:

@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from chatcontract.cli.common import console
+from chatcontract.cli.common import console, emit_json
 from chatcontract.contract import BUILTIN_PROFILES, DEFAULT_PROFILE, Profile, load_profile
 
 profile_app = typer.Typer(
@@ -43,7 +43,7 @@ def show(
     """
     profile = load_profile(name)
     if as_json:
-        console.print_json(profile.model_dump_json())
+        emit_json(profile.model_dump(mode="json"))
         return
     console.print(_table(profile))
     for ref, (url, accessed) in enumerate(_sources(profile), start=1):
@@ -77,8 +77,14 @@ def _table(profile: Profile) -> Table:
 
 
 @profile_app.command("list")
-def list_profiles() -> None:
+def list_profiles(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of lines.")] = False,
+) -> None:
     """List the built-in profiles: name, title, base URL. Exit code 0."""
+    if as_json:
+        emit_json([{"name": n, "title": (p := load_profile(n)).title, "base_url": p.base_url}
+                   for n in BUILTIN_PROFILES])
+        return
     for name in BUILTIN_PROFILES:
         p = load_profile(name)
         console.print(f"{name:<18} {p.title:<26} {p.base_url}", markup=False)

@@ -38,7 +38,9 @@ FixturesOpt = Annotated[Path | None, typer.Option("--fixtures", help="Directory 
 OwnersOpt = Annotated[
     Path | None, typer.Option("--owners", help="YAML/JSON naming credential, model, quota, billing owners.")
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write ready.json/.md/.html and junit.xml here.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Directory (created if missing) for ready.json/.md/.html and junit.xml.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON report instead of the table.")]
 
 

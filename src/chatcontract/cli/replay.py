@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -30,8 +31,15 @@ failure), 2 bad input (not a log, unknown reader, bad --map, unknown --request-i
 def replay(
     logs: LogsArg,
     *,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the scenario file here (default: stdout).")]
-    = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the scenario file here (default: stdout).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory (created if missing) for replay.yaml (or replay.json).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Write the scenarios as JSON (conduct reads it too) instead of YAML.")
+    ] = False,
     request_id: Annotated[
         list[str] | None, typer.Option("--request-id", help="Replay this logical request (repeatable).")
     ] = None,
@@ -53,6 +61,10 @@ def replay(
     from chatcontract.conduct.catalogue import parse_catalogue
     from chatcontract.conduct.replay import Options, header, replay_logs
 
+    if out is not None and output is not None:
+        raise UsageError("--out DIR and --output FILE both name where to write; use one")
+    if out is not None:
+        output = out / ("replay.json" if as_json else "replay.yaml")
     options = Options(tuple(request_id or ()), top, compress, include_healthy)
     note(f"replay: reading {len(logs)} file(s)")
     result = replay_logs(list(logs), options, reader=reader, map_file=map_file, group_window_s=window)
@@ -64,17 +76,21 @@ def replay(
         note(f"replay: nothing to replay: none of {result.requests} logical requests had a failure")
         raise typer.Exit(1)
     parse_catalogue(result.document, "replay")  # what conduct will read: checked before it is written
-    text = header(result, [str(p) for p in logs], options) + yaml.safe_dump(
-        result.document, sort_keys=False, default_flow_style=None, width=120, allow_unicode=True
-    )
-    if out is None:
+    if as_json:
+        text = json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = header(result, [str(p) for p in logs], options) + yaml.safe_dump(
+            result.document, sort_keys=False, default_flow_style=None, width=120, allow_unicode=True
+        )
+    if output is None:
         typer.echo(text, nl=False)
     else:
         try:
-            out.write_text(text, encoding="utf-8")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-        note(f"wrote {out}")
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        note(f"wrote {output}")
     note(f"replay: {len(scenarios)} scenario(s) from {result.failed} failed of {result.requests} logical requests")
 
 

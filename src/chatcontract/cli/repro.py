@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,15 +15,17 @@ from chatcontract.cli.common import (
     ModelOpt,
     ProfileOpt,
     StoreOpt,
-    console,
+    emit_json,
     note,
     print_document,
 )
 from chatcontract.cli.connection import UNREACHABLE_HELP, CaBundleOpt, HeaderOpt, ProxyOpt, unreachable
+from chatcontract.cli.progress import Steps
 from chatcontract.contract import DEFAULT_PROFILE
 from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
+    from chatcontract.evidence.commands import ReproResult
     from chatcontract.evidence.notes import AttemptLine
 
 
@@ -49,7 +50,7 @@ def repro(
     attempts: Annotated[int, typer.Option("--attempts", help="Attempt budget (1-50).")] = 5,
     identical: Annotated[int, typer.Option("--stop-after-identical", help="Stop after N identical outcomes.")] = 3,
     wait_s: Annotated[float, typer.Option("--wait-s", help="First wait between attempts.")] = 0.5,
-    connect_timeout_s: Annotated[float, typer.Option("--connect-timeout-s")] = 5.0,
+    connect_timeout_s: Annotated[float, typer.Option("--connect-timeout-s", help="Wait for the connection.")] = 5.0,
     read_timeout_s: Annotated[float, typer.Option("--read-timeout-s", help="Wait for a non-streamed answer.")] = 30.0,
     stream_idle_timeout_s: Annotated[
         float, typer.Option("--stream-idle-timeout-s", help="Longest gap between stream events.")
@@ -89,13 +90,12 @@ def repro(
 
     connection = {"headers": tuple(header or ()), "proxy": proxy, "ca_bundle": ca_bundle}
     try:
-        result = execute(
-            incident=incident, failure_class=failure_class, negative=negative, attempts=attempts,
-            identical=identical, wait_s=wait_s, base_url=base_url, api_key_env=api_key_env,
-            api_key_file=api_key_file, model=model, profile=profile, store=store, operator=operator,
-            timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s),
-            progress=_progress(attempts), connection=connection,
-        )  # fmt: skip
+        with Steps("repro", attempts) as steps:
+            result = _execute(execute, steps, incident=incident, failure_class=failure_class, negative=negative,
+                              attempts=attempts, identical=identical, wait_s=wait_s, base_url=base_url,
+                              api_key_env=api_key_env, api_key_file=api_key_file, model=model, profile=profile,
+                              store=store, operator=operator, connection=connection,
+                              timeouts=Timeouts(connect_timeout_s, read_timeout_s, stream_idle_timeout_s))
     except TargetUnreachableError as exc:
         unreachable(exc)
     for line in result.notices:
@@ -104,25 +104,27 @@ def repro(
     for finding in lint_text(text, "<note>"):
         note(f"lint: {finding.format()}")
     if as_json:
-        console.print_json(json.dumps(result.note.model_dump(mode="json")))
+        emit_json(result.note.model_dump(mode="json"))
     else:
         print_document(text, fmt)
+    if result.note.stop_reason == "interrupted":
+        note(f"interrupted after {len(result.note.attempts)} attempt(s); the note covers them and is stored")
+        raise KeyboardInterrupt
     missing = asked_class_missing(result.note)
     if missing is not None:
         note(missing)
     raise typer.Exit(3 if missing is not None or result.note.verdict == "inconclusive" else 0)
 
 
-def _progress(budget: int) -> Callable[[AttemptLine, float | None], None]:
-    """One stderr line per attempt as it is stored (repro waits between attempts)."""
+def _execute(execute: Callable[..., ReproResult], steps: Steps, **given: Any) -> ReproResult:
+    """Run the repro with one progress step per attempt (repro waits between attempts)."""
 
     def told(line: AttemptLine, wait: float | None) -> None:
         status = "no response" if line.status is None else f"HTTP {line.status}"
         outcome = line.failure_class or "ok"
-        then = "stopping" if wait is None else f"next in {wait:.1f} s"
-        note(f"repro [{line.attempt_number}/{budget}] {status}, {outcome}; {then}")
+        steps.finished(f"{status}, {outcome}; " + ("stopping" if wait is None else f"next in {wait:.1f} s"))
 
-    return told
+    return execute(progress=told, **given)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chatcontract.cli.common import ProfileOpt, console, note, print_document
+from chatcontract.cli.common import ProfileOpt, console, detail, note, print_document
 from chatcontract.errors import UsageError
 
 if TYPE_CHECKING:
-    from chatcontract.review import ReviewResult
+    from collections.abc import Callable
+
+    from chatcontract.review import ReviewOptions, ReviewResult
 
 FORMATS = ("md", "html", "json")
 
@@ -40,7 +42,11 @@ FormatOpt = Annotated[
     typer.Option("--format", metavar="FORMAT",
                  help="md, html or json (default: tables on a terminal, Markdown when piped; md with --out)."),
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for review.<format> (default: print).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Directory for review.md, review.html or review.json (created if missing; "
+                 "default: print)."),
+]
 ReaderOpt = Annotated[
     str | None, typer.Option("--reader", help="Force a reader: attempts, jsonl, otlp, har, nginx, envoy.")
 ]
@@ -70,6 +76,7 @@ def review(
     profile: ProfileOpt = "cometapi",
     deadline: DeadlineOpt = None,
     window: WindowOpt = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document (= --format json).")] = False,
 ) -> None:
     """Review logs: failures by class and owner, incident window, route drift, retry audit,
     streams, usage, fallbacks and the contract assumptions the logs support or contradict.
@@ -78,15 +85,22 @@ def review(
     """
     from chatcontract.review import ReviewOptions, run_review
 
+    if as_json:
+        if fmt not in (None, "json"):
+            raise UsageError(f"--json and --format {fmt} contradict each other; use one")
+        fmt = "json"
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if deadline is not None and deadline <= 0:
         raise UsageError("--deadline must be a positive number of seconds")
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"--since {since} is not before --until {until}: the window is empty (swap them?)")
     options = ReviewOptions(paths=tuple(logs), reader=reader, map_file=map_file, profile=profile,
-                            since=_parse_time(since, "--since"), until=_parse_time(until, "--until"),
+                            since=start, until=end,
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
                             group_window_s=window)
-    result = run_review(options)
+    result = _interruptible(run_review, options)
     if out is None and fmt is None:
         print_document(_render(result, "md"))
     else:
@@ -96,6 +110,28 @@ def review(
     if any(f.key == "fields.inferred" for f in result.findings):
         note(result.finding("fields.inferred").statement)
     raise typer.Exit(1 if result.has_mismatches else 0)
+
+
+def _interruptible(review: Callable[[ReviewOptions], ReviewResult], options: ReviewOptions) -> ReviewResult:
+    """DuckDB answers Ctrl-C by ending its query with an error ("Query interrupted"): that is an
+    interruption (exit 130), not an internal error."""
+    from dataclasses import replace
+
+    from chatcontract.cli.interrupt import on_interrupt
+    from chatcontract.cli.progress import Phases
+    from chatcontract.review.table import interrupt_queries
+
+    def told(phase: str, counts: dict[str, int]) -> None:
+        detail(f"review: {phase} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        phases.update(phase, **counts)
+
+    try:
+        with on_interrupt(interrupt_queries), Phases("review") as phases:
+            return review(replace(options, progress=told))
+    except RuntimeError as exc:  # duckdb.InterruptException and duckdb 1.x's plain RuntimeError
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _render(result: ReviewResult, fmt: str) -> str:

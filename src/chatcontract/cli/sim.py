@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from chatcontract.cli.common import check_key_env
+from chatcontract.cli.output import quiet
 from chatcontract.errors import UsageError
 
 HELP = (
@@ -40,6 +42,33 @@ def _listing() -> str:
     return "\n".join(lines)
 
 
+def _show_listing() -> None:
+    """The listing: as is when piped (one entry per line, for scripts); on a terminal the
+    descriptions wrap between words beside their names."""
+    from chatcontract.cli.output import console
+
+    if not console.is_terminal:
+        typer.echo(_listing())
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    for block in _listing().split("\n\n"):
+        lines = block.splitlines()
+        entries = [line for line in lines if line.startswith("  ")]
+        for line in lines[: len(lines) - len(entries)]:
+            console.print(line, markup=False, soft_wrap=False)
+        if entries:
+            table = Table(box=None, show_header=False, padding=(0, 0, 0, 2))
+            table.add_column(no_wrap=True)
+            table.add_column(ratio=1)
+            for entry in entries:
+                name, _, doc = entry.strip().partition("  ")
+                table.add_row(Text(name), Text(doc.strip()))
+            console.print(table)
+        console.print()
+
+
 def _api_key(env_name: str | None) -> str | None:
     if env_name is None:
         return None
@@ -59,6 +88,7 @@ def sim(
         str | None,
         typer.Option(
             "--api-key-env",
+            callback=check_key_env,
             help="Env var holding the key to accept (default: $CHATCONTRACT_SIM_API_KEY, else the public test key).",
         ),
     ] = None,
@@ -73,7 +103,7 @@ def sim(
 ) -> None:
     """Run the simulator until interrupted (Ctrl-C)."""
     if list_:
-        typer.echo(_listing())
+        _show_listing()
         return
     from chatcontract.sim.config import SIM_KEY_ENV
     from chatcontract.sim.server import make_config, run_foreground
@@ -102,7 +132,15 @@ def sim(
         sys.stderr.write(f"chatcontract sim: serving {base_url} (key from {source}); Ctrl-C stops\n")
         sys.stderr.flush()
 
-    run_foreground(config, host, port, ready)
+    run_foreground(config, host, port, ready, None if quiet() else _log_request)
+
+
+def _log_request(fields: dict[str, object]) -> None:
+    """One stderr line per request: method, path, model, the fault served, the status."""
+    status = "-" if fields["status"] is None else fields["status"]
+    sys.stderr.write(f"sim: {fields['method']} {fields['path']} model={fields['model'] or '-'} "
+                     f"fault={fields['fault']} status={status}\n")
+    sys.stderr.flush()
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from chatcontract.conduct.catalogue import Catalogue, ConductScenario
 from chatcontract.conduct.checks import JITTER_RUNS, Evidence, gaps, run_checks, verdict
 from chatcontract.conduct.results import ScenarioResult, summarize
-from chatcontract.conduct.worker import CallOutcome, Worker
+from chatcontract.conduct.worker import CallOutcome, Worker, WorkerClosedError
 from chatcontract.sim import SimServer, serve
 from chatcontract.sim.faults import HEALTHY_MODEL
 
@@ -72,6 +72,7 @@ class Grader:
         self._tag = f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}"
         self._workers: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._all: list[Worker] = []
+        self._closed = False  # interrupted: no new worker, no new scenario
 
     def _base(self, run: str) -> str:
         if self.settings.gateway_url:
@@ -124,6 +125,8 @@ class Grader:
             self._workers.put(worker)
 
     def _take(self) -> Worker:
+        if self._closed:
+            raise WorkerClosedError(self.target)
         try:
             return self._workers.get_nowait()
         except queue.Empty:
@@ -136,6 +139,12 @@ class Grader:
         worker = self._take()
         worker.start()
         self._workers.put(worker)
+
+    def interrupt(self) -> None:
+        """Close every worker: their calls in flight end and no fresh process starts."""
+        self._closed = True
+        for worker in list(self._all):
+            worker.close()
 
     def close(self) -> None:
         """Stop every worker process."""
@@ -162,11 +171,16 @@ def grade(
         with ThreadPoolExecutor(parallel, thread_name_prefix="chatcontract-conduct") as pool:
             futures = [pool.submit(grader.grade, s) for s in catalogue.scenarios]
             results = []
-            for future in futures:
-                result = future.result()
-                if progress is not None:
-                    progress(result)
-                results.append(result)
+            try:
+                for future in futures:
+                    result = future.result()
+                    if progress is not None:
+                        progress(result)
+                    results.append(result)
+            except KeyboardInterrupt:  # Ctrl-C: no new scenario, no new worker; calls in flight end at once
+                pool.shutdown(wait=False, cancel_futures=True)
+                grader.interrupt()
+                raise
         return results
     finally:
         grader.close()

@@ -122,11 +122,16 @@ def serve(spec: str, inp: IO[str], out: IO[str]) -> None:
         send("done", asdict(_call(target, json.loads(line), deadline)))
 
 
+class WorkerClosedError(Exception):
+    """A call after :meth:`Worker.close` (Ctrl-C): the run is over, no fresh process is started."""
+
+
 class Worker:
     """One child process running the target; ``call`` with a wall limit, killed on a hang."""
 
     def __init__(self, spec: str) -> None:
         self.spec = resolve_target(spec)
+        self.closed = False
         self._process: subprocess.Popen[str] | None = None
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
 
@@ -160,6 +165,8 @@ class Worker:
 
     def call(self, kwargs: dict[str, Any], wall_limit_s: float) -> CallOutcome:
         """Call the target with ``kwargs``; a call still running after ``wall_limit_s`` is a hang."""
+        if self.closed:
+            raise WorkerClosedError(self.spec)
         process = self._process or self._start()
         started = time.monotonic()
         try:
@@ -179,6 +186,11 @@ class Worker:
             self.stop()
             return CallOutcome("raised", started, time.monotonic(), error=f"the worker process died (exit {code})")
         return CallOutcome(**json.loads(reply)[1])
+
+    def close(self) -> None:
+        """End the child and refuse further calls (an interrupted run)."""
+        self.closed = True
+        self.stop()
 
     def stop(self) -> None:
         """End the child (politely if idle, by kill if not)."""

@@ -20,7 +20,7 @@ from chatcontract.evidence.expect import NEGATIVE_CLASS
 from chatcontract.evidence.facts import incident_facts
 from chatcontract.evidence.lint import Finding, lint_text
 from chatcontract.evidence.notes import ReproNote
-from chatcontract.evidence.packet import build_packet, load_meta
+from chatcontract.evidence.packet import PacketMeta, build_packet, load_meta
 from chatcontract.evidence.packet_render import FORMATS, render_packet
 from chatcontract.evidence.redaction import redact_evidence
 from chatcontract.evidence.repro import Progress, ReproPlan, run_repro
@@ -149,6 +149,16 @@ def _render_redacted(packet: dict[str, Any], fmt: str) -> str:
     return active_redactor().redact(render_packet(packet, fmt))
 
 
+def _remembered(ev: EvidenceStore, incident: str, meta: PacketMeta, *, given: bool) -> PacketMeta:
+    """A meta file's fields are stored with the incident; without --meta the stored ones are used."""
+    ev.require_incident(incident)
+    if given:
+        ev.remember_meta(incident, meta.model_dump(mode="json", exclude_none=True))
+        return meta
+    stored = ev.incident(incident)
+    return PacketMeta.model_validate(stored.meta) if stored is not None and stored.meta else meta
+
+
 def run_packet_command(
     *,
     incident: str,
@@ -169,6 +179,7 @@ def run_packet_command(
     previous = configure_redaction(extra_patterns=redact_patterns, drop_ids=drop_ids)
     try:
         with EvidenceStore(store, must_exist=True) as ev:  # a packet needs evidence: never create a store
+            meta = _remembered(ev, incident, meta, given=meta_path is not None)
             facts = incident_facts(ev, incident)
             prof = load_profile(profile or facts.profile_name or DEFAULT_PROFILE)
             packet = build_packet(facts, meta, prof, drop_ids=drop_ids)

@@ -90,7 +90,7 @@ def _missing(packet: dict[str, Any], drop_ids: bool) -> list[dict[str, str]]:
     for key, why in WHY.items():
         value = packet.get(key)
         if key == "support_route":
-            value = None if packet["support"]["route"] == "none" else "set"
+            value = "set" if packet["support"].get("route_stated") else None
         elif key == "support_url":
             value = packet["support"]["url"] if packet["support"]["route"] != "none" else "n/a"
         elif key == "provider_request_ids" and (drop_ids or not packet["observed"]["responses"]):
@@ -172,6 +172,7 @@ def _support(meta: PacketMeta, facts: IncidentFacts, ours: dict[str, str] | None
     why = "left out: this is ours to fix, not a support request" if ours else topic_reason(facts.dominant_class)
     return {
         "route": meta.support_route or "none",
+        "route_stated": meta.support_route is not None,  # "none" said on purpose is an answer, not a gap
         "url": meta.support_url,
         "accessed": _accessed(meta),
         "topic": topic.value if topic else None,

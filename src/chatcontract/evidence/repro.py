@@ -71,6 +71,7 @@ class StopReason(StrEnum):
     NON_RETRYABLE = "non_retryable_class"
     IDENTICAL = "identical_outcomes"
     BUDGET = "budget_spent"
+    INTERRUPTED = "interrupted"  # Ctrl-C: the note covers the attempts made
 
 
 NEGATIVE_CASES = tuple(k for k in BUILDERS if k not in ("happy", "stream"))
@@ -249,6 +250,10 @@ def run_repro(
                 if wait is None:
                     break
                 sleep(wait)
+        except KeyboardInterrupt:
+            if not run.lines:
+                raise  # nothing was tried: no note to write
+            run.stop = StopReason.INTERRUPTED
         finally:
             sender.close()
     store.finish_run(run_id)

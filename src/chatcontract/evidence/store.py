@@ -175,6 +175,16 @@ class EvidenceStore:
         assert found is not None
         return found
 
+    def remember_meta(self, incident_id: str, meta: dict[str, Any]) -> None:
+        """Keep what a packet's meta file said (its title becomes the incident's), so ``incidents``
+        and later packets know it without the file."""
+        title = meta.get("title")
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE incidents SET title=COALESCE(?, title), meta_json=? WHERE id=?",
+                (redact(title) if title else None, _dumps(redact_evidence(meta)), incident_id),
+            )
+
     def incident(self, incident_id: str) -> StoredIncident | None:
         rows = self._query("SELECT id, title, created_at, meta_json FROM incidents WHERE id=?", (incident_id,))
         if not rows:

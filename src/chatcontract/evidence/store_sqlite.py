@@ -9,6 +9,7 @@ chatcontract store is never touched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,17 @@ def _prepare_parent(path: Path) -> None:
         raise UsageError(f"store path {path} is a directory; pass a file path with --store")
 
 
+def _create_private(path: Path) -> None:
+    """A new store is created owner-only (0600), as packets are: evidence is not for every local
+    user. SQLite gives its -wal and -shm files the database file's mode."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UsageError(f"cannot create store {path}: {exc.strerror or exc}") from None
+
+
 class SqliteBackend:
     """One SQLite connection (used under the store's lock)."""
 
@@ -43,6 +55,7 @@ class SqliteBackend:
             raise UsageError(f"store {path} does not exist; run 'chatcontract repro' first or pass --store")
         if not readonly:
             _prepare_parent(path)
+            _create_private(path)
         if path.exists() and not self._looks_like_sqlite():
             raise UsageError(f"store {path} is not a chatcontract store (not a SQLite database); nothing was changed")
         self._conn = self._connect()

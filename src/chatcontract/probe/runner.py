@@ -104,6 +104,11 @@ def _curl_for(result: CaseResult, target: Target) -> str | None:
     )
 
 
+class StopRun(Exception):  # noqa: N818 - a signal to the runner, not an error
+    """Raised by an ``on_start`` or ``on_result`` hook to end the run there (``probe -x``,
+    ``--max-time``): the cases finished so far are the run."""
+
+
 @dataclass(frozen=True)
 class Hooks:
     """Where a run reports to: a record sink and progress callbacks (all optional)."""
@@ -149,7 +154,10 @@ def run_probe(
             for case in cases:
                 ctx = CaseContext(target.base_url, target.profile, target.credential, target.model, client, budget,
                                   run.run_id, sleep=sleep, semantics=run.semantics, sender=sender)
-                _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result, telemetry))
+                try:
+                    _run_one(case, ctx, target, run, Hooks(sink, on_start, on_result, telemetry))
+                except StopRun:
+                    break
     finally:
         sender.close()
         if http is None:

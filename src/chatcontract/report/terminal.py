@@ -45,6 +45,11 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in text.split()), default=0)
 
 
+def _cut_words(text: str) -> str:
+    """Each token longer than :data:`ID_WIDTH` cut to that width, ending in an ellipsis."""
+    return " ".join(w if len(w) <= ID_WIDTH else w[: ID_WIDTH - 1] + "…" for w in text.split(" "))
+
+
 @dataclass
 class FitTable:
     """A table that chooses its layout for the width it is rendered at (see the module doc)."""
@@ -69,13 +74,40 @@ class FitTable:
     def fits(self, width: int) -> bool:
         return sum(self.min_widths()) + _CELL_OVERHEAD * len(self.header) + 1 <= width
 
-    def as_table(self) -> Table:
+    def as_table(self, width: int | None = None) -> Table:
+        """The table; at ``width``, a token longer than :data:`ID_WIDTH` is cut with an ellipsis
+        when the columns at their longest words would not fit (Rich would crop the right edge)."""
         table = Table(title=self.title, caption=self.caption, show_lines=False, expand=False)
         for name, least in zip(self.header, self.min_widths(), strict=True):
             table.add_column(name, overflow="ellipsis", min_width=least)
+        full = [max([_longest_word(n), *(_longest_word(r[i]) for r in self._cells if i < len(r))])
+                for i, n in enumerate(self.header)]
+        cut = width is not None and sum(full) + _CELL_OVERHEAD * len(self.header) + 1 > width
         for row in self._cells:
-            table.add_row(*(status_text(c) for c in row))
+            table.add_row(*(status_text(_cut_words(c) if cut else c) for c in row))
+        if width is not None:
+            for column, fixed in zip(table.columns, self._widths(width), strict=True):
+                column.width = fixed
         return table
+
+    def _widths(self, width: int) -> list[int | None]:
+        """Fixed column widths when the cells' full text does not fit ``width``: each column its
+        longest word, the room left shared by how much more each would take (Rich's own
+        collapse can overshoot by a column and crop the table's right edge)."""
+        room = width - _CELL_OVERHEAD * len(self.header) - 1
+        least = self.min_widths()
+        whole = [max([_longest_word(n), *(_longest_word(r[i]) for r in self._cells if i < len(r))])
+                 for i, n in enumerate(self.header)]
+        if sum(whole) <= room:
+            least = whole  # every word whole (no id cut) and still room to share
+        want = [max([least[i], len(name), *(len(_cut_words(r[i])) for r in self._cells if i < len(r))])
+                for i, name in enumerate(self.header)]
+        if sum(want) <= room:
+            return [None] * len(want)
+        spare = room - sum(least)
+        need = [w - m for w, m in zip(want, least, strict=True)]
+        total = sum(need) or 1
+        return [m + (spare * n) // total for m, n in zip(least, need, strict=True)]
 
     def as_records(self) -> Group:
         """Each row as ``field  value`` lines, rows separated by a rule of the table's title."""
@@ -95,7 +127,10 @@ class FitTable:
         return Group(*parts)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.as_table() if self.fits(options.max_width) else self.as_records()
+        if not self.fits(options.max_width):
+            yield self.as_records()
+            return
+        yield self.as_table(options.max_width)
 
 
 def rich_table(

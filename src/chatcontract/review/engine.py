@@ -100,8 +100,11 @@ def load_attempts(con: Any, options: ReviewOptions, fmap: Any, work: Path) -> Lo
 
 def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
     con = connect(list(options.paths), work)
+    told = options.progress or (lambda _phase, _counts: None)
     try:
+        told("reading", {"bytes": sum(p.stat().st_size for p in options.paths if p.is_file())})
         loaded = load_attempts(con, options, fmap, work)
+        told("finding", {"records": sum(s.records for s in loaded.sources)})
         sources, bad, table, merged = loaded.sources, loaded.bad, loaded.reach, loaded.merged
         ctx = _context(con, options)
         ctx.reach = table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -81,6 +82,8 @@ class ReviewOptions:
     until: datetime | None = None
     deadline_ms: float | None = None
     group_window_s: float = 60.0
+    # told each phase and what was counted so far ("reading", {"bytes": n}); for the CLI's progress
+    progress: Callable[[str, dict[str, int]], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -8,8 +8,10 @@ counted; nothing is dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import weakref
 import zlib
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,16 @@ def source_token(index: int) -> str:
     return f"{index:06d}"  # sorts in input order
 
 
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
+def interrupt_queries() -> None:
+    """Interrupt the queries of every open review connection (from any thread: Ctrl-C)."""
+    for con in list(_OPEN):
+        with contextlib.suppress(Exception):  # a connection closed meanwhile
+            con.interrupt()
+
+
 def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection in UTC: in memory for small inputs, a temporary on-disk database
     (which DuckDB pages to and from disk) when the inputs may not fit in memory."""
@@ -53,6 +65,7 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duc
     if workdir is not None and size > ON_DISK_BYTES:
         target = str(workdir / "review.duckdb")
     con = duckdb.connect(target)
+    _OPEN.add(con)
     con.execute("SET TimeZone='UTC'")
     con.execute("SET preserve_insertion_order=false")  # faster loads; no result depends on row order
     if workdir is not None:

@@ -24,7 +24,7 @@ from chatcontract.sim.faults import (
 )
 from chatcontract.sim.payloads import dumps
 from chatcontract.sim.respond import adjust, perform, planned_status
-from chatcontract.sim.state import SimState
+from chatcontract.sim.state import REQUEST_METHOD, SimState
 from chatcontract.sim.stream import ClientGoneError
 from chatcontract.sim.validate import ChatRequest, Rejection, check_auth, parse_body
 
@@ -119,6 +119,8 @@ class Simulator:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry: the chat route directly (the hot path), everything else via Starlette."""
+        if self.state.on_record is not None and scope["type"] == "http":
+            REQUEST_METHOD.set(scope["method"])
         if scope["type"] == "http" and scope["path"].startswith(RUN_PREFIX):
             scope = _strip_run(scope)
         if scope["type"] == "http" and scope["path"] == CHAT_PATH:

@@ -188,9 +188,11 @@ async def aserve(**kwargs: Any) -> AsyncIterator[SimServer]:
         await asyncio.to_thread(sim.stop)
 
 
-def run_foreground(config: SimConfig, host: str, port: int, on_ready: Any) -> None:
-    """Serve in this thread until interrupted; ``on_ready(base_url)`` runs once bound."""
+def run_foreground(config: SimConfig, host: str, port: int, on_ready: Any, on_request: Any = None) -> None:
+    """Serve in this thread until interrupted; ``on_ready(base_url)`` runs once bound;
+    ``on_request(fields)`` once per request (method, path, model, fault, status)."""
     simulator = Simulator(config)
+    simulator.state.on_record = on_request
     sock = bind(host, port)
     on_ready(base_url_of(sock))
     server = uvicorn_server(simulator.app)

@@ -12,6 +12,8 @@ import os
 import random
 import threading
 from collections import deque
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from chatcontract.redact import redact_free_text, redact_path
@@ -22,6 +24,7 @@ MAX_ATTEMPTS_KEPT = 100_000
 _MAX_LOGGED_CHARS = 256
 _CHAT_PATH = "/v1/chat/completions"
 MAX_RUNS_KEPT = 10_000
+REQUEST_METHOD: ContextVar[str] = ContextVar("sim_request_method", default="POST")  # set per request when logging
 
 
 class SimState:
@@ -39,6 +42,7 @@ class SimState:
         self._prefix = f"{random.Random(seed).getrandbits(40):010x}"
         self._ids = itertools.count(1)
         self._stopping: asyncio.Event | None = None
+        self.on_record: Callable[[dict[str, Any]], None] | None = None  # the foreground server's request log
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def next_attempt(self, key: str, run: str = "") -> int:
@@ -98,6 +102,9 @@ class SimState:
         self._attempts.append(
             (clock.wall(), model, attempt, behaviour, stream, path, status, run, prefill, clock.monotonic())
         )
+        if self.on_record is not None:
+            self.on_record({"method": REQUEST_METHOD.get(), "path": path, "model": model, "fault": behaviour,
+                            "status": status})
 
     def attempts(self, run: str | None = None) -> list[dict[str, Any]]:
         """A copy of the attempt log as dicts (timestamps formatted here, not per request).

@@ -37,17 +37,24 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
 ) -> None:
     """Lint incident notes and packets for secrets and unsupported claims."""
-    from chatcontract.evidence.lint import lint_files
+    from chatcontract.evidence.lint import iter_findings
 
+    count = 0
     with Steps("lint", len(files)) as steps:
-        findings = lint_files(files, progress=_progress(steps) if len(files) >= PROGRESS_FROM else None)
-    if as_json:
-        emit_json([f.to_dict() for f in findings])
-    else:
-        for finding in findings:
-            say(finding.format())
-        note(f"{len(findings)} finding(s) in {len(files)} file(s)")
-    raise typer.Exit(1 if findings else 0)
+        # Every file is checked (bad input is exit 2) before the first finding; then findings are
+        # printed as they come, so memory does not grow with the size of the input.
+        found = iter_findings(files, progress=_progress(steps) if len(files) >= PROGRESS_FROM else None)
+        if as_json:
+            items = [f.to_dict() for f in found]
+            count = len(items)
+            emit_json(items)
+        else:
+            for finding in found:
+                count += 1
+                say(finding.format())
+    if not as_json:
+        note(f"{count} finding(s) in {len(files)} file(s)")
+    raise typer.Exit(1 if count else 0)
 
 
 def register(app: typer.Typer) -> None:

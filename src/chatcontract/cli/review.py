@@ -56,6 +56,12 @@ WindowOpt = Annotated[
     float,
     typer.Option("--group-window", help="Seconds between attempts of one logical request (heuristic grouping)."),
 ]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="SQL engine: duckdb (one machine) or spark (needs chatcontract[spark]).")
+]
+MasterOpt = Annotated[
+    str | None, typer.Option("--spark-master", help="Spark master URL with --engine spark (default: local[*]).")
+]
 
 
 def review(
@@ -70,6 +76,8 @@ def review(
     profile: ProfileOpt = "cometapi",
     deadline: DeadlineOpt = None,
     window: WindowOpt = 60.0,
+    engine: EngineOpt = "duckdb",
+    spark_master: MasterOpt = None,
 ) -> None:
     """Review logs: failures by class and owner, incident window, route drift, retry audit,
     streams, usage, fallbacks and the contract assumptions the logs support or contradict.
@@ -82,10 +90,14 @@ def review(
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     if deadline is not None and deadline <= 0:
         raise UsageError("--deadline must be a positive number of seconds")
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(f"--engine {engine!r}: use duckdb or spark")
+    if spark_master is not None and engine != "spark":
+        raise UsageError("--spark-master needs --engine spark")
     options = ReviewOptions(paths=tuple(logs), reader=reader, map_file=map_file, profile=profile,
                             since=_parse_time(since, "--since"), until=_parse_time(until, "--until"),
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
-                            group_window_s=window)
+                            group_window_s=window, engine=engine, spark_master=spark_master)
     result = run_review(options)
     if out is None and fmt is None:
         print_document(_render(result, "md"))

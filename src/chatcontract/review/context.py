@@ -7,16 +7,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
-
 from chatcontract.contract import Profile
 from chatcontract.review.model import ReviewOptions
 from chatcontract.review.reach import ReachTable
+from chatcontract.review.sqlengine import Engine
 
 
 @dataclass
 class Ctx:
-    con: duckdb.DuckDBPyConnection
+    con: Engine
     profile: Profile
     options: ReviewOptions
     attempts: int

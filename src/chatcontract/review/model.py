@@ -81,6 +81,8 @@ class ReviewOptions:
     until: datetime | None = None
     deadline_ms: float | None = None
     group_window_s: float = 60.0
+    engine: str = "duckdb"  # or "spark" (:mod:`chatcontract.review.sqlengine`)
+    spark_master: str | None = None  # a Spark master URL (default: the active session, else local[*])
 
 
 @dataclass

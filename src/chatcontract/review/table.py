@@ -1,4 +1,5 @@
-"""Loading logs into DuckDB: one ``raw`` table of attempt rows, every input line accounted for.
+"""Loading logs into the engine (DuckDB or Spark, :mod:`sqlengine`): one ``raw`` table of attempt rows,
+every input line accounted for.
 
 JSON lines go straight to DuckDB (the fast path). Other formats are read in Python and
 batched through a temporary JSON-lines file that DuckDB reads the same way, so one SQL
@@ -30,6 +31,7 @@ from chatcontract.review.readers import (
     diagnose_unparsed,
     is_gzip,
 )
+from chatcontract.review.sqlengine import DuckEngine, Engine
 
 ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk database
 
@@ -40,7 +42,7 @@ def source_token(index: int) -> str:
     return f"{index:06d}"  # sorts in input order
 
 
-def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> DuckEngine:
     """A DuckDB connection in UTC: in memory for small inputs, a temporary on-disk database
     (which DuckDB pages to and from disk) when the inputs may not fit in memory."""
     size = 0
@@ -58,27 +60,7 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duc
     if workdir is not None:
         con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
     con.execute(q.create_raw())
-    return con
-
-
-def _insert_json_lines(con: duckdb.DuckDBPyConnection, path: Path, fmap: FieldMap, source: str) -> str:
-    """Insert a JSON-lines file into ``raw``: strictly typed first, leniently if that fails.
-
-    Returns ``"strict"`` or ``"lenient"``. The strict read is DuckDB's typed scan (fast) and
-    stops at the first bad line; the lenient read then keeps every line and checks types in SQL.
-    """
-    compression = "gzip" if is_gzip(path) else "none"
-    for strict in (True, False):
-        params: dict[str, Any] = {"path": str(path), "columns": q.source_columns(fmap, strict), "source": source}
-        try:
-            con.execute(q.load_json_lines(fmap, compression, strict), params)
-            return "strict" if strict else "lenient"
-        except duckdb.Error as exc:
-            if strict:
-                continue
-            first = str(exc).strip().splitlines()[0][:200]
-            raise UsageError(f"{path}: cannot read as JSON lines: {first}") from None
-    raise AssertionError("unreachable")
+    return DuckEngine(con)
 
 
 def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
@@ -99,18 +81,18 @@ def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
 
 
 def _load_sql(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
+    con: Engine, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     """DuckDB reads the file; a gzip stream it cannot finish is decompressed as far as it goes."""
     info = SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
     try:
-        _insert_json_lines(con, path, reader.field_map(ctx), token)
+        con.insert_json_lines(path, reader.field_map(ctx), token)
         return info, path
     except UsageError:
         if not is_gzip(path):
             raise
     plain, cut = gunzip_partial(path, ctx.workdir)
-    _insert_json_lines(con, plain, reader.field_map(ctx), token)
+    con.insert_json_lines(plain, reader.field_map(ctx), token)
     if cut:
         bad.add("compressed stream cut short or corrupt", path.name, None, "the lines before the cut were read")
         info.bad += 1
@@ -118,7 +100,7 @@ def _load_sql(
 
 
 def _load_rows(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
+    con: Engine, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     out = PythonRead()
     sink = RowSink(directory=ctx.workdir)
@@ -128,9 +110,10 @@ def _load_rows(
             sink.add(row)
         sink.close()
         if sink.count:
-            _insert_json_lines(con, sink.path, CANONICAL_MAP, token)
+            con.insert_json_lines(sink.path, CANONICAL_MAP, token)
     finally:
-        sink.remove()
+        if not con.lazy:  # a lazy engine (Spark) reads the file later; its work directory goes with the review
+            sink.remove()
     bad.merge(out.bad)
     if out.lines and not sink.count and out.bad.total:
         raise UsageError(f"{path}: none of its {out.lines} entries is a {reader.description} record")
@@ -140,7 +123,7 @@ def _load_rows(
 
 
 def load(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     paths: list[Path],
     *,
     forced: str | None,
@@ -161,11 +144,12 @@ def load(
         info, read_path = loader(con, path, reader, ctx, bad, token=source_token(index))
         info.inferred = inferred
         loaded.append((info, read_path, reader, ctx))
+    con.finish_load()
     _account(con, loaded, bad)
     return [info for info, _, _, _ in loaded], bad
 
 
-def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
+def _account(con: Engine, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
              bad: BadInput) -> None:
     """One pass over ``raw``: rows and bad rows per file; why unparsed lines failed."""
     rows: dict[str, dict[str, int]] = {}

@@ -38,6 +38,12 @@ class Ctx:
             self._cache[key] = self.con.execute(sql, list(params)).fetchall()
         return self._cache[key]
 
+    def prefetch(self, sqls: list[str]) -> None:
+        """Run the parameterless queries findings will ask for, together (see ``Engine.execute_many``)."""
+        todo = [sql for sql in sqls if (sql,) not in self._cache]
+        for sql, rows in zip(todo, self.con.execute_many(todo), strict=True):
+            self._cache[(sql,)] = rows
+
     def one(self, sql: str, *params: Any) -> tuple[Any, ...]:
         rows = self.rows(sql, *params)
         return tuple(rows[0]) if rows else ()

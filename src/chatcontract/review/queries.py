@@ -314,3 +314,8 @@ EXEMPLAR_OF_CLASS = (
     "(SELECT MIN(started_at) FROM attempts WHERE failure_class = $1 AND started_at >= $2) "
     f"{_TIES} LIMIT 1"
 )
+
+# the parameterless queries the findings run, asked for together (``Ctx.prefetch``)
+FINDINGS = [BY_CLASS, CLASS_STATUSES, BY_CATEGORY, TIMELINE, LATENCY, PATHS, HOSTS, MODELS, MODEL_SWAPS, FALLBACKS,
+            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, RETRY_METHODS, GROUPING, STREAM_DEPLOYMENTS,
+            USAGE, ERROR_TYPES, STATUS_CLASSES]

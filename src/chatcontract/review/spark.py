@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from chatcontract.review.sqlengine import Params
 EXTRA = "pip install 'chatcontract[spark]'"
 _SPARK_TYPES = {"VARCHAR": "string", "TIMESTAMP": "timestamp_ntz", "DOUBLE": "double", "INTEGER": "int",
                 "BIGINT": "bigint", "UBIGINT": "bigint", "BOOLEAN": "boolean"}
+PARALLEL_QUERIES = 4  # findings queried at once (small results; the cost is per-job overhead)
 _URI = ("s3a://", "s3://", "hdfs://", "file://", "gs://", "abfs://", "abfss://")
 
 
@@ -59,7 +61,7 @@ def to_spark(sql: str, params: Params = None) -> str:
     for pc in list(tree.find_all(exp.PercentileCont)):  # quantile_cont(x, p): Spark's percentile(x, p)
         pc.replace(exp.Anonymous(this="percentile", expressions=[pc.this, pc.expression]))
     positional = iter(params if isinstance(params, Sequence) and not isinstance(params, str) else ())
-    for node in list(tree.find_all(exp.Placeholder, exp.Parameter)):
+    for node in list(tree.find_all(exp.Placeholder, exp.Parameter, bfs=False)):  # in the order written
         name = node.name
         if isinstance(params, Mapping):
             value = params[name]
@@ -111,6 +113,11 @@ class SparkEngine:
                 else F.col(f"`{f.name}`") for f in df.schema.fields]
         self.jobs += 1
         return _Rows([tuple(r) for r in df.select(*cols).collect()])
+
+    def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
+        """The queries as concurrent Spark jobs: each costs more in scheduling than in work."""
+        with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+            return [r.fetchall() for r in pool.map(self.execute, sqls)]
 
     # --- loading ------------------------------------------------------------------------------
     def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
@@ -176,7 +183,8 @@ class SparkEngine:
         self._keep(name, df)
 
     def append(self, name: str, sql: str, params: Params = None) -> None:
-        self._keep(name, self.kept[name].unionByName(self.sql(sql, params)), materialize=True)
+        old = self.kept[name]
+        self._keep(name, old.union(self.sql(sql, params).toDF(*old.columns)), materialize=True)
 
     def update(self, table: str, sets: Mapping[str, str], where: str) -> None:
         old = self.kept[table]
@@ -234,4 +242,6 @@ SESSION_CONF = {
     "spark.sql.caseSensitive": "true",  # JSON keys differ by case as DuckDB sees them
     "spark.sql.ansi.enabled": "false",  # a value that does not cast is NULL (and counted), not an error
     "spark.ui.enabled": "false",
+    # inferring constraints through the loader's nested CASE expressions grows without bound
+    "spark.sql.constraintPropagation.enabled": "false",
 }

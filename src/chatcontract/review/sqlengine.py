@@ -44,6 +44,10 @@ class Engine(Protocol):
         """Run a query (DuckDB dialect; ``?``, ``$1`` or ``$name`` parameters)."""
         ...
 
+    def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
+        """Run independent queries (no parameters); their rows in order (an engine may run them at once)."""
+        ...
+
     def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
         """Append a JSON-lines file to ``raw`` (``load_sql``); raise :class:`UsageError` if unreadable."""
         ...
@@ -87,6 +91,9 @@ class DuckEngine:
 
     def execute(self, sql: str, params: Params = None) -> Any:
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+    def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
+        return [self.con.execute(sql).fetchall() for sql in sqls]
 
     def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
         """Strictly typed first (DuckDB's typed scan, fast; stops at the first bad line), then

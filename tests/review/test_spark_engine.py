@@ -37,9 +37,17 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def _both(paths: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+MAX_JOBS = 120  # a review runs few, batched Spark jobs (per-job overhead, not data, dominates small inputs)
+
+
+def _both(session: Any, paths: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     duck = json.loads(render_json(run_review(ReviewOptions(paths=paths))))
+    context = session.sparkContext
+    context.setJobGroup("review", "one review")
     spark = json.loads(render_json(run_review(ReviewOptions(paths=paths, engine="spark"))))
+    jobs = context.statusTracker().getJobIdsForGroup("review")
+    context.setJobGroup("other", "")
+    assert 0 < len(jobs) <= MAX_JOBS
     return duck, spark
 
 
@@ -59,7 +67,7 @@ def _differences(a: Any, b: Any, where: str = "") -> list[str]:
 
 def test_generated_incident_same_result_on_both_engines(spark: Any, incident: tuple[Path, dict[str, Any]]) -> None:
     out, truth = incident
-    duck, sparked = _both((out / "attempts.jsonl",))
+    duck, sparked = _both(spark, (out / "attempts.jsonl",))
     assert duck["totals"]["attempts"] > 1000  # a real incident, not an empty review
     assert any(f["key"] == "failures.by_class" for f in duck["findings"])
     assert _differences(duck, sparked) == []

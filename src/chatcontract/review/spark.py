@@ -116,8 +116,11 @@ class SparkEngine:
 
     def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
         """The queries as concurrent Spark jobs: each costs more in scheduling than in work."""
+        from pyspark import inheritable_thread_target
+
+        run = inheritable_thread_target(self.execute)  # the caller's job group and properties go along
         with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-            return [r.fetchall() for r in pool.map(self.execute, sqls)]
+            return [r.fetchall() for r in pool.map(run, sqls)]
 
     # --- loading ------------------------------------------------------------------------------
     def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:

@@ -14,6 +14,7 @@ is a new version of the ``raw`` view over the kept previous one. Timestamps are
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -118,7 +119,7 @@ class SparkEngine:
         """The queries as concurrent Spark jobs: each costs more in scheduling than in work."""
         from pyspark import inheritable_thread_target
 
-        run = inheritable_thread_target(self.execute)  # the caller's job group and properties go along
+        run = inheritable_thread_target(self.spark)(self.execute)  # the caller's job group and properties go along
         with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
             return [r.fetchall() for r in pool.map(run, sqls)]
 
@@ -127,8 +128,10 @@ class SparkEngine:
         from pyspark.sql import functions as F  # noqa: N812
         from pyspark.sql.types import StringType, StructField, StructType
 
-        text = str(path)
-        if not text.startswith(_URI) and is_gzip(path) and not text.endswith(".gz"):
+        text = re.sub(r"^([a-z][a-z0-9+.-]*):/(?!/)", r"\1://", str(path))  # a Path keeps one slash of "s3a://"
+        if text.startswith("file://") and not text.startswith("file:///"):
+            text = "file:/" + text.removeprefix("file://")
+        if path.is_file() and is_gzip(path) and not text.endswith(".gz"):
             link = self._workfile(f"{source}.jsonl.gz")  # Spark knows gzip by its name
             link.symlink_to(path.resolve())
             text = str(link)

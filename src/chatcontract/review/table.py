@@ -135,7 +135,8 @@ def load(
     bad = BadInput()
     loaded: list[tuple[SourceInfo, Path, Any, ReadContext]] = []
     for index, path in enumerate(paths):
-        reader: Reader = choose_reader(path, forced)
+        remote = con.lazy and passes_through(path)
+        reader: Reader = _spark_input(path, forced) if remote else choose_reader(path, forced)
         ctx, inferred = base, dict[str, str]()
         if reader.name == "jsonl" and field_map is None:  # no --map: try the common field names
             fmap, inferred = infer_map(path)
@@ -147,6 +148,23 @@ def load(
     con.finish_load()
     _account(con, loaded, bad)
     return [info for info, _, _, _ in loaded], bad
+
+
+def passes_through(path: Path) -> bool:
+    """A directory, a glob or a URI (``s3a://``, ``hdfs://``, ``file://``): Spark reads it as it is."""
+    text = str(path)
+    return ":/" in text.split("/", 1)[0] + "/" or path.is_dir() or any(c in text for c in "*?[")
+
+
+def _spark_input(path: Path, forced: str | None) -> Reader:
+    """The reader for an input only Spark opens: JSON lines (``attempts`` unless ``--reader`` says)."""
+    from chatcontract.review.readers import READERS
+
+    reader = READERS.get(forced or "attempts")
+    if reader is None or not hasattr(reader, "field_map"):
+        raise UsageError(f"{path}: a directory, glob or URI is read by Spark itself, as JSON lines: "
+                         "use --reader attempts or --reader jsonl --map FILE")
+    return reader
 
 
 def _account(con: Engine, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
@@ -164,7 +182,7 @@ def _account(con: Engine, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]
             info.lines = total
             if total and unparsed == total:
                 raise UsageError(f"{info.path}: none of its {total} lines is a {reader.description} record")
-            if unparsed:
+            if unparsed and path.is_file():
                 diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad, name=Path(info.path).name)
         skipped = {r.removeprefix(q.SKIPPED): n for r, n in counts.items() if r.startswith(q.SKIPPED)}
         for reason, n in skipped.items():

@@ -1,114 +1,184 @@
-"""Throughput of ``chatcontract review`` against DuckDB's bare scan of the same file.
+"""Throughput of ``chatcontract review`` against DuckDB's own typed load of the same file.
 
-Generates at least 2 million attempt records (``gen_logs.write_bulk``), then, in one run and
-one process, twice over: DuckDB's bare ``SELECT count(*) FROM read_json(...)`` (the floor the
-issue names; DuckDB answers it without parsing any field), three more DuckDB peers that do part
-of the review's work and nothing else, and the whole review as a user runs it (load, classify,
-group, every finding, Markdown and JSON rendering). Prints records per second for each (best of
-2) and the ratio review / peer (target: within 2.5x of the bare scan). The machine may be
-shared: the load average is printed next to the figures.
+The peer is what the review cannot do without: DuckDB reading the columns the review needs,
+typed as the review reads them, from the same file, in the same run. For each size (``--sizes``,
+default 2M and 20M records, ``gen_logs.write_bulk``) it measures, each in a fresh process so
+peak memory is that run's own:
 
-    python bench/review_throughput.py [--records 2000000] [--dir DIR] [--keep]
+- ``typed load``: ``CREATE TABLE t AS SELECT * FROM read_json(path, columns=<review's columns>)``;
+- ``review duckdb``: the whole review (load, classification, grouping, every finding, JSON);
+- ``review spark`` (with ``--spark``): the same review on Spark ``local[2]``; records per second
+  per core beside DuckDB's.
+
+Prints the ratio review / typed load (target: within 2x at 2M) and a table of time and peak
+memory per size, so the growth from 2M to 20M shows. ``--timeout`` bounds each measurement.
+The machine may be shared: the load average is printed next to the figures.
+
+    python bench/review_throughput.py [--sizes 2000000,20000000] [--spark] [--dir DIR] [--timeout 1800]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chatcontract.report.review_md import render_json, render_markdown
-from chatcontract.review import ReviewOptions, run_review
-from chatcontract.review.load_sql import source_columns
-from chatcontract.review.mapping import ATTEMPTS_MAP
-from gen_logs import write_bulk
 
-PEERS = {
-    # the floor the issue names; DuckDB answers it without materialising any field
-    "bare scan": "SELECT count(*) FROM read_json(?)",
-    # the same scan made to parse one field of every record
-    "one field": "SELECT count(http_status) FROM read_json(?)",
-    # DuckDB loading every field of every record into a table (no review logic at all)
-    "full load": "CREATE TABLE t AS SELECT * FROM read_json(?)",
-    # DuckDB loading just the fields the review reads, typed as the review reads them
-    "typed load": "CREATE TABLE t AS SELECT * FROM read_json(?, format='newline_delimited', columns=?)",
-}
+RUNS = ("typed load", "review duckdb", "review spark")
 
 
-def duckdb_peer(sql: str, path: Path) -> tuple[int, float]:
+def _typed_load(path: Path) -> int:
+    import duckdb
+
+    from chatcontract.review.load_sql import source_columns
+    from chatcontract.review.mapping import ATTEMPTS_MAP
+
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order=false")  # as the review loads
-    params: list[object] = [str(path)]
-    if "columns=?" in sql:
-        params.append(source_columns(ATTEMPTS_MAP, strict=True))
-    start = time.perf_counter()
-    row = con.execute(sql, params).fetchone()
-    elapsed = time.perf_counter() - start
-    if sql.startswith("CREATE"):
-        row = con.execute("SELECT count(*) FROM t").fetchone()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format='newline_delimited', columns=?)",
+                [str(path), source_columns(ATTEMPTS_MAP, strict=True)])
+    row = con.execute("SELECT count(*) FROM t").fetchone()
     con.close()
-    return int(row[0]) if row else 0, elapsed
+    return int(row[0]) if row else 0
 
 
-def whole_review(path: Path) -> tuple[int, float]:
+def _review(path: Path, engine: str) -> tuple[int, int, float]:
+    """Records reviewed, on Spark the JVM's peak resident memory (KB), and the review's seconds
+    (on Spark without the session's start, which a long-running cluster pays once)."""
+    from chatcontract.report.review_md import render_json
+    from chatcontract.review import ReviewOptions, run_review
+
+    jvm_kb = 0
+    session = None
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        from chatcontract.review.spark import SESSION_CONF
+
+        builder = SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "4")
+        builder = builder.config("spark.driver.memory", "4g")
+        for key, value in SESSION_CONF.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
     start = time.perf_counter()
-    result = run_review(ReviewOptions(paths=(path,), deadline_ms=30_000))
-    render_markdown(result)
+    result = run_review(ReviewOptions(paths=(path,), deadline_ms=30_000, engine=engine))
     render_json(result)
-    return int(result.totals["attempts"]), time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if session is not None:
+        pid = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                jvm_kb = int(line.split()[1])
+        session.stop()
+    return int(result.totals["attempts"]), jvm_kb, seconds
 
 
-def _record(best: dict[str, float], name: str, count: int, seconds: float) -> None:
-    print(f"{name:>11}: {count} records in {seconds:6.2f} s = {count / seconds:>12,.0f} records/s")
-    best[name] = min(seconds, best.get(name, seconds))
+def _child(run: str, path: Path) -> None:
+    """One measurement in this (fresh) process: prints ``{"records", "seconds", "extra_kb"}``."""
+    start = time.perf_counter()
+    if run == "typed load":
+        n, extra, seconds = _typed_load(path), 0, 0.0
+    else:
+        n, extra, seconds = _review(path, run.rsplit(maxsplit=1)[-1])
+    print(json.dumps({"records": n, "seconds": seconds or time.perf_counter() - start, "extra_kb": extra}))
 
 
-def _lines(path: Path) -> int:
-    with path.open("rb") as fh:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+def measure(run: str, path: Path, timeout_s: float) -> dict[str, float] | None:
+    """Run one measurement in a child process; its time, records and peak memory (MB)."""
+    proc = subprocess.Popen([sys.executable, __file__, "--child", run, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    deadline = time.monotonic() + timeout_s
+    while True:  # wait4, not poll: the child's own resource usage (peak memory) comes with it
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = status
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            print(f"  {run}: no result within {timeout_s:.0f} s")
+            return None
+        time.sleep(0.2)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    try:
+        data = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"  {run}: failed")
+        return None
+    peak_kb = usage.ru_maxrss + data["extra_kb"]
+    return {"records": data["records"], "seconds": data["seconds"], "peak_mb": peak_kb / 1024}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="review throughput vs DuckDB's bare read_json scan")
-    parser.add_argument("--records", type=int, default=2_000_000)
+    parser = argparse.ArgumentParser(description="review throughput vs DuckDB's typed load of the same columns")
+    parser.add_argument("--sizes", default="2000000,20000000", help="comma-separated record counts")
+    parser.add_argument("--spark", action="store_true", help="also review on Spark local[2]")
     parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the generated file")
-    parser.add_argument("--reuse", action="store_true", help="reuse DIR/attempts.jsonl if it has --records lines")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(args.child[0], Path(args.child[1]))
+        return
+    from gen_logs import write_bulk
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    runs = RUNS if args.spark else RUNS[:2]
     work = args.dir or Path(tempfile.mkdtemp(prefix="review-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    path = work / "attempts.jsonl"
+    table: list[tuple[int, str, dict[str, float]]] = []
     try:
-        n = _lines(path) if args.reuse and path.exists() else 0
-        if n != args.records:
-            start = time.perf_counter()
-            n = write_bulk(path, args.records)
-            gen_s = time.perf_counter() - start
-            print(f"generated {n} records in {gen_s:.1f} s ({n / gen_s:,.0f} records/s)")
-        print(f"{path}: {n} records, {path.stat().st_size / 1e6:.0f} MB")
-        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-        best: dict[str, float] = {}
-        for _ in range(2):
-            for name, sql in PEERS.items():
-                _record(best, name, *duckdb_peer(sql, path))
-            _record(best, "review", *whole_review(path))
-        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        review = best["review"]
-        for name in PEERS:
-            print(f"review vs {name}: {review / best[name]:.2f}x the time "
-                  f"({n / review:,.0f} vs {n / best[name]:,.0f} records/s, best of 2)")
-        ratio = review / best["bare scan"]
-        print(f"target: review within 2.5x of the bare scan: {'met' if ratio <= 2.5 else 'NOT met'} ({ratio:.2f}x)")
+        for size in sizes:
+            path = work / f"attempts-{size}.jsonl"
+            if not path.exists():
+                write_bulk(path, size)
+            print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB; load average "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+            for run in runs:
+                got = measure(run, path, args.timeout)
+                if got is not None:
+                    table.append((size, run, got))
+                    print(f"  {run:>13}: {got['records']:.0f} records in {got['seconds']:7.2f} s = "
+                          f"{got['records'] / got['seconds']:>10,.0f} records/s, peak {got['peak_mb']:,.0f} MB")
+            _ratios(size, {r: g for s, r, g in table if s == size})
+        _scaling(table)
     finally:
-        if not args.keep and args.dir is None:
+        if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _ratios(size: int, got: dict[str, dict[str, float]]) -> None:
+    load, duck, spark = got.get("typed load"), got.get("review duckdb"), got.get("review spark")
+    if load and duck:
+        ratio = duck["seconds"] / load["seconds"]
+        verdict = "met" if ratio <= 2 else "NOT met"
+        print(f"  review / typed load at {size:,}: {ratio:.2f}x (target within 2x: {verdict})")
+    if duck and spark:
+        print(f"  records/s/core: duckdb {duck['records'] / duck['seconds'] / (os.cpu_count() or 1):,.0f} "
+              f"(all {os.cpu_count()} cores), spark local[2] {spark['records'] / spark['seconds'] / 2:,.0f}")
+
+
+def _scaling(table: list[tuple[int, str, dict[str, float]]]) -> None:
+    print("\nsize        run            seconds   peak MB")
+    for size, run, got in table:
+        print(f"{size:<11,} {run:<14} {got['seconds']:8.2f} {got['peak_mb']:9,.0f}")
+    sizes = sorted({s for s, _, _ in table})
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        for run in RUNS:
+            a = next((g for s, r, g in table if s == lo and r == run), None)
+            b = next((g for s, r, g in table if s == hi and r == run), None)
+            if a and b:
+                print(f"{run}: {hi / lo:.0f}x the records took {b['seconds'] / a['seconds']:.1f}x the time "
+                      f"and {b['peak_mb'] / max(a['peak_mb'], 1):.1f}x the peak memory")
 
 
 if __name__ == "__main__":

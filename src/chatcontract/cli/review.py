@@ -62,6 +62,12 @@ WindowOpt = Annotated[
     float,
     typer.Option("--group-window", help="Seconds between attempts of one logical request (heuristic grouping)."),
 ]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="SQL engine: duckdb (one machine) or spark (needs chatcontract[spark]).")
+]
+MasterOpt = Annotated[
+    str | None, typer.Option("--spark-master", help="Spark master URL with --engine spark (default: local[*]).")
+]
 
 
 def review(
@@ -77,6 +83,8 @@ def review(
     deadline: DeadlineOpt = None,
     window: WindowOpt = 60.0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (= --format json).")] = False,
+    engine: EngineOpt = "duckdb",
+    spark_master: MasterOpt = None,
 ) -> None:
     """Review logs: failures by class and owner, incident window, route drift, retry audit,
     streams, usage, fallbacks and the contract assumptions the logs support or contradict.
@@ -96,10 +104,14 @@ def review(
     start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}: the window is empty (swap them?)")
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(f"--engine {engine!r}: use duckdb or spark")
+    if spark_master is not None and engine != "spark":
+        raise UsageError("--spark-master needs --engine spark")
     options = ReviewOptions(paths=tuple(logs), reader=reader, map_file=map_file, profile=profile,
                             since=start, until=end,
                             deadline_ms=deadline * 1000.0 if deadline is not None else None,
-                            group_window_s=window)
+                            group_window_s=window, engine=engine, spark_master=spark_master)
     result = _interruptible(run_review, options)
     if out is None and fmt is None:
         print_document(_render(result, "md"))

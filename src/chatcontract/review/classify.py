@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from chatcontract.record import FailureClass, ResponseShape
 from chatcontract.review import queries as q
+from chatcontract.review.sqlengine import Engine
 from chatcontract.taxonomy import ACTIONS, Observation, RetryRule, StreamState, TransportError, classify_observation
 
 _CLASSES = {c.value for c in FailureClass}
@@ -95,7 +94,7 @@ def _row(class_id: int, kh: int, key: Key, classes: dict[Key, FailureClass | Non
     )
 
 
-def build_classes(con: duckdb.DuckDBPyConnection) -> tuple[int, bool]:
+def build_classes(con: Engine) -> tuple[int, bool]:
     """Classify each distinct key of ``keyed`` once and store it in ``classes``.
 
     Returns how many keys there were and whether rows can be joined to their class by the
@@ -105,10 +104,9 @@ def build_classes(con: duckdb.DuckDBPyConnection) -> tuple[int, bool]:
     rows = con.execute(q.DISTINCT_KEYS).fetchall()
     keys = {Key(*row[1:]) for row in rows}  # a key seen under two hashes is classified once
     by_hash = len({row[0] for row in rows}) == len(rows)
-    con.execute(q.CREATE_CLASSES)
     if not by_hash:  # the join is on the key columns: one row per key
         rows = list({Key(*row[1:]): row for row in rows}.values())
-    if rows:
-        classes = {key: classify_key(key) for key in keys}
-        con.executemany(q.INSERT_CLASS, [_row(i, row[0], Key(*row[1:]), classes) for i, row in enumerate(rows, 1)])
+    classes = {key: classify_key(key) for key in keys}
+    con.create_rows("classes", q.CLASS_COLUMNS, [_row(i, row[0], Key(*row[1:]), classes)
+                                                 for i, row in enumerate(rows, 1)])
     return len(keys), by_hash

@@ -7,16 +7,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
-
 from chatcontract.contract import Profile
 from chatcontract.review.model import ReviewOptions
 from chatcontract.review.reach import ReachTable
+from chatcontract.review.sqlengine import Engine
 
 
 @dataclass
 class Ctx:
-    con: duckdb.DuckDBPyConnection
+    con: Engine
     profile: Profile
     options: ReviewOptions
     attempts: int
@@ -38,6 +37,12 @@ class Ctx:
         if key not in self._cache:
             self._cache[key] = self.con.execute(sql, list(params)).fetchall()
         return self._cache[key]
+
+    def prefetch(self, sqls: list[str]) -> None:
+        """Run the parameterless queries findings will ask for, together (see ``Engine.execute_many``)."""
+        todo = [sql for sql in sqls if (sql,) not in self._cache]
+        for sql, rows in zip(todo, self.con.execute_many(todo), strict=True):
+            self._cache[(sql,)] = rows
 
     def one(self, sql: str, *params: Any) -> tuple[Any, ...]:
         rows = self.rows(sql, *params)

@@ -40,6 +40,7 @@ _GOOD = "source_file = ? AND bad_reason IS NULL AND started_at BETWEEN ? AND ?"
 NEAR_MS = 250  # clock skew between writers; a whole-second stamp counts as its whole second
 LATENCY_MS, LATENCY_SHARE = 100, 0.1  # latencies agree within the larger of these
 ROUNDS = 3  # mutual-nearest rounds; each pairs what the one before left
+_PAIR_COLUMNS = (("keep_rid", "BIGINT"), ("drop_rid", "BIGINT"))
 _SHARED_COLUMNS = ("model", "service", "deployment", "host")
 _SHARED = ", ".join(_SHARED_COLUMNS)
 _START = "epoch_ms(started_at)"
@@ -148,19 +149,19 @@ def _count(con: Any, token: str, lo: datetime, hi: datetime) -> int:
 
 def _match(con: Any, o: Overlap, table: ReachTable) -> Overlap:
     """Match ``o.drop``'s attempts to ``o.keep``'s: by ids, then by time + route + status."""
-    con.execute("DELETE FROM dup_pairs")
+    con.create_rows("dup_pairs", _PAIR_COLUMNS, [])
     by_id = 0
     both = {f for f in Fact if f in table.by_source[o.keep] and f in table.by_source[o.drop]}
     for column, fact in (("provider_request_id", Fact.PROVIDER_IDS), (_ATTEMPT_KEY, Fact.REQUEST_IDS)):
         if fact in both:
             sql = _id_pairs(column)
-            con.execute(f"INSERT INTO dup_pairs {sql}", _params(o))
+            con.append("dup_pairs", sql, _params(o))
     by_id = int(con.execute("SELECT COUNT(*) FROM dup_pairs").fetchone()[0])
     twice = _params(o)[:3] + _params(o)  # the kept side is read twice (start and end anchors)
     control = int(con.execute(f"SELECT COUNT(*) FROM ({_time_round(CONTROL_SHIFT_S * 1000)})", twice).fetchone()[0])
     for ends in (False, True):  # starts first: an end stamp is the weaker reading
         for _ in range(ROUNDS):
-            con.execute(f"INSERT INTO dup_pairs {_time_round(ends=ends)}", twice)
+            con.append("dup_pairs", _time_round(ends=ends), twice)
     total = int(con.execute("SELECT COUNT(*) FROM dup_pairs").fetchone()[0])
     return Overlap(o.keep, o.drop, o.window, o.smaller, by_id, total - by_id, control)
 
@@ -192,7 +193,6 @@ def merge_same_traffic(con: Any, sources: list[SourceInfo], tokens: list[str], t
     """
     if len(tokens) < 2:
         return []
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS dup_pairs (keep_rid BIGINT, drop_rid BIGINT)")
     merged = []
     for i, a in enumerate(tokens):
         for b in tokens[i + 1:]:
@@ -211,8 +211,7 @@ def merge_same_traffic(con: Any, sources: list[SourceInfo], tokens: list[str], t
 
 def _drop(con: Any, o: Overlap, keep_name: str, sources: list[SourceInfo], tokens: list[str]) -> None:
     reason = f"same attempt as in {keep_name}"
-    con.execute(f"UPDATE raw SET bad_reason = {quote(SKIPPED + reason)} "
-                "WHERE rowid IN (SELECT drop_rid FROM dup_pairs)")
+    con.update("raw", {"bad_reason": quote(SKIPPED + reason)}, "rowid IN (SELECT drop_rid FROM dup_pairs)")
     info = sources[tokens.index(o.drop)]
     info.records -= o.matched
     info.skipped[reason] = info.skipped.get(reason, 0) + o.matched

@@ -20,7 +20,8 @@ from chatcontract.review.mapping import load_map
 from chatcontract.review.model import BadInput, Finding, ReviewOptions, ReviewResult, SourceInfo
 from chatcontract.review.reach import ALL_FACTS, ReachTable, observed_sql, parse_observed
 from chatcontract.review.readers import READERS
-from chatcontract.review.table import connect, load, source_token
+from chatcontract.review.sqlengine import open_engine
+from chatcontract.review.table import load, source_token
 
 
 def _iso(ts: datetime | None) -> str | None:
@@ -64,8 +65,8 @@ def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> 
         info.shows = sorted(f.value for f in facts)
         info.cannot_show = sorted(f.value for f in ALL_FACTS - facts)
     table = ReachTable(by_source, names)
-    for statement in table.unseen_stream_ends(load_sql.KEY_HASH):
-        con.execute(statement)
+    for sets, where in table.unseen_stream_ends(load_sql.KEY_HASH):
+        con.update("raw", sets, where)
     return table
 
 
@@ -87,19 +88,19 @@ def load_attempts(con: Any, options: ReviewOptions, fmap: Any, work: Path) -> Lo
     table = source_reach(con, sources, names)
     merged = dedup.merge_same_traffic(con, sources, list(names), table)
     since, until = _iso(options.since), _iso(options.until)
-    con.execute(q.keyed_view(since, until))
+    con.create("keyed", q.keyed_view(since, until))
     _, by_hash = build_classes(con)
     unkeyed = con.execute(q.COUNT_UNKEYED).fetchone()
     if unkeyed and unkeyed[0]:
-        con.execute(q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
-    con.execute(q.attempts_view(since, until, by_hash, names, table))
-    con.execute(q.CREATE_LOGICAL)
-    con.execute(q.CREATE_SEQ)
+        con.assign("raw", "hkey", q.assign_groups(options.group_window_s * 1000.0, since, until, by_hash))
+    con.create("attempts", q.attempts_view(since, until, by_hash, names, table), reused=True)
+    con.create("logical", q.LOGICAL, table=True)
+    con.create("seq", q.SEQ, table=True)
     return Loaded(sources, bad, table, merged)
 
 
 def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
-    con = connect(list(options.paths), work)
+    con = open_engine(options.engine, list(options.paths), work, options.spark_master)
     told = options.progress or (lambda _phase, _counts: None)
     try:
         told("reading", {"bytes": sum(p.stat().st_size for p in options.paths if p.is_file())})
@@ -111,6 +112,7 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         if ctx.attempts == 0:
             window = " in the --since/--until window" if options.since or options.until else ""
             raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")
+        ctx.prefetch(q.FINDINGS)
         return _result(ctx, sources, bad, dedup.same_traffic_findings(merged, table))
     finally:
         con.close()

@@ -47,10 +47,14 @@ def column(field: str) -> tuple[str, str]:
     return COLUMNS.get(field, (field, _KIND_TYPE.get(CANONICAL[field], "VARCHAR")))
 
 
+def raw_columns() -> list[tuple[str, str]]:
+    """The ``raw`` table's columns and their (DuckDB) types."""
+    cols = [column(f) for f in CANONICAL]
+    return [*cols, ("source_file", "VARCHAR"), ("bad_reason", "VARCHAR"), ("kh", "UBIGINT"), ("hkey", "VARCHAR")]
+
+
 def create_raw() -> str:
-    cols = [f"{column(f)[0]} {column(f)[1]}" for f in CANONICAL]
-    cols += ["source_file VARCHAR", "bad_reason VARCHAR", "kh UBIGINT", "hkey VARCHAR"]
-    return "CREATE TABLE raw (" + ", ".join(cols) + ")"
+    return "CREATE TABLE raw (" + ", ".join(f"{n} {t}" for n, t in raw_columns()) + ")"
 
 
 def ident(name: str) -> str:
@@ -211,6 +215,18 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     NULLs), so nothing is dropped: such rows get the reason ``unparsed``; rows whose fields
     have the wrong type get a reason naming the field. Casts happen once, in the inner query.
     """
+    # DuckDB sizes its read buffers by the largest object allowed: the strict read keeps the
+    # default (16 MB, faster); a longer line fails it and the lenient read allows 256 MB
+    size = 16 << 20 if strict else 256 << 20
+    relation = (f"read_json($path, format='newline_delimited', records='true', columns=$columns, "
+                f"ignore_errors={'false' if strict else 'true'}, maximum_object_size={size}, "
+                f"compression={quote(compression)})")
+    return "INSERT INTO raw BY NAME " + select_raw(fmap, relation, strict)
+
+
+def select_raw(fmap: FieldMap, relation: str, strict: bool = False) -> str:
+    """The rows of ``raw`` from ``relation`` (a table of the file's top-level fields, typed as
+    :func:`source_columns` says; parameter: the source name): what every engine's load runs."""
     cols = source_columns(fmap, strict)
     parts = _parts(fmap, cols, strict)
     inner, outer = parts.inner, parts.outer
@@ -232,15 +248,10 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     )
     # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
     outer += [f"CAST(NULL AS {column(f)[1]}) AS {column(f)[0]}" for f in _KEY_FIELDS if column(f)[0] not in parts.names]
-    # DuckDB sizes its read buffers by the largest object allowed: the strict read keeps the
-    # default (16 MB, faster); a longer line fails it and the lenient read allows 256 MB
-    size = 16 << 20 if strict else 256 << 20
     return (
-        f"INSERT INTO raw BY NAME SELECT *, {KEY_HASH} AS kh FROM ("
+        f"SELECT *, {KEY_HASH} AS kh FROM ("
         f"SELECT {', '.join(outer)}, $source AS source_file, {reason} AS bad_reason FROM ("
-        f"SELECT {', '.join(inner)} FROM read_json($path, format='newline_delimited', records='true', "
-        f"columns=$columns, ignore_errors={'false' if strict else 'true'}, maximum_object_size={size}, "
-        f"compression={quote(compression)})) s) t"
+        f"SELECT {', '.join(inner)} FROM {relation}) s) t"
     )
 
 

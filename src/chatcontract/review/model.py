@@ -84,6 +84,8 @@ class ReviewOptions:
     group_window_s: float = 60.0
     # told each phase and what was counted so far ("reading", {"bytes": n}); for the CLI's progress
     progress: Callable[[str, dict[str, int]], None] | None = field(default=None, compare=False, repr=False)
+    engine: str = "duckdb"  # or "spark" (:mod:`chatcontract.review.sqlengine`)
+    spark_master: str | None = None  # a Spark master URL (default: the active session, else local[*])
 
 
 @dataclass

@@ -31,20 +31,19 @@ def keyed_view(since: str | None, until: str | None) -> str:
 
     ``since``/``until`` are ISO timestamps made by the engine from parsed datetimes.
     """
-    return f"CREATE VIEW keyed AS SELECT *, {STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
+    return f"SELECT *, {STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
 
 
 DISTINCT_KEYS = (
     "SELECT DISTINCT kh, status, error_type, error_code, source_class, transport_error, response_shape, "
     "stream_eff FROM keyed"
 )
-CREATE_CLASSES = (
-    "CREATE TABLE classes (class_id INTEGER, kh UBIGINT, k_status INTEGER, k_error_type VARCHAR, k_error_code VARCHAR, "
-    "k_source_class VARCHAR, k_transport VARCHAR, k_shape VARCHAR, k_stream VARCHAR, "
-    "failure_class VARCHAR, review_category VARCHAR, owner VARCHAR, escalation VARCHAR, "
-    "retry_rule VARCHAR, never_retry BOOLEAN)"
+CLASS_COLUMNS = (
+    ("class_id", "INTEGER"), ("kh", "UBIGINT"), ("k_status", "INTEGER"), ("k_error_type", "VARCHAR"),
+    ("k_error_code", "VARCHAR"), ("k_source_class", "VARCHAR"), ("k_transport", "VARCHAR"), ("k_shape", "VARCHAR"),
+    ("k_stream", "VARCHAR"), ("failure_class", "VARCHAR"), ("review_category", "VARCHAR"), ("owner", "VARCHAR"),
+    ("escalation", "VARCHAR"), ("retry_rule", "VARCHAR"), ("never_retry", "BOOLEAN"),
 )
-INSERT_CLASS = "INSERT INTO classes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 COUNT_UNKEYED = "SELECT count(*) FROM keyed WHERE request_id IS NULL AND idempotency_key IS NULL"
 
 KEY_MATCH = (
@@ -78,8 +77,9 @@ def assign_groups(window_ms: float, since: str | None, until: str | None, by_has
     Within one client (same service, deployment, client, host, route, model and body shape), a
     retry counter (x-stainless-retry-count, http.request.resend_count, attempt number) that
     restarts at 0 starts a new request; with no counter, the heuristic: a new request starts
-    after a success or after a gap longer than ``window_ms``. (``rowid`` is DuckDB's row id.)
-    Only the unkeyed rows are updated.
+    after a success or after a gap longer than ``window_ms``. (``rowid``: the row id, DuckDB's
+    own or the column the Spark engine adds.) Returns ``(rid, v)`` rows for :meth:`Engine.assign`:
+    only the unkeyed rows are updated.
     """
     counter = "COALESCE(retry_count, resend_count, attempt - 1)"
     new_group = (
@@ -87,7 +87,6 @@ def assign_groups(window_ms: float, since: str | None, until: str | None, by_has
         f"ELSE (prev_end IS NULL OR prev_ok OR epoch_ms(started_at) - prev_end > {float(window_ms)}) END"
     )
     return (
-        "UPDATE raw SET hkey = g.hkey FROM ("
         "WITH w AS (SELECT r.rowid AS rid, r.started_at, r.latency_ms, c.failure_class, "
         f"{_PART} AS part, {counter} AS counter FROM raw r {_class_join(by_hash)} "
         f"WHERE {_window(since, until)} AND r.request_id IS NULL AND r.idempotency_key IS NULL), "
@@ -97,7 +96,7 @@ def assign_groups(window_ms: float, since: str | None, until: str | None, by_has
         "WINDOW p AS (PARTITION BY part ORDER BY started_at, counter, rid)), "
         f"n AS (SELECT l.*, SUM(CASE WHEN {new_group} THEN 1 ELSE 0 END) OVER "
         "(PARTITION BY part ORDER BY started_at, counter, rid ROWS UNBOUNDED PRECEDING) AS grp FROM l) "
-        "SELECT rid, 'h:' || part || '#' || CAST(grp AS VARCHAR) AS hkey FROM n) g WHERE raw.rowid = g.rid"
+        "SELECT rid, 'h:' || part || '#' || CAST(grp AS VARCHAR) AS v FROM n"
     )
 
 
@@ -109,7 +108,7 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
     A view, not a copy: copying the wide table costs more than the small join it saves.
     """
     return (
-        "CREATE VIEW attempts AS SELECT r.started_at, r.method, r.host, r.path, r.status, r.latency_ms, "
+        "SELECT r.started_at, r.method, r.host, r.path, r.status, r.latency_ms, "
         "r.model, r.response_model, r.error_type, r.error_code, r.source_class, r.request_id, "
         f"r.provider_request_id, r.streaming, {STREAM_EFF.replace('stream_state', 'r.stream_state')} "
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
@@ -128,13 +127,13 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
     )
 
 
-CREATE_LOGICAL = (
-    "CREATE TABLE logical AS SELECT logical_key, COUNT(*) AS n, "
+LOGICAL = (
+    "SELECT logical_key, COUNT(*) AS n, "
     "MAX(CASE WHEN failed THEN 1 ELSE 0 END) AS f FROM attempts GROUP BY logical_key"
 )
 # Attempts of logical requests with more than one attempt, in order, with what came before.
-CREATE_SEQ = (
-    "CREATE TABLE seq AS SELECT logical_key, service, deployment, started_at, failure_class, failed, model, "
+SEQ = (
+    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, "
     "ROW_NUMBER() OVER w AS seq_no, "
     "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
     "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
@@ -148,9 +147,11 @@ CREATE_SEQ = (
 
 
 # --- findings ---------------------------------------------------------------------------------
-# (quantile_cont is DuckDB's name for Spark's percentile; everything else is plain SQL.)
+# (quantile_cont is DuckDB's name for Spark's percentile; everything else is plain SQL. Percentiles are
+# rounded to the microsecond: engines interpolate with different last bits.)
 
 _FAILED = "CASE WHEN failed THEN 1 ELSE 0 END"
+_PCTS = ", ".join(f"ROUND(quantile_cont(latency_ms, {p}), 3)" for p in (0.5, 0.95, 0.99))
 _NO_USAGE = "prompt_tokens IS NULL AND completion_tokens IS NULL AND total_tokens IS NULL"
 _CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE finish_reason IS NULL END"
 
@@ -210,13 +211,11 @@ TIMELINE = (
     "SUM(CASE WHEN status BETWEEN 300 AND 399 THEN 1 ELSE 0 END), "
     "SUM(CASE WHEN status BETWEEN 400 AND 499 THEN 1 ELSE 0 END), "
     "SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END), SUM(CASE WHEN status IS NULL THEN 1 ELSE 0 END), "
-    "quantile_cont(latency_ms, 0.5), quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99) "
-    "FROM attempts GROUP BY minute ORDER BY minute"
+    f"{_PCTS} FROM attempts GROUP BY minute ORDER BY minute"
 )
 LATENCY = (
     "SELECT CASE WHEN failed THEN 'failed' ELSE 'ok' END AS outcome, COUNT(latency_ms), "
-    "quantile_cont(latency_ms, 0.5), quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), "
-    "MAX(latency_ms) FROM attempts GROUP BY outcome ORDER BY outcome"
+    f"{_PCTS}, MAX(latency_ms) FROM attempts GROUP BY outcome ORDER BY outcome"
 )
 PATHS = (
     f"SELECT path, COUNT(*) AS n, SUM({_FAILED}), COUNT(DISTINCT deployment), MIN(deployment), "
@@ -295,12 +294,16 @@ _EXEMPLAR = (
     "finish_reason, total_tokens, latency_ms, error_type, error_code, error_summary, provider_request_id, "
     "deployment, source_file, source_line, group_method FROM attempts"
 )
+# ties at one time: input order where the reader numbers lines, else the attempt's own fields
+# (every engine picks the same row)
+_TIES = ("ORDER BY source_token, source_line, request_id, attempt_no, provider_request_id, status, latency_ms, "
+         "failure_class, model, deployment")
 # the first attempt at or after a time: its time first (a narrow scan), then its row (ties: the
 # first in input order)
 EXEMPLAR = (
     f"{_EXEMPLAR} WHERE failed = $1 AND started_at = "
     "(SELECT MIN(started_at) FROM attempts WHERE failed = $1 AND started_at >= $2) "
-    "ORDER BY source_token, source_line LIMIT 1"
+    f"{_TIES} LIMIT 1"
 )
 PEAK_CLASS = (
     "SELECT failure_class, COUNT(*) AS n FROM attempts WHERE failed AND started_at >= ? "
@@ -309,5 +312,10 @@ PEAK_CLASS = (
 EXEMPLAR_OF_CLASS = (
     f"{_EXEMPLAR} WHERE failure_class = $1 AND started_at = "
     "(SELECT MIN(started_at) FROM attempts WHERE failure_class = $1 AND started_at >= $2) "
-    "ORDER BY source_token, source_line LIMIT 1"
+    f"{_TIES} LIMIT 1"
 )
+
+# the parameterless queries the findings run, asked for together (``Ctx.prefetch``)
+FINDINGS = [BY_CLASS, CLASS_STATUSES, BY_CATEGORY, TIMELINE, LATENCY, PATHS, HOSTS, MODELS, MODEL_SWAPS, FALLBACKS,
+            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, RETRY_METHODS, GROUPING, STREAM_DEPLOYMENTS,
+            USAGE, ERROR_TYPES, STATUS_CLASSES]

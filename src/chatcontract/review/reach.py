@@ -146,18 +146,19 @@ class ReachTable:
             parts.append(f"{expr} AS {fact.column}")
         return ", ".join(parts)
 
-    def unseen_stream_ends(self, key_hash: str) -> list[str]:
-        """UPDATEs of ``raw`` that mark streams from inputs that cannot show how a stream ended as
-        ``stream_state = 'unknown'`` and hash their outcome key again (``key_hash``, the loader's
-        expression): a 2xx stream with no finish_reason there is an unseen end, not a cut stream.
+    def unseen_stream_ends(self, key_hash: str) -> list[tuple[dict[str, str], str]]:
+        """Updates of ``raw`` (``(column -> expression, condition)``, in order) that mark streams
+        from inputs that cannot show how a stream ended as ``stream_state = 'unknown'`` and hash
+        their outcome key again (``key_hash``, the loader's expression): a 2xx stream with no
+        finish_reason there is an unseen end, not a cut stream.
         """
         blind = sorted(t for t, facts in self.by_source.items() if Fact.FINISH_REASON not in facts)
         if not blind:
             return []
-        where = ("WHERE source_file IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in blind)
+        where = ("source_file IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in blind)
                  + ") AND streaming AND bad_reason IS NULL AND ")
-        return [f"UPDATE raw SET stream_state = 'unknown' {where}stream_state IS NULL",  # noqa: S608
-                f"UPDATE raw SET kh = {key_hash} {where}stream_state = 'unknown'"]  # noqa: S608
+        return [({"stream_state": "'unknown'"}, f"{where}stream_state IS NULL"),
+                ({"kh": key_hash}, f"{where}stream_state = 'unknown'")]
 
     def describe(self) -> dict[str, dict[str, list[str]]]:
         """Per input path: what it shows and what it cannot show (for the report)."""

@@ -1,4 +1,5 @@
-"""Loading logs into DuckDB: one ``raw`` table of attempt rows, every input line accounted for.
+"""Loading logs into the engine (DuckDB or Spark, :mod:`sqlengine`): one ``raw`` table of attempt rows,
+every input line accounted for.
 
 JSON lines go straight to DuckDB (the fast path). Other formats are read in Python and
 batched through a temporary JSON-lines file that DuckDB reads the same way, so one SQL
@@ -32,6 +33,7 @@ from chatcontract.review.readers import (
     diagnose_unparsed,
     is_gzip,
 )
+from chatcontract.review.sqlengine import DuckEngine, Engine
 
 ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk database
 
@@ -52,7 +54,7 @@ def interrupt_queries() -> None:
             con.interrupt()
 
 
-def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> DuckEngine:
     """A DuckDB connection in UTC: in memory for small inputs, a temporary on-disk database
     (which DuckDB pages to and from disk) when the inputs may not fit in memory."""
     size = 0
@@ -71,27 +73,7 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> duc
     if workdir is not None:
         con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
     con.execute(q.create_raw())
-    return con
-
-
-def _insert_json_lines(con: duckdb.DuckDBPyConnection, path: Path, fmap: FieldMap, source: str) -> str:
-    """Insert a JSON-lines file into ``raw``: strictly typed first, leniently if that fails.
-
-    Returns ``"strict"`` or ``"lenient"``. The strict read is DuckDB's typed scan (fast) and
-    stops at the first bad line; the lenient read then keeps every line and checks types in SQL.
-    """
-    compression = "gzip" if is_gzip(path) else "none"
-    for strict in (True, False):
-        params: dict[str, Any] = {"path": str(path), "columns": q.source_columns(fmap, strict), "source": source}
-        try:
-            con.execute(q.load_json_lines(fmap, compression, strict), params)
-            return "strict" if strict else "lenient"
-        except duckdb.Error as exc:
-            if strict:
-                continue
-            first = str(exc).strip().splitlines()[0][:200]
-            raise UsageError(f"{path}: cannot read as JSON lines: {first}") from None
-    raise AssertionError("unreachable")
+    return DuckEngine(con)
 
 
 def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
@@ -112,18 +94,18 @@ def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
 
 
 def _load_sql(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
+    con: Engine, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     """DuckDB reads the file; a gzip stream it cannot finish is decompressed as far as it goes."""
     info = SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
     try:
-        _insert_json_lines(con, path, reader.field_map(ctx), token)
+        con.insert_json_lines(path, reader.field_map(ctx), token)
         return info, path
     except UsageError:
         if not is_gzip(path):
             raise
     plain, cut = gunzip_partial(path, ctx.workdir)
-    _insert_json_lines(con, plain, reader.field_map(ctx), token)
+    con.insert_json_lines(plain, reader.field_map(ctx), token)
     if cut:
         bad.add("compressed stream cut short or corrupt", path.name, None, "the lines before the cut were read")
         info.bad += 1
@@ -131,7 +113,7 @@ def _load_sql(
 
 
 def _load_rows(
-    con: duckdb.DuckDBPyConnection, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
+    con: Engine, path: Path, reader: Any, ctx: ReadContext, bad: BadInput, *, token: str
 ) -> tuple[SourceInfo, Path]:
     out = PythonRead()
     sink = RowSink(directory=ctx.workdir)
@@ -141,9 +123,10 @@ def _load_rows(
             sink.add(row)
         sink.close()
         if sink.count:
-            _insert_json_lines(con, sink.path, CANONICAL_MAP, token)
+            con.insert_json_lines(sink.path, CANONICAL_MAP, token)
     finally:
-        sink.remove()
+        if not con.lazy:  # a lazy engine (Spark) reads the file later; its work directory goes with the review
+            sink.remove()
     bad.merge(out.bad)
     if out.lines and not sink.count and out.bad.total:
         raise UsageError(f"{path}: none of its {out.lines} entries is a {reader.description} record")
@@ -153,7 +136,7 @@ def _load_rows(
 
 
 def load(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     paths: list[Path],
     *,
     forced: str | None,
@@ -165,7 +148,8 @@ def load(
     bad = BadInput()
     loaded: list[tuple[SourceInfo, Path, Any, ReadContext]] = []
     for index, path in enumerate(paths):
-        reader: Reader = choose_reader(path, forced)
+        remote = con.lazy and passes_through(path)
+        reader: Reader = _spark_input(path, forced) if remote else choose_reader(path, forced)
         ctx, inferred = base, dict[str, str]()
         if reader.name == "jsonl" and field_map is None:  # no --map: try the common field names
             fmap, inferred = infer_map(path)
@@ -174,11 +158,29 @@ def load(
         info, read_path = loader(con, path, reader, ctx, bad, token=source_token(index))
         info.inferred = inferred
         loaded.append((info, read_path, reader, ctx))
+    con.finish_load()
     _account(con, loaded, bad)
     return [info for info, _, _, _ in loaded], bad
 
 
-def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
+def passes_through(path: Path) -> bool:
+    """A directory, a glob or a URI (``s3a://``, ``hdfs://``, ``file://``): Spark reads it as it is."""
+    text = str(path)
+    return ":/" in text.split("/", 1)[0] + "/" or path.is_dir() or any(c in text for c in "*?[")
+
+
+def _spark_input(path: Path, forced: str | None) -> Reader:
+    """The reader for an input only Spark opens: JSON lines (``attempts`` unless ``--reader`` says)."""
+    from chatcontract.review.readers import READERS
+
+    reader = READERS.get(forced or "attempts")
+    if reader is None or not hasattr(reader, "field_map"):
+        raise UsageError(f"{path}: a directory, glob or URI is read by Spark itself, as JSON lines: "
+                         "use --reader attempts or --reader jsonl --map FILE")
+    return reader
+
+
+def _account(con: Engine, loaded: list[tuple[SourceInfo, Path, Any, ReadContext]],
              bad: BadInput) -> None:
     """One pass over ``raw``: rows and bad rows per file; why unparsed lines failed."""
     rows: dict[str, dict[str, int]] = {}
@@ -193,7 +195,7 @@ def _account(con: duckdb.DuckDBPyConnection, loaded: list[tuple[SourceInfo, Path
             info.lines = total
             if total and unparsed == total:
                 raise UsageError(f"{info.path}: none of its {total} lines is a {reader.description} record")
-            if unparsed:
+            if unparsed and path.is_file():
                 diagnose_unparsed(path, reader.field_map(ctx), unparsed, bad, name=Path(info.path).name)
         skipped = {r.removeprefix(q.SKIPPED): n for r, n in counts.items() if r.startswith(q.SKIPPED)}
         for reason, n in skipped.items():

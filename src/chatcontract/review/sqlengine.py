@@ -1,0 +1,150 @@
+# ruff: noqa: S608 - SQL here is built from fixed table and column names; values go in as parameters
+"""The engine seam: the one interface the review runs its SQL against (DuckDB or Spark).
+
+The review's SQL is written once, in DuckDB's dialect (:mod:`queries`, :mod:`load_sql`,
+:mod:`dedup`); DuckDB runs it as written, the Spark engine (:mod:`chatcontract.review.spark`)
+transpiles it with sqlglot. Besides queries (``execute``), the review needs a few verbs that
+are not portable SQL — reading a JSON-lines file into ``raw``, creating a view or a table from
+a query, a small table from Python rows, appending, updating rows — and each engine implements
+them its own way (DuckDB mutates tables; Spark, whose temporary views are immutable, redefines
+a view over the cached previous one). Nothing in the findings knows which engine runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from chatcontract.errors import UsageError
+from chatcontract.review import load_sql as q
+from chatcontract.review.mapping import FieldMap
+from chatcontract.review.readers import is_gzip
+
+ENGINES = ("duckdb", "spark")
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+class Result(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Engine(Protocol):
+    """What the review asks of an SQL engine. Tables: ``raw`` (every input line), the views
+    and tables built over it, and small tables made from Python rows (``classes``)."""
+
+    name: str
+    lazy: bool  # reads inserted files only when a query needs them (keep the files until the review ends)
+
+    def execute(self, sql: str, params: Params = None) -> Result:
+        """Run a query (DuckDB dialect; ``?``, ``$1`` or ``$name`` parameters)."""
+        ...
+
+    def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
+        """Run independent queries (no parameters); their rows in order (an engine may run them at once)."""
+        ...
+
+    def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
+        """Append a JSON-lines file to ``raw`` (``load_sql``); raise :class:`UsageError` if unreadable."""
+        ...
+
+    def finish_load(self) -> None:
+        """Make ``raw`` hold every file inserted so far (files may be removed after it)."""
+        ...
+
+    def create(self, name: str, sql: str, *, table: bool = False, reused: bool = False) -> None:
+        """A view (or, with ``table``, a materialized table) named ``name`` over a query;
+        ``reused``: a view many queries read (an engine may keep its rows)."""
+        ...
+
+    def create_rows(self, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
+        """A small table from Python rows (``columns``: name, DuckDB type); replaces one of that name."""
+        ...
+
+    def append(self, name: str, sql: str, params: Params = None) -> None:
+        """Append a query's rows to a table made by :meth:`create_rows`."""
+        ...
+
+    def update(self, table: str, sets: Mapping[str, str], where: str) -> None:
+        """Set columns (SQL expressions over the old row) on the rows of ``raw`` matching ``where``."""
+        ...
+
+    def assign(self, table: str, column: str, sql: str) -> None:
+        """Set ``column`` from a query of ``(rid, value)`` rows, matched on the row id ``rowid``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DuckEngine:
+    """The review on DuckDB: the SQL runs as written."""
+
+    name = "duckdb"
+    lazy = False
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Params = None) -> Any:
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+    def execute_many(self, sqls: Sequence[str]) -> list[list[Any]]:
+        return [self.con.execute(sql).fetchall() for sql in sqls]
+
+    def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
+        """Strictly typed first (DuckDB's typed scan, fast; stops at the first bad line), then
+        leniently (every line kept, types checked in SQL). Returns ``"strict"`` or ``"lenient"``."""
+        compression = "gzip" if is_gzip(path) else "none"
+        for strict in (True, False):
+            params: dict[str, Any] = {"path": str(path), "columns": q.source_columns(fmap, strict), "source": source}
+            try:
+                self.con.execute(q.load_json_lines(fmap, compression, strict), params)
+                return "strict" if strict else "lenient"
+            except duckdb.Error as exc:
+                if strict:
+                    continue
+                first = str(exc).strip().splitlines()[0][:200]
+                raise UsageError(f"{path}: cannot read as JSON lines: {first}") from None
+        raise AssertionError("unreachable")
+
+    def finish_load(self) -> None:
+        return None
+
+    def create(self, name: str, sql: str, *, table: bool = False, reused: bool = False) -> None:
+        del reused  # a DuckDB view over ``raw`` costs less than a copy of the wide table
+        self.con.execute(f"CREATE OR REPLACE {'TABLE' if table else 'VIEW'} {name} AS {sql}")
+
+    def create_rows(self, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", [list(r) for r in rows])
+
+    def append(self, name: str, sql: str, params: Params = None) -> None:
+        self.execute(f"INSERT INTO {name} {sql}", params)
+
+    def update(self, table: str, sets: Mapping[str, str], where: str) -> None:
+        self.con.execute(f"UPDATE {table} SET {', '.join(f'{c} = {e}' for c, e in sets.items())} WHERE {where}")
+
+    def assign(self, table: str, column: str, sql: str) -> None:
+        self.con.execute(f"UPDATE {table} SET {column} = g.v FROM ({sql}) g WHERE {table}.rowid = g.rid")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_engine(name: str, paths: list[Path], workdir: Path | None, master: str | None = None) -> Engine:
+    """The engine ``name`` with an empty ``raw`` table."""
+    if name == "duckdb":
+        from chatcontract.review.table import connect
+
+        return connect(paths, workdir)
+    if name == "spark":
+        from chatcontract.review.spark import spark_engine
+
+        return spark_engine(master, workdir)
+    raise UsageError(f"--engine {name!r}: use one of {', '.join(ENGINES)}")

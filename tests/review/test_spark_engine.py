@@ -1,0 +1,83 @@
+"""``review --engine spark`` gives the same JSON result as ``--engine duckdb``, field by field.
+
+One Spark session (local[2], two shuffle partitions, no UI) serves every test here; it starts
+once (seconds) and is stopped at the end. Marked ``spark``: ``pytest -m "not spark"`` skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatcontract.errors import UsageError
+from chatcontract.report.review_md import render_json
+from chatcontract.review import ReviewOptions, run_review
+
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from pyspark.sql import SparkSession
+
+    from chatcontract.review.spark import SESSION_CONF
+
+    builder = SparkSession.builder.master("local[2]").appName("chatcontract-tests")
+    for key, value in {**SESSION_CONF, "spark.sql.shuffle.partitions": "2",
+                       "spark.default.parallelism": "2"}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+MAX_JOBS = 150  # a review runs few, batched Spark jobs (118 measured on the incident; per-job overhead dominates)
+
+
+def _both(session: Any, paths: tuple[Path, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    duck = json.loads(render_json(run_review(ReviewOptions(paths=paths))))
+    context = session.sparkContext
+    context.setJobGroup("review", "one review")
+    spark = json.loads(render_json(run_review(ReviewOptions(paths=paths, engine="spark"))))
+    jobs = context.statusTracker().getJobIdsForGroup("review")
+    context.setJobGroup("other", "")
+    assert 0 < len(jobs) <= MAX_JOBS
+    return duck, spark
+
+
+def _differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Every field where two JSON results differ (an empty list: identical)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = [f"{where}.{k}: only in one" for k in sorted(set(a) ^ set(b))]
+        for k in sorted(set(a) & set(b)):
+            out += _differences(a[k], b[k], f"{where}.{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items vs {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{where}[{i}]")]
+    return [] if a == b and type(a) is type(b) else [f"{where}: {a!r} vs {b!r}"]
+
+
+def test_generated_incident_same_result_on_both_engines(spark: Any, incident: tuple[Path, dict[str, Any]]) -> None:
+    out, truth = incident
+    duck, sparked = _both(spark, (out / "attempts.jsonl",))
+    assert duck["totals"]["attempts"] > 1000  # a real incident, not an empty review
+    assert any(f["key"] == "failures.by_class" for f in duck["findings"])
+    assert _differences(duck, sparked) == []
+    assert sparked["totals"]["attempts"] == truth["attempts"]
+
+
+def test_without_pyspark_the_option_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from chatcontract.review.spark import spark_engine
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # an import of it fails, as if not installed
+    with pytest.raises(UsageError, match=r"chatcontract\[spark\]") as err:
+        spark_engine(None, tmp_path)
+    assert "\n" not in str(err.value)

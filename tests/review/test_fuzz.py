@@ -9,7 +9,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chatcontract.errors import UsageError
@@ -66,6 +66,9 @@ def _nonblank(content: bytes) -> int:
 @given(st.lists(st.one_of(st.binary(max_size=80), st.dictionaries(st.sampled_from(sorted(GOOD)), values, max_size=6)
                           .map(lambda d: json.dumps({**GOOD, **d}).encode()),
                           st.just(json.dumps(GOOD).encode())), min_size=1, max_size=12))
+# Found by this test: DuckDB quotes the bad value in its error message, cut mid-character, and the
+# message then failed to decode (UnicodeDecodeError escaped the strict scan's fallback).
+@example(lines=[json.dumps({**GOOD, "attempt_number": "0000\x1f\x1f\x80\x80"}).encode(), json.dumps(GOOD).encode()])
 def test_attempts_reader(lines: list[bytes]) -> None:
     content = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
     _accounted(_review(content, "attempts"), _nonblank(content))

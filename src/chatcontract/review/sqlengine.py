@@ -104,7 +104,9 @@ class DuckEngine:
             try:
                 self.con.execute(q.load_json_lines(fmap, compression, strict), params)
                 return "strict" if strict else "lenient"
-            except duckdb.Error as exc:
+            except (duckdb.Error, UnicodeDecodeError) as exc:
+                # DuckDB quotes the offending value in its message and may cut it mid-character:
+                # the message then fails to decode, and that is still this scan's error.
                 if strict:
                     continue
                 first = str(exc).strip().splitlines()[0][:200]

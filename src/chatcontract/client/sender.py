@@ -38,33 +38,53 @@ STREAM_BODY_CAP_BYTES = 1024 * 1024
 
 
 class ConnectionWatch:
-    """An httpcore ``trace`` hook that notes whether the attempt opened a new connection."""
+    """An httpcore ``trace`` hook that notes whether the attempt opened a new connection.
 
-    __slots__ = ("fresh", "inner")
+    The first decisive event settles it: a ``connect_`` event (a new connection) or the request
+    headers going out (no connect before them: a reused one). Then, unless it forwards to the
+    caller's own hook, it takes itself off the request, so httpcore stops tracing the attempt
+    (tracing every event costs time on every call)."""
 
-    def __init__(self, inner: Callable[[str, dict[str, Any]], Any] | None) -> None:
+    __slots__ = ("extensions", "fresh", "inner")
+
+    def __init__(self, inner: Callable[[str, dict[str, Any]], Any] | None, extensions: dict[str, Any]) -> None:
         self.fresh = False
         self.inner = inner
+        self.extensions = extensions
 
     def __call__(self, name: str, info: dict[str, Any]) -> Any:
         if ".connect_" in name:
             self.fresh = True
+            _detach(self)
+        elif ".send_request_headers." in name:
+            _detach(self)
         return None if self.inner is None else self.inner(name, info)
 
 
 class AsyncConnectionWatch:
     """:class:`ConnectionWatch` for async transports (httpcore awaits an async ``trace`` hook)."""
 
-    __slots__ = ("fresh", "inner")
+    __slots__ = ("extensions", "fresh", "inner")
 
-    def __init__(self, inner: Callable[[str, dict[str, Any]], Awaitable[Any]] | None) -> None:
+    def __init__(
+        self, inner: Callable[[str, dict[str, Any]], Awaitable[Any]] | None, extensions: dict[str, Any]
+    ) -> None:
         self.fresh = False
         self.inner = inner
+        self.extensions = extensions
 
     async def __call__(self, name: str, info: dict[str, Any]) -> Any:
         if ".connect_" in name:
             self.fresh = True
+            _detach(self)
+        elif ".send_request_headers." in name:
+            _detach(self)
         return None if self.inner is None else await self.inner(name, info)
+
+
+def _detach(watch: ConnectionWatch | AsyncConnectionWatch) -> None:
+    if watch.inner is None and watch.extensions.get("trace") is watch:
+        del watch.extensions["trace"]
 
 
 def open_fresh(
@@ -72,7 +92,7 @@ def open_fresh(
 ) -> httpx2.Response:
     """Send ``request`` and return once headers came; resend once at once when the attempt
     failed on a stale keep-alive connection before any response byte (see the module doc)."""
-    watch = ConnectionWatch(request.extensions.get("trace"))
+    watch = ConnectionWatch(request.extensions.get("trace"), request.extensions)
     request.extensions["trace"] = watch
     try:
         return send(request)
@@ -92,7 +112,7 @@ async def aopen_fresh(
     on_resend: Callable[[httpx2.Request], None] | None,
 ) -> httpx2.Response:
     """:func:`open_fresh` for async transports and clients."""
-    watch = AsyncConnectionWatch(request.extensions.get("trace"))
+    watch = AsyncConnectionWatch(request.extensions.get("trace"), request.extensions)
     request.extensions["trace"] = watch
     try:
         return await send(request)

@@ -152,7 +152,7 @@ class ClientCall(CallBase[Completion | CheckedTailBase]):
             raise stop.error
         assert stop.outcome is not None
         assert stop.target is not None
-        return completion(stop.outcome, stop.target, self.run.attempts, self.model)
+        return completion(stop.outcome, stop.target, self.run, self.model)
 
     def started(self, tail: CheckedTailBase) -> CheckedTailBase:
         return tail

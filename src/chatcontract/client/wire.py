@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 
@@ -22,16 +22,24 @@ from chatcontract.wire_errors import NOT_SENT, transport_kind
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+class Recorded(Protocol):
+    """Where a :class:`Completion` reads its attempts (the call's run)."""
+
+    @property
+    def attempts(self) -> list[AttemptRecord]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     """A whole, checked answer. ``model`` is the model of the route that answered;
-    ``response_model`` is what the provider said it was."""
+    ``response_model`` is what the provider said it was. ``attempts``: every attempt's record
+    (the answering attempt's is made when first read, unless a sink or telemetry observed it)."""
 
     content: str | None
     model: str
     finish_reason: str | None
     usage: Mapping[str, Any] | None
-    attempts: list[AttemptRecord] = field(repr=False)
+    recorded: Recorded = field(repr=False, compare=False)
     route: Route
     requested_model: str
     response_id: str | None = None
@@ -39,12 +47,18 @@ class Completion:
     message: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
+    def attempts(self) -> list[AttemptRecord]:
+        return self.recorded.attempts
+
+    @property
     def provider_request_id(self) -> str | None:
-        return self.attempts[-1].provider_request_id if self.attempts else None
+        attempts = self.attempts
+        return attempts[-1].provider_request_id if attempts else None
 
     @property
     def fell_back(self) -> bool:
-        return bool(self.attempts and self.attempts[-1].fallback_of)
+        attempts = self.attempts
+        return bool(attempts and attempts[-1].fallback_of)
 
 
 class RequestMaker:
@@ -237,13 +251,13 @@ def _answered_route(model: str, base_url: str, credential_source: str | None) ->
     return Route(model=model, base_url=base_url, credential_source=credential_source)
 
 
-def completion(out: Outcome, target: Target, attempts: list[AttemptRecord], requested_model: str) -> Completion:
+def completion(out: Outcome, target: Target, recorded: Recorded, requested_model: str) -> Completion:
     return Completion(
         content=out.content,
         model=target.model,
         finish_reason=out.finish_reason,
         usage=out.usage,
-        attempts=attempts,
+        recorded=recorded,
         route=_answered_route(target.model, target.base_url, target.credential_source),
         requested_model=requested_model,
         response_id=out.response_id,

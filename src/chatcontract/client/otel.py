@@ -82,7 +82,9 @@ class Telemetry:
 
     def tracer(self) -> Any:
         provider = self._tracer_provider or trace.get_tracer_provider()
-        return None if isinstance(provider, _NOOP_TRACERS) else provider.get_tracer(self._scope)
+        if type(provider) in _NOOP_TRACERS or isinstance(provider, _NOOP_TRACERS):  # the type: no ABC check per call
+            return None
+        return provider.get_tracer(self._scope)
 
     def instruments(self) -> _Instruments | None:
         provider = self._meter_provider or metrics.get_meter_provider()

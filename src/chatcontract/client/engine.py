@@ -195,9 +195,11 @@ class CallRun:
         self._fallback_of: str | None = None
         self._stop: Stop | None = None
         self._obs: CallObserver | None = None
-        if engine.observer is not None and targets:
+        observer = engine.observer
+        quiet = getattr(observer, "quiet", None)  # telemetry alone, with no provider: nothing to tell
+        if observer is not None and targets and (quiet is None or not quiet()):
             first = targets[0]
-            self._obs = engine.observer.start_call(
+            self._obs = observer.start_call(
                 CallStart(
                     request_id=ctx.request_id, model=first.model, provider=engine.provider, url=first.url,
                     streaming=ctx.streaming, request_class=ctx.request_class,

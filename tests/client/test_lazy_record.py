@@ -57,3 +57,15 @@ def test_the_record_is_made_once_when_first_read(sim: SimServer, monkeypatch: py
     assert seen == [1] * 16
     assert made == [1]
     assert done.provider_request_id == done.attempts[0].provider_request_id
+
+
+def test_a_completion_pickles_with_its_records(sim: SimServer) -> None:
+    import copy
+    import pickle
+
+    with Client(base_url=sim.base_url, api_key=KEY, policy=FAST) as client:
+        done = client.chat(model="sim-ok", messages=HELLO)
+    again = pickle.loads(pickle.dumps(done))  # noqa: S301 - our own bytes
+    assert again.attempts == done.attempts
+    assert (again.content, again.model, again.route) == (done.content, done.model, done.route)
+    assert copy.deepcopy(done).attempts == done.attempts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import httpx2
@@ -50,6 +50,12 @@ class Completion:
     def attempts(self) -> list[AttemptRecord]:
         return self.recorded.attempts
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (and copied) with its records made, not with the call's run."""
+        values = [getattr(self, f.name) for f in fields(self)]
+        values[[f.name for f in fields(self)].index("recorded")] = Records(self.attempts)
+        return (Completion, tuple(values))
+
     @property
     def provider_request_id(self) -> str | None:
         attempts = self.attempts
@@ -59,6 +65,15 @@ class Completion:
     def fell_back(self) -> bool:
         attempts = self.attempts
         return bool(attempts and attempts[-1].fallback_of)
+
+
+class Records:
+    """Attempt records already made (a :class:`Recorded` that is plain data)."""
+
+    __slots__ = ("attempts",)
+
+    def __init__(self, attempts: list[AttemptRecord]) -> None:
+        self.attempts = attempts
 
 
 class RequestMaker:

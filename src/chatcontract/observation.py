@@ -184,9 +184,7 @@ def _observe_stream(base: Observation, raw: bytes) -> Observation:
     return obs
 
 
-def _with_error(
-    obs: Observation, err: tuple[str | None, str | None, str | None, str | None]
-) -> Observation:
+def _with_error(obs: Observation, err: tuple[str | None, str | None, str | None, str | None]) -> Observation:
     """``obs`` carrying an error envelope, with the request id CometAPI puts in the message."""
     etype, code, message, param = err
     if obs.provider_request_id is None and message:
@@ -203,44 +201,49 @@ def _with_error(
     )
 
 
+UNPARSED: Any = object()  # no body parsed yet (see ``observe``'s ``doc``)
+
+
 def observe(
     status: int | None,
     headers: Headers | None = None,
     body: bytes | str | None = None,
     *,
     now: datetime | None = None,
+    doc: Any = UNPARSED,
 ) -> Observation:
-    """Parse one response into an :class:`Observation` (no class decided yet)."""
+    """Parse one response into an :class:`Observation` (no class decided yet). ``doc``: the
+    body already parsed as JSON by the caller (``json.loads(body)``), so it is not parsed twice."""
     h = header_map(headers)
     should = h.get("x-should-retry")
-    provider_id = next((h[k] for k in _REQUEST_ID_HEADERS if h.get(k)), None)
-    base = Observation(
-        status=status,
-        provider_request_id=provider_id,
-        retry_after_ms=parse_retry_after(h, now=now),
-        should_retry=None if should is None else should.strip().lower() == "true",
-        location=h.get("location"),
-    )
+    common: dict[str, Any] = {
+        "status": status,
+        "provider_request_id": next((h[k] for k in _REQUEST_ID_HEADERS if h.get(k)), None),
+        "retry_after_ms": parse_retry_after(h, now=now),
+        "should_retry": None if should is None else should.strip().lower() == "true",
+        "location": h.get("location"),
+    }
     raw = body.encode("utf-8", "replace") if isinstance(body, str) else (body or b"")
     content_type = h.get("content-type", "").lower()
     stripped = raw.lstrip()[:512].lower()
     if not raw.strip():
-        return replace(base, shape=ResponseShape.EMPTY)
+        return Observation(**common, shape=ResponseShape.EMPTY)
     if "text/html" in content_type or stripped.startswith((b"<!doctype html", b"<html")):
-        return replace(base, shape=ResponseShape.OTHER, is_html=True)
+        return Observation(**common, shape=ResponseShape.OTHER, is_html=True)
     if "text/event-stream" in content_type or stripped.startswith((b"data:", b":", b"event:", b"id:", b"retry:")):
-        return _observe_stream(base, raw)
-    try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return replace(base, shape=ResponseShape.OTHER)
+        return _observe_stream(Observation(**common), raw)
+    if doc is UNPARSED:
+        try:
+            doc = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return Observation(**common, shape=ResponseShape.OTHER)
     err = _error_fields(doc)
     if err is not None:
-        return _with_error(base, err)
+        return _with_error(Observation(**common), err)
     if not isinstance(doc, Mapping):
-        return replace(base, shape=ResponseShape.OTHER)
-    return replace(
-        base,
+        return Observation(**common, shape=ResponseShape.OTHER)
+    return Observation(
+        **common,
         shape=ResponseShape.PARSEABLE_JSON,
         has_choices=_has_choices(doc),
         finish_reason=_finish_reason(doc),

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from chatcontract.action_table import (
     ACTIONS,
@@ -31,7 +32,7 @@ from chatcontract.action_table import (
     action_for,
     decision_for,
 )
-from chatcontract.observation import Headers, Observation, header_map, observe, parse_retry_after
+from chatcontract.observation import UNPARSED, Headers, Observation, header_map, observe, parse_retry_after
 from chatcontract.record import FailureClass, OperatorAction, ResponseShape
 
 __all__ = [
@@ -376,16 +377,18 @@ def classify(
     content_delivered: bool = False,
     attempt_number: int = 1,
     now: datetime | None = None,
+    doc: Any = UNPARSED,
 ) -> Classification:
     """Classify one observed attempt.
 
     ``status``/``headers``/``body`` are what came back (any may be missing; ``body`` may be a
     whole event stream); ``transport_error`` is what failed below HTTP; ``stream_state`` is how
-    a stream ended; ``content_delivered`` says whether any content already reached the caller.
+    a stream ended; ``content_delivered`` says whether any content already reached the caller;
+    ``doc``: the body already parsed as JSON (see :func:`~chatcontract.observation.observe`).
     """
     te = TransportError(transport_error) if transport_error is not None else None
     ss = StreamState(stream_state) if stream_state is not None else None
-    obs = observe(status, headers, body, now=now)
+    obs = observe(status, headers, body, now=now, doc=doc)
     failure = classify_observation(obs, transport_error=te, stream_state=ss)
     if failure is None:
         return Classification(None, obs, retryable=False, fallback_allowed=False)

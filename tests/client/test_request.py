@@ -52,3 +52,15 @@ def test_completion_names_the_route_without_its_key() -> None:
     assert c.route.model == "m"
     assert c.route.base_url == "http://provider.test/v1"
     assert c.route.api_key is None
+
+
+def test_request_ids_are_version_4_uuids() -> None:
+    import uuid
+
+    from chatcontract.client.common import new_request_id
+
+    ids = {new_request_id() for _ in range(200)}
+    assert len(ids) == 200
+    for rid in ids:
+        parsed = uuid.UUID(rid)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, rid)

@@ -1,10 +1,11 @@
 """The resilient client: classify every attempt, retry only what is safe, within one deadline.
 
-``Client`` (sync, thread-safe) and ``AsyncClient`` drive one sans-I/O engine
-(:mod:`chatcontract.client.engine`) that holds every decision: full-jitter backoff, Retry-After
-within the deadline, a retry budget and a circuit breaker per client, fallbacks only where the
-failure class allows them. ``ResilientTransport`` / ``AsyncResilientTransport`` carry the same
-policy into any httpx-based SDK. Every attempt becomes a redacted
+One sans-I/O engine (:mod:`chatcontract.client.engine`) holds every decision: full-jitter
+backoff, Retry-After within the deadline, a retry budget and a circuit breaker per client,
+fallbacks only where the failure class allows them. ``ResilientTransport`` /
+``AsyncResilientTransport`` run it (one sync and one async loop) for any httpx-based SDK, and
+``Client`` (sync, thread-safe) and ``AsyncClient`` are typed APIs built on them, as
+``httpx2.Client`` sits on its transport. Every attempt becomes a redacted
 :class:`~chatcontract.record.AttemptRecord` (``Completion.attempts``, ``CallFailed.attempts``,
 and the optional ``sink``)::
 

@@ -1,7 +1,9 @@
-"""``AsyncClient``: the resilient client on asyncio, same engine as ``Client``, no threads.
+"""``AsyncClient``: the resilient client on asyncio, no threads.
 
-Stream limits are one ``asyncio.timeout`` re-scheduled per event: until the first content event
-it is the first-chunk limit, then the idle gap, always capped by the call's deadline.
+A typed API over an :class:`~chatcontract.client.transport_aio.AsyncResilientTransport` (see
+:mod:`chatcontract.client.sync`): each call enters the transport's one async loop. Stream limits
+are one ``asyncio.timeout`` per read: until the first content event the first-chunk limit, then
+the idle gap, always capped by the call's deadline.
 """
 
 from __future__ import annotations
@@ -12,18 +14,28 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from chatcontract.client.aio_stream import checked_astream
-from chatcontract.client.attempt import Outcome
-from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.base import ClientBase, ClientCall, check_base_url
 from chatcontract.client.common import EngineConfig
-from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import aopen_fresh, event_stream
-from chatcontract.client.sse import StreamChecker
 from chatcontract.client.tls import default_ssl_context
-from chatcontract.client.wire import Completion, Deltas, RequestMaker, fail_transport, received, whole_body
+from chatcontract.client.transport_aio import AsyncResilientTransport
+from chatcontract.client.transport_base import StreamBroken
+from chatcontract.client.wire import Completion, Deltas, RequestMaker
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+
+class _ViaAsyncClient(httpx2.AsyncBaseTransport):
+    """The caller's ``httpx2.AsyncClient`` as the transport's inner one (it stays theirs)."""
+
+    def __init__(self, client: httpx2.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await self._client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        pass
 
 
 class AsyncClient(ClientBase):
@@ -38,18 +50,19 @@ class AsyncClient(ClientBase):
         api_key: str | None = None,
         **config: Unpack[EngineConfig],
     ) -> None:
-        super().__init__(base_url=base_url, api_key=api_key, **config)
-        self._own_http = http_client is None
+        check_base_url(base_url)
+        inner: httpx2.AsyncBaseTransport
         if http_client is None:  # our own pool: straight to the transport, as Client does
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-            transport = httpx2.AsyncHTTPTransport(verify=default_ssl_context(), limits=limits)
-            self._http = httpx2.AsyncClient(transport=transport)
-            self._send: Callable[[httpx2.Request], Awaitable[httpx2.Response]] = transport.handle_async_request
+            inner = httpx2.AsyncHTTPTransport(verify=default_ssl_context(), limits=limits)
+            self._http = httpx2.AsyncClient(transport=inner)
         else:
             self._http = http_client
-            self._send = lambda request: http_client.send(request, stream=True)
+            inner = _ViaAsyncClient(http_client)
+        self._own_http = http_client is None
+        self.transport = AsyncResilientTransport(transport=inner, sleep=sleep, **config)
+        super().__init__(self.transport, base_url=base_url, api_key=api_key)
         self._maker = RequestMaker(self._http.headers)
-        self._sleep = sleep
 
     async def aclose(self) -> None:
         if self._own_http:
@@ -77,11 +90,9 @@ class AsyncClient(ClientBase):
             model, messages, stream=stream, live=False, params=params,
             reissue=reissue, deadline_s=deadline_s, request_class=request_class,
         )  # fmt: skip
-        result = AsyncChatStream()
-        async for _ in self._drive(call, result):
-            pass
-        assert result.completion is not None
-        return result.completion
+        done = await self.transport.drive(call)
+        assert isinstance(done, Completion)  # a call that is not live is never handed over
+        return done
 
     def stream(
         self,
@@ -99,74 +110,28 @@ class AsyncClient(ClientBase):
             reissue=reissue, deadline_s=deadline_s, request_class=request_class,
         )  # fmt: skip
         result = AsyncChatStream()
-        result.bind(self._drive(call, result))
+        result.bind(self._live(call, result))
         return result
 
-    # -- driver: the I/O only ----------------------------------------------------------
-
-    async def _drive(self, call: ClientCall, result: AsyncChatStream) -> AsyncIterator[str]:
-        run = call.run
-        for step in run.steps():
-            if isinstance(step, Wait):
-                await self._sleep(step.seconds)
-                continue
-            out = run.start_attempt()
-            if call.stream:
-                try:
-                    async for delta in self._stream_attempt(call.request(step), step, out, call.live):
-                        yield delta
-                except GeneratorExit:  # the caller stopped reading: no verdict on the route
-                    run.abandon()
-                    raise
-            else:
-                await self._attempt(call.request(step), out)
-            run.end_attempt(out)
-        result.completion = call.result()
-
-    async def _attempt(self, request: httpx2.Request, out: Outcome) -> None:
-        response: httpx2.Response | None = None
-        try:
-            response = await aopen_fresh(self._send, request, None)
-            received(out, response)
-            whole_body(out, await response.aread())
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=False)
-        finally:
-            if response is not None:
-                await response.aclose()
-
-    async def _stream_attempt(
-        self, request: httpx2.Request, step: Send, out: Outcome, live: bool
-    ) -> AsyncIterator[str]:
-        try:
-            response = await aopen_fresh(self._send, request, None)
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=True)
+    async def _live(self, call: ClientCall, result: AsyncChatStream) -> AsyncIterator[str]:
+        """Run the call through the transport; once its stream started, hand the caller each
+        new text as it is checked. A break after content raises the call's ``CallFailed``."""
+        got = await self.transport.drive(call)
+        if isinstance(got, Completion):  # ended before any content (or failed: raised)
+            result.completion = got
             return
+        deltas = Deltas(got.checker, got.out)
+        tail = got
+        assert isinstance(tail, httpx2.AsyncByteStream)
         try:
-            if received(out, response) and event_stream(out):
-                async for delta in self._read_stream(request, response, step, out, live):
-                    yield delta
-            else:  # an error, or a 2xx that is no event stream: read whole, the classifier judges it
-                whole_body(out, await response.aread())
-        except httpx2.HTTPError as exc:
-            fail_transport(out, exc, streaming=True)
-        finally:
-            await response.aclose()
-
-    async def _read_stream(
-        self, request: httpx2.Request, response: httpx2.Response, step: Send, out: Outcome, live: bool
-    ) -> AsyncIterator[str]:
-        """Read SSE under the limits; hand new text to the caller as it arrives when ``live``."""
-        checker = StreamChecker()
-        deltas = Deltas(checker, out)
-        async for _ in checked_astream(
-            response.aiter_bytes(), checker, out, step, request=request, clock=self.clock,
-            grace_s=self.policy.post_finish_grace_s, want_usage=self.include_usage,
-        ):  # fmt: skip
-            if live:
+            async for _ in tail:
                 for part in deltas.take():
                     yield part
+        except StreamBroken as broken:
+            raise broken.call_failed from None
+        finally:
+            await tail.aclose()  # a caller that stopped reading: verdict if known, else abandoned
+        result.completion = call.final()
 
 
 class AsyncChatStream:

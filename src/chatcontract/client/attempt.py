@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from chatcontract.client.route import Target
+from chatcontract.observation import UNPARSED
 from chatcontract.record import (
     AttemptRecord,
     FailureClass,
@@ -54,6 +55,7 @@ class Outcome:
     message: Mapping[str, Any] | None = None
     parser_outcome: ParserOutcome | None = None
     problem: str | None = None
+    parsed: tuple[bytes, Any] | None = None  # (body, its JSON) from ``read_answer``: parsed once
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ def read_answer(outcome: Outcome) -> None:
     except ValueError:
         outcome.parser_outcome = ParserOutcome.INVALID_JSON
         return
+    outcome.parsed = (body, doc)
     if type(doc) is not dict:
         outcome.parser_outcome = ParserOutcome.MISSING_FIELD
         return
@@ -167,7 +170,9 @@ def read_answer(outcome: Outcome) -> None:
 
 
 def classify_outcome(outcome: Outcome, *, attempt_number: int) -> Classification:
-    """The one classifier applied to what the wire observed of one attempt."""
+    """The one classifier applied to what the wire observed of one attempt (a body already
+    parsed is not parsed again, unless it was since replaced)."""
+    parsed = outcome.parsed
     return classify(
         outcome.status,
         outcome.headers,
@@ -176,6 +181,7 @@ def classify_outcome(outcome: Outcome, *, attempt_number: int) -> Classification
         stream_state=outcome.stream_state,
         content_delivered=outcome.delivered,
         attempt_number=attempt_number,
+        doc=parsed[1] if parsed is not None and parsed[0] is outcome.body else UNPARSED,
     )
 
 

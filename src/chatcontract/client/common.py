@@ -4,8 +4,8 @@ sink, telemetry and the caller's own :class:`~chatcontract.client.observe.Observ
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
@@ -19,6 +19,15 @@ from chatcontract.client.policy import Policy
 from chatcontract.client.route import Route
 from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.sinks import RecordSink
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID as 32 hex digits, as ``uuid.uuid4().hex`` makes it, without
+    building a ``UUID`` object per call."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 class EngineConfig(TypedDict, total=False):
@@ -78,7 +87,7 @@ class EngineOwner:
     ) -> RecordContext:
         """What every record of one call carries (a fresh request id)."""
         return RecordContext(
-            request_id=uuid.uuid4().hex,
+            request_id=new_request_id(),
             request_class=request_class or ("chat-stream" if streaming else "chat-completion"),
             streaming=streaming,
             messages=messages,

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from chatcontract.client.attempt import (
@@ -54,6 +55,8 @@ from chatcontract.record import AttemptRecord, FailureClass, RetryDecision, utc_
 from chatcontract.taxonomy import ACTIONS, Classification, FallbackRule, decision_for
 
 Clock = Callable[[], float]
+_RECORDING = threading.Lock()
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limits:
@@ -183,7 +186,8 @@ class CallRun:
         self.reissue = reissue
         self.live = live
         self.deadline_at = engine.clock() + deadline_s
-        self.attempts: list[AttemptRecord] = []
+        self._attempts: list[AttemptRecord] = []
+        self._pending: Callable[[], AttemptRecord] | None = None
         self._route = 0
         self._route_attempts = 0
         self._wait: float | None = None
@@ -191,9 +195,11 @@ class CallRun:
         self._fallback_of: str | None = None
         self._stop: Stop | None = None
         self._obs: CallObserver | None = None
-        if engine.observer is not None and targets:
+        observer = engine.observer
+        quiet = getattr(observer, "quiet", None)  # telemetry alone, with no provider: nothing to tell
+        if observer is not None and targets and (quiet is None or not quiet()):
             first = targets[0]
-            self._obs = engine.observer.start_call(
+            self._obs = observer.start_call(
                 CallStart(
                     request_id=ctx.request_id, model=first.model, provider=engine.provider, url=first.url,
                     streaming=ctx.streaming, request_class=ctx.request_class,
@@ -210,6 +216,16 @@ class CallRun:
             if isinstance(step, Stop):
                 return
             yield step
+
+    @property
+    def attempts(self) -> list[AttemptRecord]:
+        """Every attempt's record, in order (an answer nobody observed is recorded now)."""
+        if self._pending is not None:
+            with _RECORDING:  # a Completion may be read from several threads: recorded once
+                pending, self._pending = self._pending, None
+                if pending is not None:
+                    self._attempts.append(pending())
+        return self._attempts
 
     @property
     def stopped(self) -> Stop:
@@ -259,7 +275,7 @@ class CallRun:
             room = self._fallback_room(remaining)
             return Send(
                 target=target,
-                attempt_number=len(self.attempts) + 1,
+                attempt_number=len(self._attempts) + 1,
                 connect_s=min(policy.connect_timeout_s, remaining),
                 first_chunk_s=min(policy.first_chunk_timeout_s, remaining - room),
                 idle_s=min(policy.stream_idle_timeout_s, remaining),
@@ -282,7 +298,16 @@ class CallRun:
         fc = cls.failure_class
         change = self.engine.breaker(target.breaker_key).record(fc, self._granted)
         if fc is None:
-            self._add(self._record(target, outcome, cls, decision=None, wait=None), Decision.ANSWERED, target, outcome)
+            if self._obs is None:  # nobody observes the call: its answer is recorded when first read
+                self._pending = partial(
+                    build_record, self.ctx, target, outcome, cls, attempt_number=len(self._attempts) + 1,
+                    decision=None, fallback_of=self._fallback_of if target.index else None,
+                    circuit_state=self._granted.value,
+                )  # fmt: skip
+            else:
+                self._add(
+                    self._record(target, outcome, cls, decision=None, wait=None), Decision.ANSWERED, target, outcome
+                )
             self._changed(target, change)
             self._finish(Stop(outcome, target, None))
             return
@@ -357,7 +382,7 @@ class CallRun:
             self._route_attempts = 0
             return FallbackSwitch(
                 from_route=current.label, to_route=candidate.label, to_model=candidate.model,
-                failure_class=fc, attempt_number=len(self.attempts),
+                failure_class=fc, attempt_number=len(self._attempts),
             )  # fmt: skip
         return None
 
@@ -376,7 +401,7 @@ class CallRun:
     # -- records -------------------------------------------------------------------------
 
     def _add(self, record: AttemptRecord, decision: Decision, target: Target, outcome: Outcome | None) -> None:
-        self.attempts.append(record)
+        self._attempts.append(record)
         if self._obs is not None:
             self._obs.attempt(
                 AttemptEnd(
@@ -399,10 +424,10 @@ class CallRun:
             error = stop.error
             if error is None:
                 assert stop.outcome is not None
-                end = CallEnd(verdict=Verdict.ANSWERED, attempts=self.attempts, response_id=stop.outcome.response_id)
+                end = CallEnd(verdict=Verdict.ANSWERED, attempts=self._attempts, response_id=stop.outcome.response_id)
             else:
                 verdict = Verdict.PARTIAL if error.partial else Verdict.FAILED
-                end = CallEnd(verdict=verdict, attempts=self.attempts, failure_class=error.failure_class,
+                end = CallEnd(verdict=verdict, attempts=self._attempts, failure_class=error.failure_class,
                               summary=str(error))  # fmt: skip
             self._obs.end(end)
         return stop
@@ -422,7 +447,7 @@ class CallRun:
             target,
             outcome,
             cls,
-            attempt_number=len(self.attempts) + 1,
+            attempt_number=len(self._attempts) + 1,
             decision=decision,
             backoff_s=wait,
             fallback_of=self._fallback_of if target.index else None,
@@ -440,7 +465,7 @@ class CallRun:
             self.ctx,
             target,
             fc,
-            attempt_number=len(self.attempts) + 1,
+            attempt_number=len(self._attempts) + 1,
             summary=summary,
             fallback_of=self._fallback_of if target.index else None,
             circuit_state=state,
@@ -452,7 +477,7 @@ class CallRun:
         return switch
 
     def _error(self, fc: FailureClass, summary: str, partial: bool) -> CallFailed:
-        return CallFailed(fc, self.attempts, summary=summary, partial=partial)
+        return CallFailed(fc, self._attempts, summary=summary, partial=partial)
 
     def _fail(self, fc: FailureClass, summary: str) -> Stop:
         return self._finish(Stop(None, None, self._error(fc, summary, False)))

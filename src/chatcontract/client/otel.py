@@ -29,6 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from opentelemetry import metrics, trace
+from opentelemetry.environment_variables import OTEL_PYTHON_METER_PROVIDER, OTEL_PYTHON_TRACER_PROVIDER
+from opentelemetry.metrics import _internal as _metrics_api
 
 from chatcontract.client import otel_names as names
 from chatcontract.client.observe import (
@@ -47,6 +49,22 @@ from chatcontract.redact import strip_url_secrets
 SCOPE = "chatcontract.client"
 _NOOP_TRACERS = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
 _NOOP_METERS = ("_ProxyMeterProvider", "NoOpMeterProvider")
+# OTel loads a global provider named in these variables when one is first asked for; read once
+# here, so a call does not look the environment up twice (a variable set after this import, with
+# no provider asked for since, is not seen).
+_PROVIDERS_FROM_ENV = OTEL_PYTHON_TRACER_PROVIDER in os.environ or OTEL_PYTHON_METER_PROVIDER in os.environ
+_UNKNOWN = object()
+
+
+def _global_provider(module: Any, name: str, get: Any) -> Any:
+    """The global provider, or ``None`` when none was set (the API's no-op proxy): the API's
+    set-once global is read directly, so an unset one costs no environment lookup per call."""
+    provider = getattr(module, name, _UNKNOWN)
+    if provider is None and not _PROVIDERS_FROM_ENV:
+        return None
+    return get()
+
+
 Attrs = dict[str, Any]
 
 
@@ -81,12 +99,14 @@ class Telemetry:
         self.latest_only = latest_only()
 
     def tracer(self) -> Any:
-        provider = self._tracer_provider or trace.get_tracer_provider()
-        return None if isinstance(provider, _NOOP_TRACERS) else provider.get_tracer(self._scope)
+        provider = self._tracer_provider or _global_provider(trace, "_TRACER_PROVIDER", trace.get_tracer_provider)
+        if provider is None or type(provider) in _NOOP_TRACERS or isinstance(provider, _NOOP_TRACERS):
+            return None  # (the type first: no ABC check per call)
+        return provider.get_tracer(self._scope)
 
     def instruments(self) -> _Instruments | None:
-        provider = self._meter_provider or metrics.get_meter_provider()
-        if type(provider).__name__ in _NOOP_METERS:
+        provider = self._meter_provider or _global_provider(_metrics_api, "_METER_PROVIDER", metrics.get_meter_provider)
+        if provider is None or type(provider).__name__ in _NOOP_METERS:
             return None
         found = self._instruments.get(id(provider))
         if found is None:
@@ -103,6 +123,10 @@ class Telemetry:
             return
         with tracer.start_as_current_span(name, kind=trace.SpanKind.INTERNAL, attributes=attributes):
             yield
+
+    def quiet(self) -> bool:
+        """No tracer and no meter now: a call has nothing to tell (the engine then skips it)."""
+        return self.tracer() is None and self.instruments() is None
 
     def start_call(self, call: CallStart) -> CallTelemetry | None:
         tracer = self.tracer()
@@ -306,8 +330,11 @@ class CallTelemetry:
         if event.result is not None:
             out["chatcontract.result"] = event.result
         if self.call.streaming:
-            out["chatcontract.stream.verdict"] = "complete" if event.verdict is Verdict.ANSWERED else (
-                event.failure_class.value if event.failure_class else "unknown")
+            out["chatcontract.stream.verdict"] = (
+                "complete"
+                if event.verdict is Verdict.ANSWERED
+                else (event.failure_class.value if event.failure_class else "unknown")
+            )
         if last is not None:
             out.update(_answer_attrs(last) if event.verdict is Verdict.ANSWERED else {})
             if last.parser_outcome is not None:

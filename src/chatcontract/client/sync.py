@@ -1,8 +1,9 @@
 """``Client``: the resilient client, synchronous. Safe to share across threads.
 
-One ``httpx2.Client`` is reused; all decisions come from the engine; this module only does I/O:
-send one attempt, read its body or stream under the first-chunk, idle and deadline limits, and
-sleep when the engine says so.
+A typed API over a :class:`~chatcontract.client.transport.ResilientTransport`, as
+``httpx2.Client`` sits on its transport: each call enters the transport's one loop (the loop
+an SDK's requests run through), which sends every attempt through the one single-attempt
+driver. One ``httpx2`` connection pool is reused.
 """
 
 from __future__ import annotations
@@ -13,15 +14,28 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from chatcontract.client.base import ClientBase, ClientCall
+from chatcontract.client.base import ClientBase, ClientCall, check_base_url
 from chatcontract.client.common import EngineConfig
-from chatcontract.client.engine import Wait
-from chatcontract.client.sender import Sender
 from chatcontract.client.tls import default_ssl_context
-from chatcontract.client.wire import Completion, RequestMaker
+from chatcontract.client.transport import ResilientTransport, StreamBroken
+from chatcontract.client.wire import Completion, Deltas, RequestMaker
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+
+class _ViaClient(httpx2.BaseTransport):
+    """The caller's ``httpx2.Client`` as the transport's inner one (its hooks, auth and
+    default headers apply; it stays the caller's to close)."""
+
+    def __init__(self, client: httpx2.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return self._client.send(request, stream=True)
+
+    def close(self) -> None:
+        pass
 
 
 class Client(ClientBase):
@@ -36,24 +50,24 @@ class Client(ClientBase):
         api_key: str | None = None,
         **config: Unpack[EngineConfig],
     ) -> None:
-        super().__init__(base_url=base_url, api_key=api_key, **config)
-        self._own_http = http_client is None
+        check_base_url(base_url)
+        inner: httpx2.BaseTransport
         if http_client is None:
             # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,
             # no auth flow: a chat call needs none of them, and they cost per call).
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-            transport = httpx2.HTTPTransport(verify=default_ssl_context(), limits=limits)
-            self._http = httpx2.Client(transport=transport)
-            self._send: Callable[[httpx2.Request], httpx2.Response] = transport.handle_request
+            inner = httpx2.HTTPTransport(verify=default_ssl_context(), limits=limits)
+            self._http = httpx2.Client(transport=inner)
         else:
             self._http = http_client
-            self._send = lambda request: http_client.send(request, stream=True)
-        self._sleep = sleep
-        self._sender = Sender(self._send, clock=self.clock, grace_s=self.policy.post_finish_grace_s)
+            inner = _ViaClient(http_client)
+        self._own_http = http_client is None
+        self.transport = ResilientTransport(transport=inner, sleep=sleep, **config)
+        super().__init__(self.transport, base_url=base_url, api_key=api_key)
         self._maker = RequestMaker(self._http.headers)
 
     def close(self) -> None:
-        self._sender.close()
+        self.transport.close()
         if self._own_http:
             self._http.close()
 
@@ -81,13 +95,9 @@ class Client(ClientBase):
             model, messages, stream=stream, live=False, params=params,
             reissue=reissue, deadline_s=deadline_s, request_class=request_class,
         )  # fmt: skip
-        gen = self._drive(call)
-        try:
-            while True:
-                next(gen)
-        except StopIteration as stop:
-            result: Completion = stop.value
-            return result
+        done = self.transport.drive(call)
+        assert isinstance(done, Completion)  # a call that is not live is never handed over
+        return done
 
     def stream(
         self,
@@ -104,29 +114,25 @@ class Client(ClientBase):
             model, messages, stream=True, live=True, params=params,
             reissue=reissue, deadline_s=deadline_s, request_class=request_class,
         )  # fmt: skip
-        return ChatStream(self._drive(call))
+        return ChatStream(self._live(call))
 
-    # -- driver: the I/O only ----------------------------------------------------------
-
-    def _drive(self, call: ClientCall) -> Generator[str, None, Completion]:
-        run = call.run
-        for step in run.steps():
-            if isinstance(step, Wait):
-                self._sleep(step.seconds)
-                continue
-            out = run.start_attempt()
-            if call.stream:
-                try:
-                    yield from self._sender.stream_attempt(
-                        call.request(step), step, out, live=call.live, want_usage=self.include_usage
-                    )
-                except GeneratorExit:  # the caller stopped reading: no verdict on the route
-                    run.abandon()
-                    raise
-            else:
-                self._sender.attempt(call.request(step), out)
-            run.end_attempt(out)
-        return call.result()
+    def _live(self, call: ClientCall) -> Generator[str, None, Completion]:
+        """Run the call through the transport; once its stream started, hand the caller each
+        new text as it is checked. A break after content raises the call's ``CallFailed``."""
+        got = self.transport.drive(call)
+        if isinstance(got, Completion):  # ended before any content (or failed: raised)
+            return got
+        deltas = Deltas(got.checker, got.out)
+        tail = got
+        assert isinstance(tail, httpx2.SyncByteStream)
+        try:
+            for _ in tail:
+                yield from deltas.take()
+        except StreamBroken as broken:
+            raise broken.call_failed from None
+        finally:
+            tail.close()  # a caller that stopped reading: verdict if known, else abandoned
+        return call.final()
 
 
 class ChatStream:

@@ -1,4 +1,5 @@
-"""``ResilientTransport``: the client's policy inside any httpx-based SDK (the openai SDK too).
+"""``ResilientTransport``: the client's policy inside any httpx-based SDK (the openai SDK too),
+and the one synchronous loop ``Client`` runs its calls through.
 
 ``openai.OpenAI(http_client=httpx2.Client(transport=ResilientTransport(...)), max_retries=0)``
 sends every chat-completions request through the same engine as :class:`Client`: classified
@@ -13,39 +14,41 @@ its own error for it); without one, a :class:`TransportFailure` or :class:`Trans
 (httpx errors, so SDKs map them to connection/timeout errors) carries the :class:`CallFailed`.
 Other requests pass through untouched. The openai SDK 3.x runs on ``httpx2`` but accepts a
 legacy ``httpx2.Client`` as ``http_client`` and sends through it unchanged (tested).
+
+As ``httpx2.Client`` sits on a transport, :class:`~chatcontract.client.Client` sits on this one:
+its typed calls enter :meth:`ResilientTransport.drive`, the loop an SDK's requests run through
+(a ``Client`` call skips only the re-parsing of its own request body).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx2
 
 from chatcontract.client import legacy
-from chatcontract.client.attempt import Outcome
 from chatcontract.client.common import EngineConfig
-from chatcontract.client.engine import Send, Wait
-from chatcontract.client.sender import event_stream, open_fresh
-from chatcontract.client.sse import StreamChecker
-from chatcontract.client.sync_stream import checked_stream
+from chatcontract.client.engine import Wait
+from chatcontract.client.sender import Sender, StreamRead
 from chatcontract.client.transport_base import (
     CallBase,
     CheckedTailBase,
+    SdkCall,
     StreamBroken,
     TransportConfig,
     TransportFailure,
     TransportTimeout,
-    started_response,
 )
 from chatcontract.client.watchdog import Watchdog
-from chatcontract.client.wire import received
+from chatcontract.client.wire import fail_transport
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["ResilientTransport", "StreamBroken", "TransportFailure", "TransportTimeout"]
+R = TypeVar("R")
 
 
 class ResilientTransport(TransportConfig, httpx2.BaseTransport):
@@ -66,10 +69,14 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         super().__init__(**config)
         self.inner = transport or httpx2.HTTPTransport()
         self.sleep = sleep
-        self.watchdog = Watchdog(self.clock)
+        self.sender = Sender(self.inner.handle_request, clock=self.clock, grace_s=self.policy.post_finish_grace_s)
+
+    @property
+    def watchdog(self) -> Watchdog:
+        return self.sender.watchdog
 
     def close(self) -> None:
-        self.watchdog.close()
+        self.sender.close()
         self.inner.close()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -82,88 +89,68 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         doc = self.chat_doc(request, body)
         if doc is None:
             return self.inner.handle_request(request)
-        return _Call(self, request, doc, body).run()
+        return self.drive(SdkCall(self, request, doc, body))
 
-
-class _Call(CallBase):
-    owner: ResilientTransport
-
-    def run(self) -> httpx2.Response:
-        for step in self.run_.steps():
+    def drive(self, call: CallBase[R]) -> R:
+        """The one synchronous loop: every attempt of ``call`` on the engine's steps, through the
+        one single-attempt driver (:class:`Sender`), until the run stops or a stream starts."""
+        run = call.run
+        sender = self.sender
+        for step in run.steps():
             if isinstance(step, Wait):
-                self.owner.sleep(step.seconds)
+                self.sleep(step.seconds)
                 continue
-            ready = self._send(step)
-            if ready is not None:
-                return ready
-        return self.final()
+            out = run.start_attempt()
+            request = call.outgoing(step)
+            if not call.stream:
+                call.answered(sender.attempt(request, out), out)
+                continue
+            got = sender.open_stream(request, step, out, want_usage=call.want_usage)
+            if not isinstance(got, StreamRead):  # an error, a body that is no stream, no answer
+                call.answered(got, out)
+                continue
+            tail = _start(call, got)
+            if tail is not None:
+                return call.started(tail)
+            run.end_attempt(out)
+        return call.final()
 
-    def _send(self, step: Send) -> httpx2.Response | None:
-        """One attempt; returns the response to hand over now (a started stream), else ``None``."""
-        out, outgoing = self.begin_attempt(step)
-        try:
-            response = open_fresh(self.owner.inner.handle_request, outgoing, None)
-        except httpx2.HTTPError as exc:
-            self.failed(out, exc, streaming=self.stream)
-            return None
-        if received(out, response) and self.stream and event_stream(out):  # else read whole, as Client
-            return self._start_stream(step, outgoing, response, out)
-        try:
-            body = response.read()
-        except httpx2.HTTPError as exc:
-            self.failed(out, exc, streaming=False)
-            return None
-        finally:
-            response.close()
-        self.buffered(response, out, body)
-        return None
 
-    def _start_stream(
-        self, step: Send, outgoing: httpx2.Request, response: httpx2.Response, out: Outcome
-    ) -> httpx2.Response | None:
-        owner = self.owner
-        checker = StreamChecker()
-        # The decoded body (gzip, deflate, br): the checker reads SSE, not compressed bytes, and
-        # the response handed over no longer claims an encoding (see ``started_response``).
-        chunks = checked_stream(
-            response.iter_bytes(), checker, out, step, watchdog=owner.watchdog, request=outgoing, response=response,
-            clock=owner.clock, grace_s=owner.policy.post_finish_grace_s, want_usage=self.want_usage,
-        )  # fmt: skip
-        prefix: list[bytes] = []
-        for data in chunks:
+def _start(call: CallBase[R], got: StreamRead) -> _CheckedTail | None:
+    """Read a stream up to its first content event and hand the rest over as a checked tail
+    when ``call.handover``; else (or when it ends first) read it to its end and close it."""
+    prefix: list[bytes] = []
+    try:
+        for data in got.chunks:
             prefix.append(data)
-            if checker.first_content:
-                tail = _CheckedTail(self, prefix, chunks, response, out=out, checker=checker)
-                return started_response(response, tail)
-        response.close()
-        self.report(out)
-        return None
+            if call.handover and got.checker.first_content:
+                return _CheckedTail(call, prefix, got)
+    except httpx2.HTTPError as exc:
+        fail_transport(got.out, exc, streaming=True)
+    except BaseException:
+        got.close()
+        raise
+    got.close()
+    return None
 
 
 class _CheckedTail(CheckedTailBase, httpx2.SyncByteStream):
     """The rest of a started stream, checked; settles the call when it ends or is closed."""
 
-    def __init__(
-        self, call: _Call, prefix: list[bytes], chunks: Iterator[bytes], response: httpx2.Response, **kw: Any
-    ) -> None:
-        super().__init__(call, prefix, response, **kw)
-        self._chunks = chunks
+    read: StreamRead
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._prefix
         self._prefix = []
-        for data in self._chunks:
+        for data in self.read.chunks:
             if not self.bad_event():  # the checker ends the stream right after a bad event
                 yield data
         if self._claim():
-            self._response.close()
+            self.read.response.close()
             self._verdict()
 
     def close(self) -> None:
         if not self._claim():
             return
         self._closed_early()
-        close = getattr(self._chunks, "close", None)
-        if close is not None:
-            close()
-        self._response.close()
+        self.read.close()

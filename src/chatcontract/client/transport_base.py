@@ -1,27 +1,29 @@
 """What the sync and async resilient transports share: configuration, targets, the exceptions,
-and the non-I/O half of one call (outgoing requests, giving up, buffered responses) and of a
-started stream's checked tail (its verdict). The two transports only do I/O."""
+the non-I/O half of one call (:class:`CallBase`: an SDK's request, or a ``Client`` call) and of
+a started stream's checked tail (its verdict). The two transports only do I/O: one sync loop
+and one async loop, which ``Client`` and ``AsyncClient`` run their calls through."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx2
 
 from chatcontract.client.attempt import Outcome
 from chatcontract.client.common import EngineConfig, EngineOwner
-from chatcontract.client.engine import Send, Stop
+from chatcontract.client.engine import CallRun, Send, Stop
 from chatcontract.client.errors import FAILURE_EXTENSION, CallFailed
 from chatcontract.client.route import Route, Target, resolve_target
-from chatcontract.client.sse import StreamChecker
-from chatcontract.client.wire import fail_transport, finish_stream, whole_body
+from chatcontract.client.sender import AsyncStreamRead, StreamRead
+from chatcontract.client.wire import finish_stream
 from chatcontract.record import FailureClass
 from chatcontract.taxonomy import StreamState
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+R = TypeVar("R")
 _DROP = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 _BAD_EVENT = frozenset({StreamState.MALFORMED, StreamState.ERROR_EVENT})
 _TIMEOUT_CLASSES = frozenset({FailureClass.TIMEOUT, FailureClass.DEADLINE_EXCEEDED, FailureClass.STREAM_STALLED})
@@ -91,15 +93,47 @@ class TransportConfig(EngineOwner):
         )
 
 
-class CallBase:
-    """The non-I/O half of one chat-completions request through the engine."""
+class CallBase(Generic[R]):
+    """The non-I/O half of one call through a resilient transport's loop (``R``: what the
+    caller gets). An SDK's request (:class:`SdkCall`) and a :class:`~chatcontract.client.Client`
+    call (:class:`~chatcontract.client.base.ClientCall`) differ only here: how each attempt's
+    request is made, what a read answer is kept as, and what the caller gets in the end."""
+
+    run: CallRun
+    stream: bool
+    want_usage: bool
+    handover: bool
+    """A started stream is handed to the caller at its first content event (else it is read
+    whole inside the loop, and a break after content is still retried)."""
+
+    def outgoing(self, step: Send) -> httpx2.Request:
+        """The request of one attempt."""
+        raise NotImplementedError
+
+    def answered(self, response: httpx2.Response | None, out: Outcome) -> None:
+        """An attempt ended without a started stream (``response``: read whole; ``None``: the
+        transport failed): report it (a subclass keeps what it hands over first)."""
+        self.run.end_attempt(out)
+
+    def final(self) -> R:
+        """What the caller gets once the run stopped without a started stream."""
+        raise NotImplementedError
+
+    def started(self, tail: CheckedTailBase) -> R:
+        """What the caller gets for a stream handed over at its first content (``tail``: the
+        transport's checked tail)."""
+        raise NotImplementedError
+
+
+class SdkCall(CallBase[httpx2.Response]):
+    """One chat-completions request an SDK sent through the transport."""
 
     def __init__(self, owner: TransportConfig, request: httpx2.Request, doc: dict[str, Any], body: bytes) -> None:
         self.owner = owner
         self.request = request
         self.doc = doc
         self.body = body
-        self.stream = bool(doc.get("stream"))
+        self.stream = self.handover = bool(doc.get("stream"))
         options = doc.get("stream_options")
         self.want_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         raw_messages = doc.get("messages")
@@ -107,7 +141,7 @@ class CallBase:
             [m for m in raw_messages if isinstance(m, dict)] if isinstance(raw_messages, list) else []
         )
         ctx = owner.record_context(messages, streaming=self.stream)
-        self.run_ = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
+        self.run = owner.engine.begin(owner.targets(request, doc["model"]), ctx, messages=messages)
         self.last_response: httpx2.Response | None = None
 
     def give_up(self, error: CallFailed) -> httpx2.Response:
@@ -125,6 +159,7 @@ class CallBase:
 
     def outgoing(self, step: Send) -> httpx2.Request:
         """The request of one attempt: the caller's, with the route's model, URL and key."""
+        self.last_response = None
         target = step.target
         headers = httpx2.Headers(self.request.headers)
         if target.index and target.route.api_key is not None:
@@ -138,46 +173,35 @@ class CallBase:
         extensions = {**self.request.extensions, "timeout": step.timeouts()}
         return httpx2.Request("POST", target.url, headers=headers, content=body, extensions=extensions)
 
-    def begin_attempt(self, step: Send) -> tuple[Outcome, httpx2.Request]:
-        """A fresh outcome and the outgoing request of one attempt."""
-        self.last_response = None
-        return self.run_.start_attempt(), self.outgoing(step)
-
-    def report(self, out: Outcome) -> None:
-        self.run_.end_attempt(out)
-
-    def failed(self, out: Outcome, exc: httpx2.HTTPError, *, streaming: bool) -> None:
-        """The attempt broke before a whole body or a started stream: record and report it."""
-        fail_transport(out, exc, streaming=streaming)
-        self.report(out)
-
-    def buffered(self, response: httpx2.Response, out: Outcome, body: bytes) -> None:
-        """A whole (non-stream or error) body was read: keep a copy to hand over, then report."""
-        whole_body(out, body)
-        self.last_response = rebuilt(response, body)
-        self.report(out)
+    def answered(self, response: httpx2.Response | None, out: Outcome) -> None:
+        """Keep a copy of a whole body to hand over (decoded), then report."""
+        if response is not None:
+            self.last_response = rebuilt(response, response.content)
+        self.run.end_attempt(out)
 
     def final(self) -> httpx2.Response:
-        """What the caller gets once the run stopped without a started stream."""
-        stop = self.run_.stopped
+        stop = self.run.stopped
         if stop.error is not None:
             return self.give_up(stop.error)
         assert self.last_response is not None
         return self.last_response
+
+    def started(self, tail: CheckedTailBase) -> httpx2.Response:
+        """The response handed over: its headers, the checked tail as its stream."""
+        assert isinstance(tail, httpx2.SyncByteStream | httpx2.AsyncByteStream)
+        return started_response(tail.read.response, tail)
 
 
 class CheckedTailBase:
     """The non-I/O half of a started stream's checked tail: settling the call once it ended,
     or was closed early (sync and async tails add only the reading and the closing)."""
 
-    def __init__(
-        self, call: CallBase, prefix: list[bytes], response: httpx2.Response, *, out: Outcome, checker: StreamChecker
-    ) -> None:
+    def __init__(self, call: CallBase[Any], prefix: list[bytes], read: StreamRead | AsyncStreamRead) -> None:
         self._call = call
         self._prefix = prefix
-        self._response = response
-        self._out = out
-        self._checker = checker
+        self.read = read
+        self.checker = read.checker
+        self.out = read.out
         self._settled = False
         if self.bad_event():  # the chunk with the first content also broke the stream
             self._prefix = prefix[:-1]
@@ -186,7 +210,7 @@ class CheckedTailBase:
         """The last chunk read held an event the checker failed (not JSON, not a chunk, an
         error object): it is not passed on, so an SDK never parses it (it would raise its own
         decoding error, or an error without our attempts); the stream ends in StreamBroken."""
-        return self._checker.state in _BAD_EVENT
+        return self.checker.state in _BAD_EVENT
 
     def _claim(self) -> bool:
         """``True`` the first time only: one verdict per stream."""
@@ -197,20 +221,21 @@ class CheckedTailBase:
 
     def _verdict(self) -> None:
         """The stream ended: report it, and raise :class:`StreamBroken` when the call failed."""
-        self._out.delivered = True
-        self._call.report(self._out)
-        step = self._call.run_.next_step()
+        self.out.delivered = True
+        run = self._call.run
+        run.end_attempt(self.out)
+        step = run.next_step()
         if isinstance(step, Stop) and step.error is not None:
             raise StreamBroken(step.error)
 
     def _closed_early(self) -> None:
         """The caller closed the stream: report it when its verdict is known, else abandon."""
-        if self._checker.state is not None:  # finished or failed: the verdict is known
-            finish_stream(self._out, self._checker)
-            self._out.delivered = True
-            self._call.report(self._out)
+        if self.checker.state is not None:  # finished or failed: the verdict is known
+            finish_stream(self.out, self.checker)
+            self.out.delivered = True
+            self._call.run.end_attempt(self.out)
         else:
-            self._call.run_.abandon()
+            self._call.run.abandon()
 
 
 def started_response(

@@ -3,10 +3,11 @@ and the :class:`Completion` a successful call returns. No I/O here."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
 
 import httpx2
 
@@ -21,16 +22,24 @@ from chatcontract.wire_errors import NOT_SENT, transport_kind
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+class Recorded(Protocol):
+    """Where a :class:`Completion` reads its attempts (the call's run)."""
+
+    @property
+    def attempts(self) -> list[AttemptRecord]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     """A whole, checked answer. ``model`` is the model of the route that answered;
-    ``response_model`` is what the provider said it was."""
+    ``response_model`` is what the provider said it was. ``attempts``: every attempt's record
+    (the answering attempt's is made when first read, unless a sink or telemetry observed it)."""
 
     content: str | None
     model: str
     finish_reason: str | None
     usage: Mapping[str, Any] | None
-    attempts: list[AttemptRecord] = field(repr=False)
+    recorded: Recorded = field(repr=False, compare=False)
     route: Route
     requested_model: str
     response_id: str | None = None
@@ -38,34 +47,63 @@ class Completion:
     message: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
+    def attempts(self) -> list[AttemptRecord]:
+        return self.recorded.attempts
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (and copied) with its records made, not with the call's run."""
+        values = [getattr(self, f.name) for f in fields(self)]
+        values[[f.name for f in fields(self)].index("recorded")] = Records(self.attempts)
+        return (Completion, tuple(values))
+
+    @property
     def provider_request_id(self) -> str | None:
-        return self.attempts[-1].provider_request_id if self.attempts else None
+        attempts = self.attempts
+        return attempts[-1].provider_request_id if attempts else None
 
     @property
     def fell_back(self) -> bool:
-        return bool(self.attempts and self.attempts[-1].fallback_of)
+        attempts = self.attempts
+        return bool(attempts and attempts[-1].fallback_of)
+
+
+class Records:
+    """Attempt records already made (a :class:`Recorded` that is plain data)."""
+
+    __slots__ = ("attempts",)
+
+    def __init__(self, attempts: list[AttemptRecord]) -> None:
+        self.attempts = attempts
 
 
 class RequestMaker:
     """Builds each attempt's ``httpx2.Request`` from parts prepared once per route.
 
-    The URL is parsed and the client's default headers merged with the route's once, so an
-    attempt costs one ``Request`` and one timeout dict (httpcore reads per-attempt limits from
-    the request's ``timeout`` extension).
+    Once per route, a template request is made the ordinary way (the client's default headers
+    merged with the route's; httpx adds ``Host``); an attempt then copies its headers, sets its
+    ``Content-Length`` and hands the body over as a ready stream, so httpx does not re-derive the
+    same headers per call. httpcore reads per-attempt limits from the ``timeout`` extension.
     """
 
     def __init__(self, client_headers: httpx2.Headers) -> None:
         self._base = client_headers
-        self._prepared: dict[int, tuple[Target, httpx2.URL, httpx2.Headers]] = {}
+        self._prepared: dict[int, tuple[Target, httpx2.Request]] = {}
 
     def build(self, target: Target, body: bytes, timeouts: dict[str, float]) -> httpx2.Request:
         prepared = self._prepared.get(id(target))
         if prepared is None or prepared[0] is not target:
             headers = httpx2.Headers(self._base)
             headers.update(target.headers)
-            prepared = (target, httpx2.URL(target.url), headers)
+            prepared = (target, httpx2.Request("POST", target.url, headers=headers, content=b""))
             self._prepared[id(target)] = prepared
-        return httpx2.Request("POST", prepared[1], headers=prepared[2], content=body, extensions={"timeout": timeouts})
+        template = prepared[1]
+        headers = httpx2.Headers(template.headers)
+        headers["Content-Length"] = str(len(body))
+        request = httpx2.Request(
+            "POST", template.url, headers=headers, stream=httpx2.ByteStream(body), extensions={"timeout": timeouts}
+        )
+        request.read()
+        return request
 
 
 def header_dict(response: httpx2.Response) -> dict[str, str]:
@@ -221,14 +259,21 @@ def first_chunk_timeout(out: Outcome) -> None:
     out.problem = "no content event within the first-chunk limit"
 
 
-def completion(out: Outcome, target: Target, attempts: list[AttemptRecord], requested_model: str) -> Completion:
+@functools.lru_cache(maxsize=256)
+def _answered_route(model: str, base_url: str, credential_source: str | None) -> Route:
+    """The route that answered, as a :class:`Completion` names it (routes are immutable, so one
+    per route serves every call)."""
+    return Route(model=model, base_url=base_url, credential_source=credential_source)
+
+
+def completion(out: Outcome, target: Target, recorded: Recorded, requested_model: str) -> Completion:
     return Completion(
         content=out.content,
         model=target.model,
         finish_reason=out.finish_reason,
         usage=out.usage,
-        attempts=attempts,
-        route=Route(model=target.model, base_url=target.base_url, credential_source=target.credential_source),
+        recorded=recorded,
+        route=_answered_route(target.model, target.base_url, target.credential_source),
         requested_model=requested_model,
         response_id=out.response_id,
         response_model=out.response_model,

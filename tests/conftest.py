@@ -87,13 +87,14 @@ def _long_group_rank(item: pytest.Item) -> int:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: two workers per CPU. About half of a worker's time is spent waiting (on
+    """``-n auto``: three workers per two CPUs. About half of a worker's time is spent waiting (on
     loopback servers, subprocesses, the clocks of retry and stream tests), so one worker per CPU
-    leaves the CPUs half idle. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and ``-n N`` still decide."""
+    leaves the CPUs half idle; two per CPU starved the Spark session (~75 CPU-s of Java) past its
+    120 s timeout on a loaded machine. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and ``-n N`` still decide."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 * cpus
+    return cpus + (cpus + 1) // 2
 
 
 def _keep_xdist_group(item: pytest.Item) -> None:

@@ -86,6 +86,7 @@ def _long_group_rank(item: pytest.Item) -> int:
     return next((rank for rank, name in enumerate(LONG_GROUPS_FIRST) if name in groups), len(LONG_GROUPS_FIRST))
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error where it is not installed
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: three workers per two CPUs. About half of a worker's time is spent waiting (on
     loopback servers, subprocesses, the clocks of retry and stream tests), so one worker per CPU

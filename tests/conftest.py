@@ -63,7 +63,7 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-# -- a real PostgreSQL server, started once per session by the first test that asks for it --------
+# -- collection: markers, xdist groups, order, worker count ------------------------------------
 
 
 # Groups that hold one worker longest (the Spark session: ~80 s; every client graded: ~35 s) start
@@ -110,6 +110,9 @@ def _keep_xdist_group(item: pytest.Item) -> None:
     ident = getattr(item, "_id", None)
     if isinstance(legacy, str) and ident is not None and legacy != str(ident):
         item._id = type(ident).parse(legacy)
+
+
+# -- a real PostgreSQL server, started once per session by the first test that asks for it --------
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,31 @@ import pytest
 from chatcontract.redact import active_redactor, use_redactor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cache_bytecode_outside_the_tree() -> None:
+    """Compile each module once, not once per process, even under ``PYTHONDONTWRITEBYTECODE``.
+
+    A run starts hundreds of Python processes (xdist workers, CLI subprocesses, conduct workers,
+    pytester runs). With bytecode writing off, each one compiles every module it imports and
+    pytest rewrites every test module again (about 4 s of CPU per worker's collection alone).
+    Where the environment turns writing off, bytecode goes to a private directory outside the
+    repository instead (``PYTHONPYCACHEPREFIX``, inherited by every child): the tree stays clean.
+    """
+    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX") or not hasattr(os, "getuid"):
+        return
+    prefix = Path(tempfile.gettempdir()) / f"chatcontract-tests-pycache-{os.getuid()}"
+    prefix.mkdir(mode=0o700, exist_ok=True)
+    owned = prefix.lstat()
+    if prefix.is_symlink() or owned.st_uid != os.getuid() or owned.st_mode & 0o077:
+        return  # not ours alone: keep Python's choice rather than load bytecode others could write
+    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix = str(prefix)
+    sys.dont_write_bytecode = False
+
+
+_cache_bytecode_outside_the_tree()
 
 # Test helpers are imported as ``tests.<area>.<module>`` whether pytest runs as ``pytest`` or
 # ``python -m pytest`` (only the latter puts the repository root on the path by itself).
@@ -36,14 +63,56 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-# -- a real PostgreSQL server, started once per session by the first test that asks for it --------
+# -- collection: markers, xdist groups, order, worker count ------------------------------------
 
 
+# Groups that hold one worker longest (the Spark session: ~80 s; every client graded: ~35 s) start
+# first, so the rest of the suite runs beside them instead of after them.
+LONG_GROUPS_FIRST = ("spark", "conduct-grading")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook (see _keep_xdist_group)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that uses the PostgreSQL server carries the ``postgres`` marker."""
+    """Every test that uses the PostgreSQL server carries the ``postgres`` marker; long groups first."""
     for item in items:
         if "pg_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+        _keep_xdist_group(item)
+    items.sort(key=_long_group_rank)  # stable: a module's tests stay together and in order
+
+
+def _long_group_rank(item: pytest.Item) -> int:
+    groups = {str(mark.args[0]) for mark in item.iter_markers("xdist_group") if mark.args}
+    return next((rank for rank, name in enumerate(LONG_GROUPS_FIRST) if name in groups), len(LONG_GROUPS_FIRST))
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error where it is not installed
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: three workers per two CPUs. About half of a worker's time is spent waiting (on
+    loopback servers, subprocesses, the clocks of retry and stream tests), so one worker per CPU
+    leaves the CPUs half idle; two per CPU starved the Spark session (~75 CPU-s of Java) past its
+    120 s timeout on a loaded machine. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and ``-n N`` still decide."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cpus + (cpus + 1) // 2
+
+
+def _keep_xdist_group(item: pytest.Item) -> None:
+    """Make ``--dist loadgroup`` group again on pytest 9.2 (pytest-dev/pytest-xdist#1386).
+
+    xdist marks a grouped test by writing ``nodeid@group`` to ``item._nodeid``; pytest 9.2 keeps
+    the id in ``item._id`` instead, so the suffix is lost and every group is scattered over the
+    workers (each worker then builds the group's module fixtures: two Spark sessions, two
+    gradings). Copy xdist's id over; a no-op where xdist's write still takes effect.
+    """
+    legacy = item.__dict__.get("_nodeid")
+    ident = getattr(item, "_id", None)
+    if isinstance(legacy, str) and ident is not None and legacy != str(ident):
+        item._id = type(ident).parse(legacy)
+
+
+# -- a real PostgreSQL server, started once per session by the first test that asks for it --------
 
 
 @pytest.fixture(scope="session")

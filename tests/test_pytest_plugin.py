@@ -114,7 +114,8 @@ def test_probe_cases_are_test_items(project: pytest.Pytester) -> None:
 )
 def test_bad_options_are_a_one_line_usage_error(project: pytest.Pytester, args: list[str], message: str) -> None:
     result = project.runpytest_subprocess("-p", "no:cacheprovider", *args)
-    assert result.ret != 0
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "FAILED" not in result.stdout.str()  # one usage error, not one failure per scenario
     assert message in result.stderr.str() + result.stdout.str()
     assert "Traceback" not in result.stderr.str()
 

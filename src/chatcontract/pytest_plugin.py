@@ -237,8 +237,8 @@ def _grader(config: pytest.Config) -> Any:
         state["stack"].callback(grader.close)
         try:
             grader.warm_up()
-        except UsageError as exc:
-            raise _usage(str(exc)) from None
+        except UsageError as exc:  # the target does not import: one line, not one failure per scenario
+            pytest.exit(str(_usage(str(exc))), returncode=pytest.ExitCode.USAGE_ERROR)
         state["grader"] = grader
     return state["grader"]
 

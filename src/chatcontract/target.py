@@ -22,6 +22,7 @@ could be concluded), never a list of contract failures.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -129,15 +130,32 @@ def _env_proxy(url: str) -> str | None:
 
 def _verify(ca_bundle: Path | None) -> ssl.SSLContext | None:
     if ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(ca_bundle))
+        return _verifying_context(str(ca_bundle), None, _stamp(str(ca_bundle)))
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = os.environ.get("SSL_CERT_DIR") or None
     if cafile is None and capath is None:
         return None
     try:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
+        return _verifying_context(cafile, capath, _stamp(cafile))
     except (OSError, ssl.SSLError) as exc:
         raise UsageError(f"SSL_CERT_FILE/SSL_CERT_DIR cannot be loaded: {exc}") from None
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """Size and modification time of a CA file: a rewritten bundle gets a fresh context."""
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns) if stat else None
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(cafile: str | None, capath: str | None, stamp: tuple[int, int] | None) -> ssl.SSLContext:
+    """A verifying context for these CA files, made once per process: loading a bundle costs about
+    25 ms of CPU per context (see ``chatcontract.client.tls``), and in-process callers (the
+    tests, ``watch``) resolve a target again and again. Contexts are safe to share."""
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 @dataclass(frozen=True)

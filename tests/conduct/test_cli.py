@@ -1,19 +1,21 @@
-"""``chatcontract conduct`` from the command line: a user's module, reports, exit codes."""
+"""``chatcontract conduct`` from the command line: a user's module, reports, exit codes.
+
+The command runs in this process (the app's ``main``, as a console script calls it); the graded
+callable still runs in the worker processes the command starts, from the current directory.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import chatcontract
+from chatcontract.cli.app import main
 
-CLI = [sys.executable, "-m", "chatcontract.cli.app"]
 MODULE = """
 import httpx
 
@@ -31,21 +33,37 @@ def timed(*, base_url, api_key, model, messages, stream, fallback_model, deadlin
 """
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    # the same chatcontract as this test process; the user's module comes from the cwd
-    env = {**os.environ, "PYTHONPATH": str(Path(chatcontract.__file__).parents[1])}
-    return subprocess.run(
-        [*CLI, "conduct", *args], check=False, cwd=cwd, capture_output=True, text=True, env=env, timeout=300
-    )
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[[list[str], Path], Done]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def run(capsys: pytest.CaptureFixture[str]) -> Runner:
+    def conduct(args: list[str], cwd: Path) -> Done:
+        assert Path.cwd() == cwd  # the user's module comes from the current directory
+        with pytest.raises(SystemExit) as exc:
+            main(["conduct", *args])
+        out, err = capsys.readouterr()
+        code = exc.value.code
+        return Done(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+
+    return conduct
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "my_module.py").write_text(MODULE)
+    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-def test_grades_a_users_module_and_writes_reports(project: Path) -> None:
+def test_grades_a_users_module_and_writes_reports(run: Runner, project: Path) -> None:
     scenarios = "500-once,http-401,stream-cut"
     done = run(["--client", "my_module:ask", "--scenarios", scenarios, "--out", "out", "--json"], project)
     assert done.returncode == 0, done.stderr
@@ -63,7 +81,7 @@ def test_grades_a_users_module_and_writes_reports(project: Path) -> None:
     assert "<testcase" in (project / "out" / "junit.xml").read_text()
 
 
-def test_a_cut_answer_returned_is_exit_1(project: Path) -> None:
+def test_a_cut_answer_returned_is_exit_1(run: Runner, project: Path) -> None:
     done = run(["--client", "my_module:cut", "--scenarios", "stream-cut"], project)
     assert done.returncode == 1
     assert "fail" in done.stdout
@@ -79,14 +97,14 @@ def test_a_cut_answer_returned_is_exit_1(project: Path) -> None:
         pytest.param(["--gateway", "ftp://x"], "http(s) base URL", id="bad-gateway"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(project: Path, args: list[str], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(run: Runner, project: Path, args: list[str], message: str) -> None:
     done = run(args, project)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_a_callable_naming_deadline_s_is_told_the_deadline(project: Path) -> None:
+def test_a_callable_naming_deadline_s_is_told_the_deadline(run: Runner, project: Path) -> None:
     done = run(["--client", "my_module:timed", "--scenarios", "http-401", "--deadline", "7", "--json"], project)
     doc = json.loads(done.stdout)
     assert "told deadline_s=7.0" in doc["scenarios"][0]["did"]
@@ -98,7 +116,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_gateway_mode_grades_what_the_gateway_returns(project: Path) -> None:
+def test_gateway_mode_grades_what_the_gateway_returns(run: Runner, project: Path) -> None:
     # the simulator on a fixed port stands in for a gateway that forwards to it unchanged
     port = _free_port()
     url = f"http://127.0.0.1:{port}/v1"
@@ -112,7 +130,7 @@ def test_gateway_mode_grades_what_the_gateway_returns(project: Path) -> None:
     assert verdicts == {"http-401": "pass", "500-once": "safe"}  # one plain request per call, no retry
 
 
-def test_a_busy_sim_port_is_exit_2(project: Path) -> None:
+def test_a_busy_sim_port_is_exit_2(run: Runner, project: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -122,7 +140,7 @@ def test_a_busy_sim_port_is_exit_2(project: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_list_and_help(project: Path) -> None:
+def test_list_and_help(run: Runner, project: Path) -> None:
     listed = run(["--list"], project)
     assert listed.returncode == 0
     assert "stream-cut\t" in listed.stdout

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,10 @@ import pytest
 import yaml
 from tests.review.conftest import _gen_logs
 
+from chatcontract.cli.app import main
 from chatcontract.conduct.catalogue import load_catalogue
 from chatcontract.conduct.replay import Options, Seen, replay_logs, step
 from chatcontract.conduct.runner import Settings, grade, simulator
-
-CLI = [sys.executable, "-m", "chatcontract.cli.app", "replay"]
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +46,10 @@ def test_replayed_incident_reproduces_the_recorded_statuses(incident: Path, tmp_
     assert len(catalogue.scenarios) == replay.shapes >= 8  # 401 storm, 429, 5xx, 504 past deadline, cuts, ...
     recorded = recorded_statuses(incident / "attempts.jsonl")
     settings = Settings(scale=0.05, workers=3)
-    with simulator(catalogue, settings) as sim:
-        naive = grade(catalogue, "tests.conduct.naive:ask", settings, sim=sim)
-        ours = grade(catalogue, "chatcontract", settings, sim=sim)
+    with simulator(catalogue, settings) as sim, ThreadPoolExecutor(2) as pool:  # one run per client and scenario
+        graded = [pool.submit(grade, catalogue, target, settings, sim=sim) for target in ("tests.conduct.naive:ask",
+                                                                                         "chatcontract")]
+        naive, ours = (g.result() for g in graded)
     for scenario, result in zip(catalogue.scenarios, naive, strict=True):
         request_id = scenario.title.split(" like ")[1].split(" ")[0]
         seen: dict[str, list[int | None]] = defaultdict(list)
@@ -90,11 +91,32 @@ def test_each_recorded_attempt_becomes_one_step(seen: Seen, expected: Any) -> No
     assert step(seen, compress=2.0) == expected
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=300)
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_cli_writes_a_catalogue_and_counts_what_it_left_out(incident: Path, tmp_path: Path) -> None:
+Runner = Callable[[list[str], Path], Done]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """``chatcontract replay ARGS`` in this process, from ``cwd``."""
+
+    def replay(args: list[str], cwd: Path) -> Done:
+        monkeypatch.chdir(cwd)
+        with pytest.raises(SystemExit) as exc:
+            main(["replay", *args])
+        out, err = capsys.readouterr()
+        code = exc.value.code
+        return Done(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+
+    return replay
+
+
+def test_cli_writes_a_catalogue_and_counts_what_it_left_out(run: Runner, incident: Path, tmp_path: Path) -> None:
     done = run([str(incident / "capture.har"), "--top", "3", "-o", str(tmp_path / "s.yaml")], tmp_path)
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "s.yaml").read_text()
@@ -112,7 +134,7 @@ def test_cli_writes_a_catalogue_and_counts_what_it_left_out(incident: Path, tmp_
         pytest.param(["junk.bin"], 2, "not a log", id="binary-junk"),
     ],
 )
-def test_cli_exit_codes(incident: Path, args: list[str], code: int, message: str) -> None:
+def test_cli_exit_codes(run: Runner, incident: Path, args: list[str], code: int, message: str) -> None:
     lines = (incident / "attempts.jsonl").read_text().splitlines()
     (incident / "healthy.jsonl").write_text("\n".join(x for x in lines if '"http_status":200' in x
                                                       and '"finish_reason":"stop"' in x) + "\n")
@@ -123,7 +145,7 @@ def test_cli_exit_codes(incident: Path, args: list[str], code: int, message: str
     assert "Traceback" not in done.stderr
 
 
-def test_help_names_the_exit_codes() -> None:
+def test_help_names_the_exit_codes(run: Runner) -> None:
     done = run(["--help"], Path.cwd())
     assert done.returncode == 0
     assert "Exit codes: 0 written, 1 nothing to replay" in " ".join(done.stdout.split())

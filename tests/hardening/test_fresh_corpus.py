@@ -34,10 +34,14 @@ def echo() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def admin_sim() -> Iterator[str]:
-    """One simulator with its admin routes for every format (reset before each: the log is one format's)."""
-    with serve(api_key="sk-sim-admin-1", admin=True) as sim:
-        yield sim.base_url.removesuffix("/v1")
+def admin_sim() -> Iterator[httpx.Client]:
+    """One simulator with its admin routes for every format (reset before each: the log is one format's),
+    and one client for it (a client per request would load the CA bundle each time)."""
+    auth = {"Authorization": "Bearer sk-sim-admin-1"}
+    with serve(api_key="sk-sim-admin-1", admin=True) as sim, httpx.Client(
+        base_url=sim.base_url.removesuffix("/v1"), headers=auth
+    ) as client:
+        yield client
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -89,7 +93,7 @@ def _url_placements(name: str, echo: str, capsys: pytest.CaptureFixture[str]) ->
     return seen
 
 
-def _text_placements(name: str, tmp: Path, sim: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+def _text_placements(name: str, tmp: Path, sim: httpx.Client, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     """A third party's secret (not ours): error bodies, gateway logs, the simulator's admin log."""
     value = SECRETS[name]
     seen = {f"error-body-{i}": redact_free_text(t.format(s=value)) for i, t in enumerate(ERROR_BODY_TEMPLATES)}
@@ -97,18 +101,17 @@ def _text_placements(name: str, tmp: Path, sim: str, capsys: pytest.CaptureFixtu
     log.write_text(LOG_TEMPLATES[1].format(s=value) + "\n")
     seen["review-nginx"] = _run(["review", str(log), "--reader", "nginx"], capsys)
     seen["log-json-error-summary"] = AttemptRecord(error_summary=LOG_TEMPLATES[0].format(s=value)).error_summary or ""
-    auth = {"Authorization": "Bearer sk-sim-admin-1"}
-    assert httpx.post(sim + "/_sim/reset", headers=auth).status_code == 200
+    assert sim.post("/_sim/reset").status_code == 200
     path = f"/v1/{value}/chat/completions" if url_safe(name) else "/v1/chat/completions"
-    httpx.post(sim + path, json={"model": value, "messages": []}, headers=auth)
-    seen["sim-admin-log"] = log = httpx.get(sim + "/_sim/attempts", headers=auth).text
+    sim.post(path, json={"model": value, "messages": []})
+    seen["sim-admin-log"] = log = sim.get("/_sim/attempts").text
     assert len(json.loads(log)) == 1, log  # this format's request alone
     return seen
 
 
 @pytest.mark.parametrize("name", [f.name for f in FORMATS])
 def test_fresh_format_leaks_nowhere(
-    name: str, echo: str, admin_sim: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str, echo: str, admin_sim: httpx.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen = _text_placements(name, tmp_path, admin_sim, capsys) | _url_placements(name, echo, capsys)
     forget_secrets()  # the key placements below must not be helped by what the others remembered

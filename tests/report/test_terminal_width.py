@@ -82,8 +82,8 @@ COMMANDS = [
     pytest.param([REPRO], ["incidents", "show", "INC-1"], id="incidents-show"),
     pytest.param([["probe", "--out", "out"]], ["review", "out/attempts.jsonl"], id="review"),
     pytest.param([], ["watch", "--every", "1s", "--max-runs", "2"], id="watch"),
-    pytest.param([], ["conduct", "--client", "chatcontract", "--scenarios", "http-401,503-persistent,stream-cut"],
-                 id="conduct"),
+    pytest.param([], ["conduct", "--client", "chatcontract", "--scenarios", "http-401,502-persistent,stream-cut",
+                      "--workers", "1"], id="conduct"),  # one worker process per run: each imports the openai SDK
     pytest.param([], ["ready"], id="ready"),
 ]
 

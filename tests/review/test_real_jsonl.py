@@ -7,8 +7,6 @@ Envoy JSON access logs, flat gateway lines); each test checks the records field 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.review.conftest import load_raw
 
+from chatcontract.cli.app import main
 from chatcontract.errors import UsageError
 from chatcontract.review import ReviewOptions, run_review
 from chatcontract.review.infer import SYNONYMS, infer_from_docs
@@ -149,20 +148,25 @@ def test_flat_dotted_otel_names_as_literal_keys(samples: Path) -> None:
     assert bad.total == 0
 
 
-def test_cli_notes_the_inferred_fields_and_asks_for_a_map(samples: Path, tmp_path: Path) -> None:
-    argv = [sys.executable, "-m", "chatcontract.cli.app", "review"]
-    ok = subprocess.run([*argv, str(samples / "pino.jsonl"), "--format", "json", "--out", str(tmp_path)],
-                        capture_output=True, text=True, timeout=120, check=False)
-    assert ok.returncode in (0, 1), ok.stderr
-    assert "fields inferred: pino.jsonl: time←time, status←res.statusCode" in ok.stderr
+def _review_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[object, str]:
+    """``chatcontract review ARGS`` in this process: the exit code and stderr."""
+    with pytest.raises(SystemExit) as exc:
+        main(["review", *args])
+    return exc.value.code, capsys.readouterr().err
+
+
+def test_cli_notes_the_inferred_fields_and_asks_for_a_map(samples: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _review_cli([str(samples / "pino.jsonl"), "--format", "json", "--out", str(tmp_path)], capsys)
+    assert code in (0, 1), err
+    assert "fields inferred: pino.jsonl: time←time, status←res.statusCode" in err
     keys = {f["key"] for f in json.loads((tmp_path / "review.json").read_text())["findings"]}
     assert "fields.inferred" in keys
-    bad = subprocess.run([*argv, str(samples / "nostatus.jsonl")], capture_output=True, text=True, timeout=120,
-                         check=False)
-    assert bad.returncode == 2
-    assert bad.stderr.strip().count("\n") == 0
-    assert "--map FILE.yaml" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    code, err = _review_cli([str(samples / "nostatus.jsonl")], capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert "--map FILE.yaml" in err
+    assert "Traceback" not in err
 
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30))

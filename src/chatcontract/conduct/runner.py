@@ -31,18 +31,20 @@ CI_SCALE = 0.1
 
 @dataclass(frozen=True)
 class Settings:
-    """How to grade: time scale of fault durations, the caller's deadline, parallel workers."""
+    """How to grade: time scale of fault durations, the caller's deadline, parallel workers, and
+    how long past the deadline a call may run before it is abandoned as hung."""
 
     scale: float = CI_SCALE
     deadline_s: float = 20.0
     workers: int = 4
     gateway_url: str | None = None
     sim_port: int = 0  # 0: a free port; a fixed one lets a gateway's config name the simulator
+    grace_s: float = GRACE_S
 
     @property
     def wall_limit_s(self) -> float:
         """Past this, a call is abandoned as hung."""
-        return self.deadline_s + GRACE_S
+        return self.deadline_s + self.grace_s
 
 
 Progress = Callable[[ScenarioResult], None]

@@ -104,6 +104,24 @@ def evidence(expect: Expect, call: CallOutcome, attempts: list[dict[str, Any]], 
         pytest.param(
             Expect(jitter=True),
             raised(),
+            [attempt(0.1, 503), attempt(0.4, 503), attempt(0.7, 503)],
+            {"other_runs_gaps": [[0.31, 0.29], [0.3, 0.3], [0.3, 0.31], [0.29, 0.3], [0.9, 0.3]]},
+            "fail",
+            ["jitter"],
+            id="no-jitter-one-run-stalled",  # 5 of 6 runs agree: a loaded machine, not jitter
+        ),
+        pytest.param(
+            Expect(jitter=True),
+            raised(),
+            [attempt(0.1, 503), attempt(0.4, 503), attempt(0.7, 503)],
+            {"other_runs_gaps": [[0.31, 0.29], [0.3, 0.3], [0.9, 0.3]]},
+            "safe",
+            [],
+            id="four-runs-one-differs",  # too few runs for an outlier: they differ
+        ),
+        pytest.param(
+            Expect(jitter=True),
+            raised(),
             [attempt(0.1, 503), attempt(0.4, 503), attempt(0.5, 503)],
             {"other_runs_gaps": [[0.05, 0.7], [0.2, 0.01]]},
             "safe",

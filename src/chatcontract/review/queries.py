@@ -133,7 +133,7 @@ LOGICAL = (
 )
 # Attempts of logical requests with more than one attempt, in order, with what came before.
 SEQ = (
-    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, "
+    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, group_method, "
     "ROW_NUMBER() OVER w AS seq_no, "
     "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
     "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
@@ -187,10 +187,7 @@ FACT_COLUMNS: dict[str, str] = {
     "fallback_of": "COUNT(fallback_of)",
 }
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
-RETRY_METHODS = (
-    "SELECT DISTINCT group_method FROM attempts WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1) "
-    "ORDER BY group_method"
-)
+RETRY_METHODS = "SELECT DISTINCT group_method FROM seq ORDER BY group_method"  # seq: requests of 2+ attempts
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "

@@ -185,7 +185,7 @@ class SparkEngine:
     def create(self, name: str, sql: str, *, table: bool = False, reused: bool = False) -> None:
         df = self.sql(sql)
         if table or reused:
-            self._keep(name, df)  # cached by column: the findings each read a few of its columns
+            self._keep(name, df, materialize=True)  # the queries over it plan against its rows, not its lineage
         else:
             df.createOrReplaceTempView(name)
 

@@ -111,6 +111,40 @@ def test_copy_of_the_same_file_under_another_name(incident: tuple[Path, dict[str
     assert skipped == {"same attempt as in access.log": truth["sample"]["with_status"]}
 
 
+
+def test_the_screen_never_skips_a_pair_the_rounds_would_merge_or_refuse(
+        incident: tuple[Path, dict[str, Any]], other: Path, tmp_path: Path) -> None:
+    """Inputs are matched in full only where one query over every pair says they could be the
+    same traffic; here every pair is also matched in full and held against that screen."""
+    from chatcontract.review import dedup
+    from chatcontract.review.engine import source_reach
+    from chatcontract.review.table import connect, load, source_token
+
+    directory, _ = incident
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text("".join((directory / "access.log").read_text().splitlines(keepends=True)[:120]
+                             + (other / "access.log").read_text().splitlines(keepends=True)[:300]))
+    gateways = Path(__file__).resolve().parent / "samples_gateways"
+    paths = [directory / "attempts.jsonl", directory / "access.log", other / "access.log", mixed,
+             gateways / "kong.jsonl", gateways / "portkey.jsonl", gateways / "kong.jsonl"]
+    con = connect(paths)
+    try:
+        sources, _bad = load(con, paths, forced=None, field_map=None)
+        tokens = [source_token(i) for i in range(len(sources))]
+        table = source_reach(con, sources, {t: str(p) for t, p in zip(tokens, paths, strict=True)})
+        could = dedup._could_match(con)
+        decided = {}
+        for i, a in enumerate(tokens):
+            for b in tokens[i + 1:]:
+                o = dedup._pair(con, a, b, table)
+                decided[a, b] = o is not None and (o.same or o.unsure)
+    finally:
+        con.close()
+    assert all((a, b) in could for (a, b), hit in decided.items() if hit)
+    assert sum(decided.values()) >= 3  # the same traffic, the refused mix, the sample given twice
+    assert len(could) < 2 * len(decided)  # and the screen skipped pairs that could not be the same
+
+
 # --- what an nginx log can and cannot support -------------------------------------------------------
 
 HELD_BACK = ("retry_after_header", "stream_include_usage", "stream_format", "request_id_header", "response_fields",

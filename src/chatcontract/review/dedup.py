@@ -131,6 +131,46 @@ _ATTEMPT_KEY = ("CASE WHEN request_id IS NOT NULL THEN request_id || '#' || "
                 "CAST(COALESCE(attempt, retry_count + 1, resend_count + 1, 0) AS VARCHAR) END")
 
 
+_WIDE_MS = NEAR_MS + 999  # the farthest apart two times of a candidate pair can be (a whole-second stamp)
+_ROWS = (f"SELECT rowid AS rid, source_file AS f, COALESCE(path, '') AS p, COALESCE(status, -1) AS s, "
+         f"{_START} AS ts, {_END} AS te, provider_request_id AS pid, {_ATTEMPT_KEY} AS ak "
+         "FROM raw WHERE bad_reason IS NULL")
+
+
+def _bounds_sql() -> str:
+    """For every two inputs at once (``fa``, ``fb``): how many ids they share (``ids``) and how many
+    of ``fa``'s attempts have, at their start or end, a time candidate in ``fb`` (``near``) — a
+    superset of the kept side of what any round of :func:`_time_round` could pair when ``fa`` is kept."""
+    anchors = "SELECT rid, f, p, s, ts AS x FROM r UNION ALL SELECT rid, f, p, s, te AS x FROM r WHERE te <> ts"
+    width = f"{_WIDE_MS + 1}.0"  # buckets wider than the widest gap: a candidate is in the next bucket at most
+    starts = (f"SELECT r.f, r.p, r.s, r.ts AS y, CAST(floor(r.ts / {width}) AS BIGINT) + o.o AS b FROM r "
+              "CROSS JOIN (SELECT -1 AS o UNION ALL SELECT 0 UNION ALL SELECT 1) o")
+    near = (f"SELECT a.f AS fa, y.f AS fb, 0 AS ids, COUNT(DISTINCT a.rid) AS near FROM ({anchors}) a "
+            f"JOIN ({starts}) y ON a.p = y.p AND a.s = y.s AND CAST(floor(a.x / {width}) AS BIGINT) = y.b "
+            f"AND a.f <> y.f WHERE abs(a.x - y.y) <= {_WIDE_MS} GROUP BY a.f, y.f")
+    keys = ("(SELECT DISTINCT f, v, p, s FROM (SELECT f, 'p:' || pid AS v, p, s FROM r WHERE pid IS NOT NULL "
+            "UNION ALL SELECT f, 'a:' || ak AS v, p, s FROM r WHERE ak IS NOT NULL) k)")  # a repeated id joins once
+    ids = (f"SELECT a.f AS fa, b.f AS fb, COUNT(*) AS ids, 0 AS near FROM {keys} a JOIN {keys} b "
+           "ON a.v = b.v AND a.p = b.p AND a.s = b.s AND a.f < b.f GROUP BY a.f, b.f")
+    return f"WITH r AS ({_ROWS}) {near} UNION ALL {ids}"
+
+
+def _could_match(con: Any) -> set[tuple[str, str]]:
+    """The pairs of inputs that could hold the same traffic (or too much of it to be chance): those
+    sharing an id, or with more time candidates than chance needs (:attr:`Overlap.beats_chance`:
+    time matches beyond the control's exceed :data:`CHANCE_MIN`; the rounds pair each kept
+    attempt once). One query for every pair, so the rounds run only where they can decide
+    something; merging inputs only removes candidates."""
+    ids: dict[frozenset[str], int] = {}
+    near: dict[frozenset[str], int] = {}
+    for fa, fb, n_ids, n_near in con.execute(_bounds_sql()).fetchall():
+        key = frozenset((fa, fb))
+        ids[key] = ids.get(key, 0) + int(n_ids)
+        near[key] = max(near.get(key, 0), int(n_near))
+    return {(a, b) for key in ids.keys() | near.keys() if ids.get(key) or near.get(key, 0) > CHANCE_MIN
+            for a in key for b in key if a != b}
+
+
 def _params(o: Overlap) -> list[Any]:
     """Parameters of a pair query: the kept input's side, then the dropped input's."""
     lo, hi = o.window
@@ -194,9 +234,10 @@ def merge_same_traffic(con: Any, sources: list[SourceInfo], tokens: list[str], t
     if len(tokens) < 2:
         return []
     merged = []
+    could = _could_match(con)
     for i, a in enumerate(tokens):
         for b in tokens[i + 1:]:
-            o = _pair(con, a, b, table)
+            o = _pair(con, a, b, table) if (a, b) in could else None
             if o is None or not (o.same or o.unsure):
                 continue
             names = _names(table, a, b)

@@ -133,7 +133,7 @@ LOGICAL = (
 )
 # Attempts of logical requests with more than one attempt, in order, with what came before.
 SEQ = (
-    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, "
+    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, group_method, "
     "ROW_NUMBER() OVER w AS seq_no, "
     "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
     "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
@@ -187,10 +187,7 @@ FACT_COLUMNS: dict[str, str] = {
     "fallback_of": "COUNT(fallback_of)",
 }
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
-RETRY_METHODS = (
-    "SELECT DISTINCT group_method FROM attempts WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1) "
-    "ORDER BY group_method"
-)
+RETRY_METHODS = "SELECT DISTINCT group_method FROM seq ORDER BY group_method"  # seq: requests of 2+ attempts
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
@@ -199,7 +196,7 @@ BY_CLASS = (
 )
 CLASS_STATUSES = (
     "SELECT failure_class, status, COUNT(*) AS n FROM attempts WHERE failed "
-    "GROUP BY failure_class, status ORDER BY failure_class, n DESC"
+    "GROUP BY failure_class, status ORDER BY failure_class, n DESC, status"
 )
 BY_CATEGORY = (
     "SELECT review_category, owner, COUNT(*) AS n FROM attempts WHERE failed "
@@ -223,7 +220,7 @@ PATHS = (
 )
 PATH_DETAIL = (
     "SELECT deployment, status, COUNT(*) AS n FROM attempts WHERE path = ? "
-    "GROUP BY deployment, status ORDER BY n DESC"
+    "GROUP BY deployment, status ORDER BY n DESC, deployment, status"
 )
 HOSTS = (
     f"SELECT host, COUNT(*) AS n, SUM({_FAILED}), COUNT(DISTINCT deployment), MIN(deployment) "
@@ -235,12 +232,12 @@ MODELS = (
 MODEL_SWAPS = (
     "SELECT model, response_model, COUNT(*) AS n FROM attempts WHERE NOT failed AND model IS NOT NULL "
     "AND response_model IS NOT NULL AND response_model NOT LIKE model || '%' "
-    "GROUP BY model, response_model ORDER BY n DESC"
+    "GROUP BY model, response_model ORDER BY n DESC, model, response_model"
 )
 FALLBACKS = (
     "SELECT prev_model, model, COUNT(DISTINCT logical_key) AS n, "
     "SUM(CASE WHEN NOT failed THEN 1 ELSE 0 END) FROM seq WHERE seq_no > 1 AND prev_model IS NOT NULL "
-    "AND model IS NOT NULL AND model <> prev_model GROUP BY prev_model, model ORDER BY n DESC"
+    "AND model IS NOT NULL AND model <> prev_model GROUP BY prev_model, model ORDER BY n DESC, prev_model, model"
 )
 NEVER_RETRIED = (
     "SELECT prev_class, COUNT(*), SUM(c), MIN(c), MAX(c), MIN(first_retry), SUM(recovered) FROM ("
@@ -257,7 +254,7 @@ GATEWAY_RETRIES = (
 RETRY_COUNT = "SELECT COUNT(*) FROM seq WHERE seq_no > 1"
 NO_SPACING = (
     "SELECT service, deployment, COUNT(*) AS n FROM seq WHERE seq_no > 1 AND gap_ms < ? "
-    "GROUP BY service, deployment ORDER BY n DESC"
+    "GROUP BY service, deployment ORDER BY n DESC, service, deployment"
 )
 JITTERLESS = (
     "SELECT service, deployment, seq_no, COUNT(*), MIN(gap_ms), MAX(gap_ms) FROM seq "
@@ -267,7 +264,7 @@ JITTERLESS = (
 RETRY_AFTER = (
     "SELECT service, deployment, COUNT(*), SUM(CASE WHEN gap_ms < prev_retry_after_ms THEN 1 ELSE 0 END) "
     "FROM seq WHERE seq_no > 1 AND prev_retry_after_ms IS NOT NULL GROUP BY service, deployment "
-    "ORDER BY 4 DESC"
+    "ORDER BY 4 DESC, service, deployment"
 )
 AFTER_DEADLINE = (
     "SELECT COUNT(*), COUNT(DISTINCT logical_key), MAX(since_first_ms) FROM seq WHERE seq_no > 1 "
@@ -275,7 +272,7 @@ AFTER_DEADLINE = (
 )
 STREAM_DEPLOYMENTS = (
     f"SELECT deployment, COUNT(*) AS n FROM attempts WHERE {_STREAMED} "
-    f"AND {_CUT} GROUP BY deployment ORDER BY n DESC"
+    f"AND {_CUT} GROUP BY deployment ORDER BY n DESC, deployment"
 )
 USAGE = (
     f"SELECT COALESCE(streaming, FALSE) AS s, COUNT(*), SUM(CASE WHEN {_NO_USAGE} THEN 1 ELSE 0 END) "
@@ -283,11 +280,11 @@ USAGE = (
 )
 ERROR_TYPES = (
     "SELECT error_type, COUNT(*) AS n FROM attempts WHERE error_type IS NOT NULL AND status >= 400 "
-    "GROUP BY error_type ORDER BY n DESC"
+    "GROUP BY error_type ORDER BY n DESC, error_type"
 )
 STATUS_CLASSES = (
     "SELECT status, failure_class, COUNT(*) AS n FROM attempts WHERE status IS NOT NULL "
-    "GROUP BY status, failure_class ORDER BY status, n DESC"
+    "GROUP BY status, failure_class ORDER BY status, n DESC, failure_class"
 )
 _EXEMPLAR = (
     "SELECT started_at, method, host, path, status, failure_class, model, response_model, streaming, "

@@ -164,13 +164,19 @@ class SparkEngine:
 
     # --- views and tables -----------------------------------------------------------------------
     def _keep(self, name: str, df: Any, *, materialize: bool = False) -> None:
+        """Keep ``df`` as the view ``name``; with ``materialize``, computed now and cut from its
+        lineage: a version built over the previous one (an append, an update) would otherwise carry
+        every earlier version's plan, and a query reading the table twice doubles that plan at each
+        version (the same-traffic rounds read ``dup_pairs`` twice: 2^n plan nodes, the driver's heap
+        exhausted while analysing)."""
         from pyspark import StorageLevel
 
         old = self.kept.pop(name, None)
-        df = df.persist(StorageLevel.MEMORY_AND_DISK)
         if materialize:
-            df.count()  # the rows are computed once, from the previous version
+            df = df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
             self.jobs += 1
+        else:
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
         df.createOrReplaceTempView(name)
         self.kept[name] = df
         if old is not None and materialize:
@@ -179,7 +185,7 @@ class SparkEngine:
     def create(self, name: str, sql: str, *, table: bool = False, reused: bool = False) -> None:
         df = self.sql(sql)
         if table or reused:
-            self._keep(name, df)
+            self._keep(name, df, materialize=True)  # the queries over it plan against its rows, not its lineage
         else:
             df.createOrReplaceTempView(name)
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from chatcontract.cli.app import main
+from tests.conduct.inprocess import Done, run_command
 
 MODULE = """
 import httpx
@@ -33,13 +31,6 @@ def timed(*, base_url, api_key, model, messages, stream, fallback_model, deadlin
 """
 
 
-@dataclass(frozen=True)
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 Runner = Callable[[list[str], Path], Done]
 
 
@@ -47,11 +38,7 @@ Runner = Callable[[list[str], Path], Done]
 def run(capsys: pytest.CaptureFixture[str]) -> Runner:
     def conduct(args: list[str], cwd: Path) -> Done:
         assert Path.cwd() == cwd  # the user's module comes from the current directory
-        with pytest.raises(SystemExit) as exc:
-            main(["conduct", *args])
-        out, err = capsys.readouterr()
-        code = exc.value.code
-        return Done(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+        return run_command("conduct", args, capsys)
 
     return conduct
 

@@ -6,15 +6,14 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.conduct.inprocess import Done, run_command
 from tests.review.conftest import _gen_logs
 
-from chatcontract.cli.app import main
 from chatcontract.conduct.catalogue import load_catalogue
 from chatcontract.conduct.replay import Options, Seen, replay_logs, step
 from chatcontract.conduct.runner import Settings, grade, simulator
@@ -91,13 +90,6 @@ def test_each_recorded_attempt_becomes_one_step(seen: Seen, expected: Any) -> No
     assert step(seen, compress=2.0) == expected
 
 
-@dataclass(frozen=True)
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 Runner = Callable[[list[str], Path], Done]
 
 
@@ -107,11 +99,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
     def replay(args: list[str], cwd: Path) -> Done:
         monkeypatch.chdir(cwd)
-        with pytest.raises(SystemExit) as exc:
-            main(["replay", *args])
-        out, err = capsys.readouterr()
-        code = exc.value.code
-        return Done(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+        return run_command("replay", args, capsys)
 
     return replay
 

@@ -99,12 +99,21 @@ def test_every_option_has_a_help_line(path: str, cmd: Any) -> None:
     assert missing == [], path
 
 
-def test_shell_completion_is_typers_and_documented(capsys: pytest.CaptureFixture[str]) -> None:
-    run = run_cli(["--show-completion", "bash"], capsys)
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "COMPREPLY"), ("zsh", "#compdef chatcontract"),
+                                                ("fish", "complete --command chatcontract")])
+def test_shell_completion_is_typers_and_documented(
+    shell: str, marker: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the script for a named shell, whatever shell runs the tests (--show-completion detects the
+    # calling shell from the process tree, so it cannot be tested from an unknown parent)
+    monkeypatch.setenv("_CHATCONTRACT_COMPLETE", f"source_{shell}")
+    run = run_cli([], capsys)
     assert run.code == 0
+    assert marker in run.out
     assert "_CHATCONTRACT_COMPLETE" in run.out
     docs = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
     assert "--install-completion" in docs
+    assert f"_CHATCONTRACT_COMPLETE=source_{shell} chatcontract" in docs
 
 
 def test_json_output_is_one_plain_document(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,8 +38,11 @@ def _interrupt(args: list[str], ready: str, cwd: Path) -> tuple[int, str, str, f
     """Start ``chatcontract ARGS``, wait for ``ready`` on stderr, SIGINT; (code, out, err, seconds to exit)."""
     env = {**os.environ, "COMETAPI_API_KEY": CANARY, "CHATCONTRACT_STORE": str(cwd / "default.sqlite")}
     env.pop("COMETAPI_BASE_URL", None)
+    # SIGINT as a terminal leaves it: a test run started in the background (`pytest &`, nohup)
+    # passes SIGINT on ignored, and Python then never raises KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "chatcontract.cli.app", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     assert proc.stderr is not None
     err = b""
     with selectors.DefaultSelector() as sel:

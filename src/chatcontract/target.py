@@ -22,7 +22,6 @@ could be concluded), never a list of contract failures.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import secrets
@@ -42,6 +41,7 @@ from chatcontract.contract.profile import Profile, load_profile
 from chatcontract.errors import ChatContractError, UsageError
 from chatcontract.redact import remember_secret, url_for_message
 from chatcontract.redact_rules import is_bare_secret, is_secret_key, looks_random
+from chatcontract.tls import default_context, verifying_context
 
 UNREACHABLE_EXIT = 3
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -102,13 +102,12 @@ class Connection:
         if self.headers:
             options["headers"] = list(self.headers)
         if embedded:
+            options["verify"] = default_context()  # never used on plain HTTP, but httpx would build one
             return options
         proxy = self.proxy or _env_proxy(url)
         if proxy:
             options["proxy"] = proxy
-        verify = _verify(self.ca_bundle)
-        if verify is not None:
-            options["verify"] = verify
+        options["verify"] = _verify(self.ca_bundle)
         return options
 
     def add_headers(self, request: httpx2.Request) -> httpx2.Request:
@@ -128,34 +127,17 @@ def _env_proxy(url: str) -> str | None:
     return proxies.get(parts.scheme) or None
 
 
-def _verify(ca_bundle: Path | None) -> ssl.SSLContext | None:
+def _verify(ca_bundle: Path | None) -> ssl.SSLContext:
     if ca_bundle is not None:
-        return _verifying_context(str(ca_bundle), None, _stamp(str(ca_bundle)))
+        return verifying_context(str(ca_bundle))
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = os.environ.get("SSL_CERT_DIR") or None
     if cafile is None and capath is None:
-        return None
+        return default_context()
     try:
-        return _verifying_context(cafile, capath, _stamp(cafile))
+        return verifying_context(cafile, capath)
     except (OSError, ssl.SSLError) as exc:
         raise UsageError(f"SSL_CERT_FILE/SSL_CERT_DIR cannot be loaded: {exc}") from None
-
-
-def _stamp(path: str | None) -> tuple[int, int] | None:
-    """Size and modification time of a CA file: a rewritten bundle gets a fresh context."""
-    try:
-        stat = os.stat(path) if path else None
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns) if stat else None
-
-
-@functools.lru_cache(maxsize=8)
-def _verifying_context(cafile: str | None, capath: str | None, stamp: tuple[int, int] | None) -> ssl.SSLContext:
-    """A verifying context for these CA files, made once per process: loading a bundle costs about
-    25 ms of CPU per context (see ``chatcontract.client.tls``), and in-process callers (the
-    tests, ``watch``) resolve a target again and again. Contexts are safe to share."""
-    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from pathlib import Path
+
+import certifi
+import pytest
 
 from chatcontract import AsyncClient, Client
+from chatcontract.tls import default_context, verifying_context
 
 
 def _context(http: object) -> ssl.SSLContext:
@@ -24,7 +29,26 @@ def test_clients_share_one_verifying_context() -> None:
         assert _context(three._http) is shared
         assert shared.verify_mode == ssl.CERT_REQUIRED
         assert shared.check_hostname
+        assert shared is default_context()
     finally:
         one.close()
         two.close()
         asyncio.run(three.aclose())
+
+
+def test_commands_reuse_the_shared_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatcontract.target import Connection
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    plain = Connection((), None, None)
+    assert plain.client_options("http://127.0.0.1:1/v1", embedded=True)["verify"] is default_context()
+    assert plain.client_options("https://a.example/v1", embedded=False)["verify"] is default_context()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes())
+    own = Connection((), None, bundle)
+    first = own.client_options("https://a.example/v1", embedded=False)["verify"]
+    assert own.client_options("https://b.example/v1", embedded=False)["verify"] is first
+    assert first is not default_context()
+    bundle.write_bytes(bundle.read_bytes() + b"\n")  # a rewritten bundle is read again
+    assert verifying_context(str(bundle)) is not first

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.cli.app import main
 from chatcontract.contract import load_profile
@@ -67,15 +68,16 @@ def test_live_simulator_captures_have_no_drift_from_each_other(tmp_path: Path) -
     with serve(api_key="sk-drift-test-0001") as sim:
         headers = {"Authorization": f"Bearer {sim.api_key}"}
         req = {"model": "sim-ok", "messages": [{"role": "user", "content": "hi"}]}
-        plain = httpx.post(f"{sim.base_url}/chat/completions", json=req, headers=headers, timeout=10)
+        plain = httpx.post(f"{sim.base_url}/chat/completions", json=req, headers=headers, timeout=10, verify=TLS)
         streamed = httpx.post(
             f"{sim.base_url}/chat/completions",
             json={**req, "stream": True, "stream_options": {"include_usage": True}},
             headers=headers,
-            timeout=10,
+            timeout=10, verify=TLS,
         )
         cut = httpx.post(
-            f"{sim.base_url}/chat/completions", json={**req, "model": "sim-no-choices"}, headers=headers, timeout=10
+            f"{sim.base_url}/chat/completions", json={**req, "model": "sim-no-choices"}, headers=headers, timeout=10,
+            verify=TLS,
         )
     profile = load_profile("cometapi")
     a = load_capture(_write(tmp_path, "a.json", plain.text))

@@ -11,6 +11,9 @@ import pytest
 
 import chatcontract
 
+# one worker parses every source file (the graph is cached per process, ~0.5 CPU-s each time)
+pytestmark = pytest.mark.xdist_group("source-graph")
+
 ROOT = Path(chatcontract.__file__).parent
 
 

@@ -34,10 +34,11 @@ class Rig:
     def switch(self, fault: str | None) -> None:
         """Turn the watched model into ``fault`` (None: healthy again) through the admin route."""
         import httpx
+        from tests.loopback import TLS
 
         url = self.sim.base_url.removesuffix("/v1") + f"/_sim/models/{MODEL}"
         headers = {"Authorization": f"Bearer {self.sim.api_key}"}
-        httpx.put(url, json={"behaves_as": fault}, headers=headers, trust_env=False).raise_for_status()
+        httpx.put(url, json={"behaves_as": fault}, headers=headers, trust_env=False, verify=TLS).raise_for_status()
 
     def watcher(self, plan: Plan, *, clock: ManualClock, exporters: tuple[Exporter, ...] = (),
                 sink: RecordSink | None = None, carried: int = 0) -> Watcher:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from tests.loopback import TLS
 
 from chatcontract.cli.app import main
 from chatcontract.evidence.store import open_store
@@ -66,7 +67,7 @@ class Lines:
 
 
 def _scrape(url: str) -> dict[str, float]:
-    response = httpx.get(url, trust_env=False, timeout=5.0)
+    response = httpx.get(url, trust_env=False, timeout=5.0, verify=TLS)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     families = text_string_to_metric_families(response.text)
@@ -92,9 +93,10 @@ def test_watch_serves_metrics_flips_state_and_stops_on_sigterm(tmp_path: Path) -
         samples = _scrape(url)
         happy_pass = "chatcontract_case_result[('case', 'happy'), ('result', 'pass'), ('target', 'embedded-sim')]"
         assert samples[happy_pass] == 1
-        assert httpx.get(url.replace("/metrics", "/healthz"), trust_env=False).status_code == 200
+        assert httpx.get(url.replace("/metrics", "/healthz"), trust_env=False, verify=TLS).status_code == 200
         admin = {"Authorization": f"Bearer {KEY}"}  # the admin routes require the simulator's key
-        switched = httpx.put(started["sim_switch_url"], json={"behaves_as": "sim-503"}, headers=admin, trust_env=False)
+        switched = httpx.put(started["sim_switch_url"], json={"behaves_as": "sim-503"}, headers=admin, trust_env=False,
+                             verify=TLS)
         switched.raise_for_status()
         change = lines.until("state_change")
         assert (change["from"], change["to"]) == ("pass", "fail")

@@ -19,6 +19,9 @@ from chatcontract.contract import requests as builders
 from chatcontract.contract.profile import ErrorEnvelope
 from chatcontract.probe.envelope import check_envelope
 
+# one worker loads OpenAI's published document (~3 CPU-s with libyaml, cached per process)
+pytestmark = pytest.mark.xdist_group("openapi")
+
 
 @pytest.fixture
 def components() -> dict[str, Any]:

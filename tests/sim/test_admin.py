@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.sim import SimServer
 
@@ -26,8 +27,9 @@ def _admin_url(sim: SimServer, route: str) -> str:
 )
 @pytest.mark.parametrize(("method", "route"), [("GET", "/_sim/attempts"), ("POST", "/_sim/reset")])
 def test_admin_routes_refuse_without_the_key(sim: SimServer, headers: dict[str, str], method: str, route: str) -> None:
-    httpx.post(sim.base_url + "/chat/completions", json={"model": "sim-ok", "messages": MESSAGES}, headers=auth(sim))
-    response = httpx.request(method, _admin_url(sim, route), headers=headers)
+    httpx.post(sim.base_url + "/chat/completions", json={"model": "sim-ok", "messages": MESSAGES}, headers=auth(sim),
+               verify=TLS)
+    response = httpx.request(method, _admin_url(sim, route), headers=headers, verify=TLS)
     assert response.status_code == 401
     assert len(sim.attempts()) == 1  # a refused reset cleared nothing
 
@@ -41,8 +43,9 @@ def test_admin_routes_refuse_without_the_key(sim: SimServer, headers: dict[str, 
     ],
 )
 def test_attempt_log_keeps_no_key_pasted_into_a_path(sim: SimServer, path: str) -> None:
-    httpx.post(sim.base_url.removesuffix("/v1") + path, json={"model": PASTED, "messages": MESSAGES}, headers=auth(sim))
-    served = httpx.get(_admin_url(sim, "/_sim/attempts"), headers=auth(sim))
+    httpx.post(sim.base_url.removesuffix("/v1") + path, json={"model": PASTED, "messages": MESSAGES}, headers=auth(sim),
+               verify=TLS)
+    served = httpx.get(_admin_url(sim, "/_sim/attempts"), headers=auth(sim), verify=TLS)
     assert served.status_code == 200
     assert PASTED not in served.text
     assert PASTED not in repr(sim.attempts())

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.sim import SimServer, serve
 
@@ -21,13 +22,14 @@ def sim() -> Iterator[SimServer]:
 def _chat(sim: SimServer, model: str) -> int:
     body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
     headers = {"Authorization": f"Bearer {KEY}"}
-    return httpx.post(f"{sim.base_url}/chat/completions", json=body, headers=headers, trust_env=False).status_code
+    return httpx.post(f"{sim.base_url}/chat/completions", json=body, headers=headers, trust_env=False,
+                      verify=TLS).status_code
 
 
 def _switch(sim: SimServer, model: str, body: object, method: str = "PUT") -> httpx.Response:
     root = sim.base_url.removesuffix("/v1")
     headers = {"Authorization": f"Bearer {KEY}"}
-    return httpx.request(method, f"{root}/_sim/models/{model}", json=body, headers=headers, trust_env=False)
+    return httpx.request(method, f"{root}/_sim/models/{model}", json=body, headers=headers, trust_env=False, verify=TLS)
 
 
 @pytest.mark.parametrize(
@@ -73,6 +75,6 @@ def test_bad_switches_are_refused(sim: SimServer, body: object, method: str, sta
 def test_no_switch_without_admin() -> None:
     with serve(api_key=KEY, models=("m1",)) as plain:
         root = plain.base_url.removesuffix("/v1")
-        response = httpx.put(f"{root}/_sim/models/m1", json={"behaves_as": "sim-503"}, trust_env=False)
+        response = httpx.put(f"{root}/_sim/models/m1", json={"behaves_as": "sim-503"}, trust_env=False, verify=TLS)
         assert response.status_code == 404
         assert _chat(plain, "m1") == 200

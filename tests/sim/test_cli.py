@@ -12,6 +12,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 from tests.cputime import running_cpu_s
+from tests.loopback import TLS
 
 from chatcontract.cli.app import main
 from chatcontract.sim import FAULTS, MODES
@@ -97,12 +98,13 @@ def test_port_0_starts_fast_prints_the_url_and_serves() -> None:
             url + "/chat/completions",
             json={"model": "sim-ok", "messages": [{"role": "user", "content": "x"}]},
             headers={"Authorization": "Bearer sk-cli-test-789"},
-            timeout=5,
+            timeout=5, verify=TLS,
         )
         assert running_cpu_s(proc.pid) < 2.0
         assert response.status_code == 200
         admin = {"Authorization": "Bearer sk-cli-test-789"}
-        assert httpx.get(url.removesuffix("/v1") + "/_sim/attempts", headers=admin).json()[0]["status"] == 200
+        assert httpx.get(url.removesuffix("/v1") + "/_sim/attempts", headers=admin,
+                         verify=TLS).json()[0]["status"] == 200
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)

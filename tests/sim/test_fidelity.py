@@ -9,6 +9,7 @@ import httpx
 import openai
 import pydantic
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.selfcheck import verify
 from chatcontract.sim import CANONICAL_TEXT, SimServer
@@ -164,7 +165,7 @@ def test_get_one_model(sim: SimServer) -> None:
 )
 def test_bad_optional_parameters_get_400(sim: SimServer, body: dict[str, Any], param: str) -> None:
     payload = {"model": "sim-ok", "messages": [{"role": "user", "content": "hi"}], **body}
-    response = httpx.post(chat_url(sim), json=payload, headers=auth(sim))
+    response = httpx.post(chat_url(sim), json=payload, headers=auth(sim), verify=TLS)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == param
 
@@ -178,7 +179,7 @@ def test_bad_optional_parameters_get_400(sim: SimServer, body: dict[str, Any], p
     ],
 )
 def test_405_names_the_allowed_method(sim: SimServer, method: str, path: str, allow: str) -> None:
-    response = httpx.request(method, sim.base_url + path, headers=auth(sim))
+    response = httpx.request(method, sim.base_url + path, headers=auth(sim), verify=TLS)
     assert response.status_code == 405
     assert response.headers["allow"] == allow
 
@@ -189,13 +190,13 @@ def test_once_only_faults_count_per_run(sim: SimServer) -> None:
     def status(run: str) -> int:
         url = f"{root}/run/{run}/v1/chat/completions"
         return httpx.post(url, json={"model": "sim-500-once", "messages": [{"role": "user", "content": "x"}]},
-                          headers=auth(sim)).status_code
+                          headers=auth(sim), verify=TLS).status_code
 
     assert [status("a"), status("a"), status("b"), status("b")] == [500, 200, 500, 200]
     assert [a["status"] for a in sim.attempts() if a["run"] == "a"] == [500, 200]
     header = {**auth(sim), "x-sim-run": "c"}
     first = httpx.post(chat_url(sim), json={"model": "sim-500-once", "messages": [{"role": "user", "content": "x"}]},
-                       headers=header)
+                       headers=header, verify=TLS)
     assert first.status_code == 500
     sim.simulator.state.reset("a")
     assert status("a") == 500

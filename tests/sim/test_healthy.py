@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
+from tests.loopback import TLS
 
 from chatcontract.sim import CANONICAL_TEXT, SIM_DEFAULT_KEY, FakeClock, SimServer, serve
 from chatcontract.sim.payloads import WORDS
@@ -147,7 +148,7 @@ def test_default_key_is_the_public_test_key(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CHATCONTRACT_SIM_API_KEY", "sk-from-env-456")
     with serve() as sim:
         assert sim.api_key == "sk-from-env-456"
-        ok = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES}, headers=auth(sim))
+        ok = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES}, headers=auth(sim), verify=TLS)
         assert ok.status_code == 200
 
 
@@ -155,21 +156,22 @@ def test_attempt_log_counts_per_model_and_admin_routes(sim: SimServer) -> None:
     post(sim, "sim-500-once")
     post(sim, "sim-500-once")
     post(sim, stream=True)
-    log = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts", headers=auth(sim)).json()
+    log = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts", headers=auth(sim), verify=TLS).json()
     assert [(a["model"], a["attempt"], a["behaviour"], a["status"], a["stream"]) for a in log] == [
         ("sim-500-once", 1, "sim-500-once", 500, False),
         ("sim-500-once", 2, "ok", 200, False),
         ("sim-ok", 1, "ok", 200, True),
     ]
     assert log == sim.attempts()
-    assert httpx.post(sim.base_url.removesuffix("/v1") + "/_sim/reset", headers=auth(sim)).json() == {"reset": True}
+    assert httpx.post(sim.base_url.removesuffix("/v1") + "/_sim/reset", headers=auth(sim),
+                      verify=TLS).json() == {"reset": True}
     assert sim.attempts() == []
     assert post(sim, "sim-500-once").status_code == 500  # counters restart
 
 
 def test_admin_routes_are_off_by_default() -> None:
     with serve() as sim:
-        response = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts")
+        response = httpx.get(sim.base_url.removesuffix("/v1") + "/_sim/attempts", verify=TLS)
         assert response.status_code == 404
         assert json.loads(response.content)["error"]["code"] == "unknown_url"
 

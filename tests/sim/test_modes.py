@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.errors import UsageError
 from chatcontract.sim import CANONICAL_TEXT, SimServer, serve
@@ -12,7 +13,7 @@ from .wire import MESSAGES, auth, chat_url, parse_sse, post
 
 
 def _check_key_ignored(sim: SimServer, broken: bool) -> None:
-    response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES})
+    response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES}, verify=TLS)
     assert response.status_code == (200 if broken else 401)
 
 
@@ -28,7 +29,7 @@ def _check_wrong_path(sim: SimServer, broken: bool) -> None:
     response = httpx.post(
         sim.base_url + "/chat/complete",
         json={"model": "sim-ok", "messages": MESSAGES},
-        headers=auth(sim),
+        headers=auth(sim), verify=TLS,
     )
     assert response.status_code == (200 if broken else 404)
     assert response.headers["content-type"].startswith("text/html" if broken else "application/json")
@@ -61,7 +62,7 @@ def _check_bad_key_500(sim: SimServer, broken: bool) -> None:
     response = httpx.post(
         chat_url(sim),
         json={"model": "sim-ok", "messages": MESSAGES},
-        headers={"Authorization": "Bearer sk-wrong"},
+        headers={"Authorization": "Bearer sk-wrong"}, verify=TLS,
     )
     assert response.status_code == (500 if broken else 401)
 

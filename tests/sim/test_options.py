@@ -9,6 +9,9 @@ from tests import openapi
 
 from chatcontract.sim.options import SCALARS, Scalar
 
+# one worker loads OpenAI's published document (~3 CPU-s with libyaml, cached per process)
+pytestmark = pytest.mark.xdist_group("openapi")
+
 
 def _properties(schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every property of the request schema, through its ``allOf`` and ``$ref`` parts."""

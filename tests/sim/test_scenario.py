@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.errors import UsageError
 from chatcontract.sim import load_scenario, serve
@@ -46,7 +47,8 @@ def test_scenario_models_follow_their_sequence(tmp_path: Path) -> None:
         assert raw[2].json() == {"custom": True}
         models = {
             m["id"]
-            for m in httpx.get(sim.base_url + "/models", headers={"Authorization": f"Bearer {sim.api_key}"}).json()[
+            for m in httpx.get(sim.base_url + "/models", headers={"Authorization": f"Bearer {sim.api_key}"},
+                               verify=TLS).json()[
                 "data"
             ]
         }

@@ -12,10 +12,14 @@ import httpx
 import jsonschema
 import pytest
 from tests import openapi
+from tests.loopback import TLS
 
 from chatcontract.sim import SimServer, serve
 
 from .wire import auth, chat_url, parse_sse, post
+
+# one worker loads OpenAI's published document (~3 CPU-s with libyaml, cached per process)
+pytestmark = pytest.mark.xdist_group("openapi")
 
 
 @pytest.fixture
@@ -95,6 +99,6 @@ def test_error_bodies_match_the_schema(
 def test_validation_errors_match_the_schema(components: dict[str, Any], sim: SimServer) -> None:
     bodies: list[dict[str, Any]] = [{"model": "sim-ok"}, {"model": "sim-ok", "messages": []}, {"messages": []}]
     for body in bodies:
-        response = httpx.post(chat_url(sim), json=body, headers=auth(sim))
+        response = httpx.post(chat_url(sim), json=body, headers=auth(sim), verify=TLS)
         assert response.status_code == 400
         _validate(components, "ErrorResponse", response.json())

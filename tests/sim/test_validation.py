@@ -6,6 +6,7 @@ import re
 
 import httpx
 import pytest
+from tests.loopback import TLS
 
 from chatcontract.sim import SimServer, serve
 
@@ -74,7 +75,7 @@ BIG = "x" * 401_000
 def test_invalid_requests_get_the_openai_envelope(
     sim: SimServer, body: dict[str, object], status: int, code: str, param: str
 ) -> None:
-    response = httpx.post(chat_url(sim), json=body, headers=auth(sim))
+    response = httpx.post(chat_url(sim), json=body, headers=auth(sim), verify=TLS)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-request-id"].startswith("req_")
@@ -93,24 +94,25 @@ def test_invalid_requests_get_the_openai_envelope(
     ],
 )
 def test_bad_keys_get_401(sim: SimServer, headers: dict[str, str], message_part: str) -> None:
-    response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES}, headers=headers)
+    response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": MESSAGES}, headers=headers, verify=TLS)
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == "invalid_api_key"
     assert message_part in error["message"]
     assert "sk-wrong" not in response.text
-    models = httpx.get(sim.base_url + "/models", headers=headers)
+    models = httpx.get(sim.base_url + "/models", headers=headers, verify=TLS)
     assert models.status_code == 401
 
 
 def test_auth_is_checked_before_the_body(sim: SimServer) -> None:
-    response = httpx.post(chat_url(sim), content=b"not json", headers={"content-type": "application/json"})
+    response = httpx.post(chat_url(sim), content=b"not json", headers={"content-type": "application/json"}, verify=TLS)
     assert response.status_code == 401
 
 
 @pytest.mark.parametrize("content", [b"not json", b"[1, 2]", b"{"], ids=["text", "array", "truncated"])
 def test_body_that_is_not_a_json_object_gets_400(sim: SimServer, content: bytes) -> None:
-    response = httpx.post(chat_url(sim), content=content, headers={**auth(sim), "content-type": "application/json"})
+    response = httpx.post(chat_url(sim), content=content, headers={**auth(sim), "content-type": "application/json"},
+                          verify=TLS)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
 
@@ -123,21 +125,21 @@ def test_body_over_the_size_limit_gets_413() -> None:
         streamed = httpx.post(
             chat_url(sim),
             content=iter([b"{" + b" " * 1500, b" " * 1500 + b"}"]),
-            headers={**auth(sim), "content-type": "application/json"},
+            headers={**auth(sim), "content-type": "application/json"}, verify=TLS,
         )
         assert streamed.status_code == 413
         assert post(sim).status_code == 200
 
 
 def test_get_on_the_chat_route_gets_405(sim: SimServer) -> None:
-    response = httpx.get(chat_url(sim), headers=auth(sim))
+    response = httpx.get(chat_url(sim), headers=auth(sim), verify=TLS)
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_cometapi_style_embeds_the_request_id() -> None:
     with serve(error_style="cometapi") as sim:
-        response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": []}, headers=auth(sim))
+        response = httpx.post(chat_url(sim), json={"model": "sim-ok", "messages": []}, headers=auth(sim), verify=TLS)
         fault = post(sim, "sim-503")
     assert response.status_code == 400
     error = response.json()["error"]
@@ -162,7 +164,7 @@ def test_wrong_path_styles(style: str, status: int, content_type: str, location:
         response = httpx.post(
             sim.base_url + "/chat/completion",
             json={"model": "sim-ok", "messages": MESSAGES},
-            headers=auth(sim),
+            headers=auth(sim), verify=TLS,
         )
     assert response.status_code == status
     assert response.headers["content-type"] == content_type

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tests.loopback import TLS
 
 from chatcontract.sim import SimServer
 
@@ -36,7 +37,8 @@ def post(
     payload: dict[str, Any] = {"model": model, "messages": MESSAGES, **body}
     if stream:
         payload["stream"] = True
-    return httpx.post(chat_url(sim), json=payload, headers={**auth(sim), **(headers or {})}, timeout=timeout)
+    return httpx.post(chat_url(sim), json=payload, headers={**auth(sim), **(headers or {})}, timeout=timeout,
+                      verify=TLS)
 
 
 @dataclass

@@ -16,10 +16,10 @@ import httpx2
 
 from chatcontract.client.base import ClientBase, ClientCall, check_base_url
 from chatcontract.client.common import EngineConfig
-from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.transport_aio import AsyncResilientTransport
 from chatcontract.client.transport_base import StreamBroken
 from chatcontract.client.wire import Completion, Deltas, RequestMaker
+from chatcontract.tls import default_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -54,7 +54,7 @@ class AsyncClient(ClientBase):
         inner: httpx2.AsyncBaseTransport
         if http_client is None:  # our own pool: straight to the transport, as Client does
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-            inner = httpx2.AsyncHTTPTransport(verify=default_ssl_context(), limits=limits)
+            inner = httpx2.AsyncHTTPTransport(verify=default_context(), limits=limits)
             self._http = httpx2.AsyncClient(transport=inner)
         else:
             self._http = http_client

@@ -16,9 +16,9 @@ import httpx2
 
 from chatcontract.client.base import ClientBase, ClientCall, check_base_url
 from chatcontract.client.common import EngineConfig
-from chatcontract.client.tls import default_ssl_context
 from chatcontract.client.transport import ResilientTransport, StreamBroken
 from chatcontract.client.wire import Completion, Deltas, RequestMaker
+from chatcontract.tls import default_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -56,7 +56,7 @@ class Client(ClientBase):
             # Our own pool: attempts go straight to the transport (no cookie jar, no redirects,
             # no auth flow: a chat call needs none of them, and they cost per call).
             limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-            inner = httpx2.HTTPTransport(verify=default_ssl_context(), limits=limits)
+            inner = httpx2.HTTPTransport(verify=default_context(), limits=limits)
             self._http = httpx2.Client(transport=inner)
         else:
             self._http = http_client

@@ -43,6 +43,7 @@ from chatcontract.client.transport_base import (
 )
 from chatcontract.client.watchdog import Watchdog
 from chatcontract.client.wire import fail_transport
+from chatcontract.tls import default_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -56,7 +57,7 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
 
     Takes the keyword arguments of :class:`Client` (policy, fallbacks, profile, sink, names for
     records, clock, OTel providers) plus ``transport`` (the inner one; default
-    ``httpx2.HTTPTransport()``) and ``sleep``.
+    ``httpx2.HTTPTransport()`` with the process's shared TLS context) and ``sleep``.
     """
 
     def __init__(
@@ -67,7 +68,7 @@ class ResilientTransport(TransportConfig, httpx2.BaseTransport):
         **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
-        self.inner = transport or httpx2.HTTPTransport()
+        self.inner = transport or httpx2.HTTPTransport(verify=default_context())
         self.sleep = sleep
         self.sender = Sender(self.inner.handle_request, clock=self.clock, grace_s=self.policy.post_finish_grace_s)
 

@@ -16,6 +16,7 @@ from chatcontract.client.engine import Wait
 from chatcontract.client.sender import AsyncSender, AsyncStreamRead
 from chatcontract.client.transport_base import CallBase, CheckedTailBase, SdkCall, TransportConfig
 from chatcontract.client.wire import fail_transport
+from chatcontract.tls import default_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -34,7 +35,7 @@ class AsyncResilientTransport(TransportConfig, httpx2.AsyncBaseTransport):
         **config: Unpack[EngineConfig],
     ) -> None:
         super().__init__(**config)
-        self.inner = transport or httpx2.AsyncHTTPTransport()
+        self.inner = transport or httpx2.AsyncHTTPTransport(verify=default_context())
         self.sleep = sleep
         self.sender = AsyncSender(
             self.inner.handle_async_request, clock=self.clock, grace_s=self.policy.post_finish_grace_s

@@ -54,11 +54,32 @@ def test_importing_report_does_not_import_matplotlib() -> None:
 
 
 def test_svg_chart_is_inline_and_has_labels() -> None:
-    svg = bar_chart_svg(["happy", "stream", "missing-auth"], [12.5, None, 3.0], title="latency")
+    svg = bar_chart_svg(["happy", "stream", "<b>&"], [12.5, None, 3.0], title="latency", colors=["#1", "#2", "#3"])
     assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
     assert "<?xml" not in svg
     assert "DOCTYPE" not in svg
     assert not re.search(r"""(?:src|href)=["']https?://""", svg)
+    assert ">happy<" in svg
+    assert ">12.5<" in svg
+    assert ">n/a<" in svg
+    assert "&lt;b&gt;&amp;" in svg
+    assert "<b>" not in svg
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    assert widths[1] == 0.0
+    assert widths[0] == pytest.approx(widths[2] * 12.5 / 3.0, abs=0.5)  # one decimal in the markup
+    assert re.findall(r'fill="(#\d)"', svg) == ["#1", "#2", "#3"]
+
+
+def test_svg_chart_needs_no_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "from chatcontract.report.charts import bar_chart_svg\n"
+        "bar_chart_svg(['a'], [1.0])\n"
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_png_chart_is_a_data_uri() -> None:

@@ -23,6 +23,7 @@ the file (a field named like one, or a value that looks like one) is refused: fi
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Mapping
@@ -136,14 +137,26 @@ def discover(start: Path | None = None) -> Path | None:
     except OSError:  # the working directory was removed under us: no configuration
         return None
     pyproject = folder / PYPROJECT
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None  # someone else's broken pyproject is not our error unless we are asked to read it
-        if isinstance(data.get("tool"), dict) and "chatcontract" in data["tool"]:
-            return pyproject
-    return None
+    try:
+        stat = pyproject.stat()
+    except OSError:
+        return None
+    return pyproject if _has_our_table(str(pyproject), stat.st_size, stat.st_mtime_ns) else None
+
+
+@functools.lru_cache(maxsize=16)
+def _has_our_table(path: str, size: int, mtime_ns: int) -> bool:
+    """Whether a ``pyproject.toml`` has ``[tool.chatcontract]``: read once per version of the file
+    (every command looks, and in-process callers run many commands from one directory)."""
+    del size, mtime_ns  # part of the cache key only
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        if "chatcontract" not in text:
+            return False
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # someone else's broken pyproject is not our error unless we are asked to read it
+    return isinstance(data.get("tool"), dict) and "chatcontract" in data["tool"]
 
 
 def load(path: Path | None = None, *, start: Path | None = None) -> ConfigFile:

@@ -13,6 +13,7 @@ so case-sensitive patterns are served too.
 
 from __future__ import annotations
 
+import functools
 import re
 from re import _parser as sre  # type: ignore[attr-defined]  # the stdlib's own regex parser
 from typing import Any
@@ -77,7 +78,14 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | 
     Literals are lowercased (and compared with the lowercased text), so a case-sensitive
     pattern gets a wider test, never a wrong one.
     """
-    needed = {s for s in _of_sequence(sre.parse(pattern.pattern, pattern.flags)) if _score(s) >= 1}
+    return _required_literals(pattern.pattern, pattern.flags)
+
+
+@functools.lru_cache(maxsize=4096)
+def _required_literals(source: str, flags: int) -> tuple[frozenset[str], ...] | None:
+    """:func:`required_literals` of one pattern text, worked out once per process (a redaction
+    pipeline is rebuilt whenever a secret is remembered, over mostly the same rules)."""
+    needed = {s for s in _of_sequence(sre.parse(source, flags)) if _score(s) >= 1}
     return tuple(sorted(needed, key=_score, reverse=True)) or None
 
 

@@ -60,7 +60,12 @@ def to_spark(sql: str, params: Params = None) -> str:
         if epoch.args.get("scale") == exp.UnixToTime.MILLIS:  # epoch_ms(ts): here always a timestamp's millis
             epoch.replace(exp.Anonymous(this="unix_millis", expressions=[epoch.this]))
     for pc in list(tree.find_all(exp.PercentileCont)):  # quantile_cont(x, p): Spark's percentile(x, p)
-        pc.replace(exp.Anonymous(this="percentile", expressions=[pc.this, pc.expression]))
+        spark_pc = exp.Anonymous(this="percentile", expressions=[pc.this, pc.expression])
+        at = pc.parent
+        if isinstance(at, exp.Bracket) and at.this is pc:  # quantile_cont(x, [p, q])[i]: from 1, as element_at
+            at.replace(exp.Anonymous(this="element_at", expressions=[spark_pc, *at.expressions]))
+        else:
+            pc.replace(spark_pc)
     positional = iter(params if isinstance(params, Sequence) and not isinstance(params, str) else ())
     for node in list(tree.find_all(exp.Placeholder, exp.Parameter, bfs=False)):  # in the order written
         name = node.name

@@ -84,8 +84,9 @@ def _epoch(v: str, factor: str) -> str:
 
 
 def _time_expr(spec: FieldSpec, v: str, typed_source: bool) -> str:
-    if typed_source:
-        return f"CAST({v} AS TIMESTAMP)"
+    if typed_source:  # a TIMESTAMPTZ's UTC microseconds (the session is in UTC): cheaper than the
+        # time-zone cast, which stays for infinities (``epoch_us`` has none)
+        return f"COALESCE(make_timestamp(epoch_us({v})), CAST({v} AS TIMESTAMP))"
     iso = f"CAST(TRY_CAST({v} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if spec.time_format == "iso":
         return iso
@@ -177,6 +178,7 @@ class _Parts:
     outer: list[str] = dc_field(default_factory=list)  # the raw table's columns
     names: list[str] = dc_field(default_factory=list)
     oks: list[str] = dc_field(default_factory=list)  # per checked field: absent or valid
+    counts: list[str] = dc_field(default_factory=list)  # strictly read counts: absent or >= 0, checked at once
     checks: list[str] = dc_field(default_factory=list)  # per checked field: WHEN invalid THEN reason
 
 
@@ -203,9 +205,20 @@ def _parts(fmap: FieldMap, cols: dict[str, str], strict: bool) -> _Parts:
         present = ("d_status IS NOT NULL" if name_ == "status" else f"c_{name} IS NOT NULL") if strict else f"p_{name}"
         if not strict:
             parts.inner.append(f"({v} IS NOT NULL) AS p_{name}")
-        parts.oks.append(f"NOT {present} OR COALESCE({valid}, FALSE)")
-        parts.checks.append(f"WHEN NOT ({parts.oks[-1]}) THEN {quote(name_ + ': ' + _reason(name_))}")
+        ok = f"NOT {present} OR COALESCE({valid}, FALSE)"
+        if strict and CANONICAL[name_] == "int" and name_ not in _CLOSED:
+            parts.counts.append(f"c_{name}")
+        else:
+            parts.oks.append(ok)
+        parts.checks.append(f"WHEN NOT ({ok}) THEN {quote(name_ + ': ' + _reason(name_))}")
     return parts
+
+
+def _good(parts: _Parts, needed: list[str]) -> str:
+    """The condition every good row meets (most rows: one conjunction settles them). Strictly read
+    counts are checked together: the least of those present is not negative."""
+    counts = [f"COALESCE(LEAST({', '.join(parts.counts)}), 0) >= 0"] if parts.counts else []
+    return " AND ".join(["c_started_at IS NOT NULL", *needed, *(f"({ok})" for ok in parts.oks), *counts])
 
 
 def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> str:
@@ -230,8 +243,10 @@ def select_raw(fmap: FieldMap, relation: str, strict: bool = False) -> str:
     cols = source_columns(fmap, strict)
     parts = _parts(fmap, cols, strict)
     inner, outer = parts.inner, parts.outer
-    tops = " AND ".join(f"{ident(c)} IS NULL" for c in cols)
-    inner.append(f"({tops}) AS unparsed")
+    # every top-level field absent; the time's first, so the rest is looked at only when it is absent
+    first, *rest = sorted(cols, key=lambda c: c != fmap.fields["time"].path[0])
+    tops = " AND ".join(f"{ident(c)} IS NULL" for c in rest) or "TRUE"
+    inner.append(f"CASE WHEN {ident(first)} IS NULL THEN {tops} ELSE FALSE END AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
     # most rows are good: one conjunction settles them (a row with a timestamp was parsed), and
     # the reasons are sought for the rest only
@@ -241,7 +256,7 @@ def select_raw(fmap: FieldMap, relation: str, strict: bool = False) -> str:
         inner.append(f"({_value(fmap.fields[fmap.skip_without])} IS NULL) AS no_key")
         why = f"{SKIPPED}line without the {fmap.skip_without} field (not a request line)"
         needed, skip = ["NOT no_key"], f"WHEN no_key THEN {quote(why)} "
-    good = " AND ".join(["c_started_at IS NOT NULL", *needed, *(f"({ok})" for ok in parts.oks)])
+    good = _good(parts, needed)
     reason = (
         f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' {skip}WHEN no_time THEN 'time: missing' "
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(parts.checks) + " END"

@@ -3,12 +3,13 @@
 
 The review's SQL is written once in DuckDB's dialect; :func:`to_spark` parses it with sqlglot,
 mends the one function sqlglot reads the other way (``epoch_ms(timestamp)`` is milliseconds, not
-a timestamp), puts parameter values in as literals and writes Spark SQL. Spark reads the JSON
-lines itself (gzip, directories, globs and ``s3a://`` / ``hdfs://`` / ``file://`` URIs pass
-through to it); every field is read as text and typed by the loader's SQL, as DuckDB's lenient
-read does. ``raw`` gets a ``rowid`` column and is kept (memory, then disk) once loaded; an update
-is a new version of the ``raw`` view over the kept previous one. Timestamps are
-``TIMESTAMP_NTZ`` in UTC, as DuckDB's ``TIMESTAMP`` in a UTC session.
+a timestamp) and names Spark's percentile (one of a list of percentiles by ``element_at``, which
+counts from 1 as DuckDB's ``[i]`` does), puts parameter values in as literals and writes Spark
+SQL. Spark reads the JSON lines itself (gzip, directories, globs and ``s3a://`` / ``hdfs://`` /
+``file://`` URIs pass through to it); every field is read as text and typed by the loader's SQL,
+as DuckDB's lenient read does. ``raw`` gets a ``rowid`` column and is kept (memory, then disk)
+once loaded; an update is a new version of the ``raw`` view over the kept previous one.
+Timestamps are ``TIMESTAMP_NTZ`` in UTC, as DuckDB's ``TIMESTAMP`` in a UTC session.
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ def to_spark(sql: str, params: Params = None) -> str:
         if epoch.args.get("scale") == exp.UnixToTime.MILLIS:  # epoch_ms(ts): here always a timestamp's millis
             epoch.replace(exp.Anonymous(this="unix_millis", expressions=[epoch.this]))
     for pc in list(tree.find_all(exp.PercentileCont)):  # quantile_cont(x, p): Spark's percentile(x, p)
-        pc.replace(exp.Anonymous(this="percentile", expressions=[pc.this, pc.expression]))
+        spark_pc = exp.Anonymous(this="percentile", expressions=[pc.this, pc.expression])
+        at = pc.parent
+        if isinstance(at, exp.Bracket) and at.this is pc:  # quantile_cont(x, [p, q])[i]: from 1, as element_at
+            at.replace(exp.Anonymous(this="element_at", expressions=[spark_pc, *at.expressions]))
+        else:
+            pc.replace(spark_pc)
     positional = iter(params if isinstance(params, Sequence) and not isinstance(params, str) else ())
     for node in list(tree.find_all(exp.Placeholder, exp.Parameter, bfs=False)):  # in the order written
         name = node.name

@@ -162,9 +162,9 @@ _ROWS = (f"SELECT {', '.join(_COMPARED)} FROM raw WHERE bad_text IS NULL "  # no
 def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files(
     spark: Any, samples: Path, tmp_path: Path
 ) -> None:
-    """A directory of nginx logs (one gzipped) and a glob of Envoy logs, each file cut into many
-    splits, loaded by Spark itself: the same rows, line numbers, counts and bad-line examples as
-    DuckDB's load of the files one by one through the Python readers."""
+    """A gzip file cut short, a directory of nginx logs (one gzipped) and a glob of Envoy logs,
+    files cut into several splits, loaded by Spark itself: the same rows, line numbers, counts and
+    bad-line examples as DuckDB's load of the files one by one through the Python readers."""
     import gzip
 
     from chatcontract.review.spark import SparkEngine
@@ -180,7 +180,10 @@ def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files
     (nginx / "c_edges.log").write_bytes(("\n".join(NGINX_EDGES) + "\n").encode() + invalid_utf8)
     (envoy / "envoy_a.log").write_bytes((samples / "envoy.log").read_bytes())
     (envoy / "envoy_b.log").write_text("\n".join(ENVOY_EDGES), "utf-8")  # no newline at the end
-    files = [*sorted(nginx.iterdir()), *sorted(envoy.iterdir())]
+    packed = gzip.compress((samples / "nginx_combined.log").read_bytes())
+    cut = tmp_path / "cut.log"  # a gzip stream cut short, no .gz in its name: the lines before the cut count
+    cut.write_bytes(packed[: len(packed) * 3 // 4])
+    files = [cut, *sorted(nginx.iterdir()), *sorted(envoy.iterdir())]
     duck = connect(files)
     try:
         duck_sources, duck_bad = load(duck, files, forced=None, field_map=None)
@@ -190,15 +193,16 @@ def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files
     spark.conf.set("spark.sql.files.maxPartitionBytes", "4k")  # several splits per file: numbered across them
     engine = SparkEngine(spark, work, owns=False)
     try:
-        spark_sources, spark_bad = load(engine, [nginx, envoy / "envoy_*.log"], forced=None, field_map=None)
+        spark_sources, spark_bad = load(engine, [cut, nginx, envoy / "envoy_*.log"], forced=None, field_map=None)
         spark_rows = sorted(map(repr, engine.execute(_ROWS).fetchall()))
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
         engine.close()
-    assert len(duck_rows) == 23
+    assert len(duck_rows) > 23
     assert spark_rows == duck_rows
-    assert [s.reader for s in spark_sources] == ["nginx", "envoy"]
-    for combined, parts in ((spark_sources[0], duck_sources[:3]), (spark_sources[1], duck_sources[3:])):
+    assert [s.reader for s in spark_sources] == ["nginx", "nginx", "envoy"]
+    for combined, parts in ((spark_sources[0], duck_sources[:1]), (spark_sources[1], duck_sources[1:4]),
+                            (spark_sources[2], duck_sources[4:])):
         assert (combined.lines, combined.records, combined.bad) == tuple(
             sum(getattr(p, k) for p in parts) for k in ("lines", "records", "bad"))
         skipped: dict[str, int] = {}
@@ -207,5 +211,7 @@ def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files
                 skipped[reason] = skipped.get(reason, 0) + n
         assert combined.skipped == skipped
     assert spark_bad.counts == duck_bad.counts
+    assert duck_bad.counts["compressed stream cut short or corrupt"] == 1
     assert spark_bad.examples == duck_bad.examples
-    assert {e["source"] for e in duck_bad.examples} == {"a_combined.log", "c_edges.log", "envoy_a.log"}
+    assert (duck_bad.examples[0]["source"], duck_bad.examples[0]["text"]) == (
+        "cut.log", "after line 4: Compressed file ended before the end-of-stream marker was reached")

@@ -4,11 +4,12 @@
 The review's SQL is written once in DuckDB's dialect; :func:`to_spark` parses it with sqlglot,
 mends the one function sqlglot reads the other way (``epoch_ms(timestamp)`` is milliseconds, not
 a timestamp), puts parameter values in as literals and writes Spark SQL. Spark reads the JSON
-lines itself (gzip, directories, globs and ``s3a://`` / ``hdfs://`` / ``file://`` URIs pass
-through to it); every field is read as text and typed by the loader's SQL, as DuckDB's lenient
-read does. ``raw`` gets a ``rowid`` column and is kept (memory, then disk) once loaded; an update
-is a new version of the ``raw`` view over the kept previous one. Timestamps are
-``TIMESTAMP_NTZ`` in UTC, as DuckDB's ``TIMESTAMP`` in a UTC session.
+lines itself and parses nginx and Envoy access logs itself (:mod:`spark_access`); gzip,
+directories, globs and ``s3a://`` / ``hdfs://`` / ``file://`` URIs pass through to it. Every
+field is read as text and typed by the loader's SQL, as DuckDB's lenient read does. ``raw``
+gets a ``rowid`` column and is kept (memory, then disk) once loaded; an update is a new version
+of the ``raw`` view over the kept previous one. Timestamps are ``TIMESTAMP_NTZ`` in UTC, as
+DuckDB's ``TIMESTAMP`` in a UTC session.
 """
 
 from __future__ import annotations

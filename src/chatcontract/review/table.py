@@ -80,21 +80,38 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> Duc
     return DuckEngine(con)
 
 
-def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, bool]:
-    """Decompress ``path`` as far as it goes; ``(plain file, True if the stream was cut or corrupt)``."""
+CUT_GZIP = "Compressed file ended before the end-of-stream marker was reached"  # Python's gzip module says so
+
+
+def gunzip_partial(path: Path, directory: str | None) -> tuple[Path, str | None]:
+    """Decompress ``path`` as far as it goes; ``(plain file, why the stream broke off or None)``."""
     fd, name = tempfile.mkstemp(prefix="chatcontract-review-", suffix=".jsonl", dir=directory)
     decoder = zlib.decompressobj(47)  # gzip header, auto-detected
-    cut = False
+    error: str | None = None
     with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
         while chunk := src.read(1 << 20):
             try:
                 dst.write(decoder.decompress(chunk))
-            except zlib.error:
-                cut = True
+            except zlib.error as exc:
+                error = str(exc)
                 break
         else:
-            cut = not decoder.eof
-    return Path(name), cut
+            error = None if decoder.eof else CUT_GZIP
+    return Path(name), error
+
+
+def keep_whole_lines(path: Path) -> int:
+    """Cut a partial last line (no newline) off ``path``; the number of lines left. What Python's
+    gzip module yields of a stream cut short: every whole line before the cut."""
+    count, end, offset = 0, 0, 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            count += chunk.count(b"\n")
+            if (last := chunk.rfind(b"\n")) >= 0:
+                end = offset + last + 1
+            offset += len(chunk)
+    os.truncate(path, end)
+    return count
 
 
 def gzip_complete(path: Path) -> bool:
@@ -138,8 +155,9 @@ def _load_text(
     info = SourceInfo(path=str(path), reader=reader.name, lines=0, records=0, bad=0)
     read = path
     if path.is_file() and is_gzip(path) and not gzip_complete(path):
-        read, _ = gunzip_partial(path, ctx.workdir)
-        bad.add("compressed stream cut short or corrupt", path.name, None, "the lines before the cut were read")
+        read, error = gunzip_partial(path, ctx.workdir)
+        lines = keep_whole_lines(read)
+        bad.add("compressed stream cut short or corrupt", path.name, None, f"after line {lines}: {error}")
         info.bad += 1
     con.insert_text_lines(read, reader.name, token)
     return info, read

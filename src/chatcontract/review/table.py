@@ -302,7 +302,8 @@ def _account(con: Engine, loaded: list[_Loaded], bad: BadInput) -> None:
         for reason, n in counts.items():
             if reason not in ("", "unparsed") and not reason.startswith(q.SKIPPED):
                 bad.counts[reason] = bad.counts.get(reason, 0) + n
-    if any(r not in ("", "unparsed") and not r.startswith(q.SKIPPED) for c in rows.values() for r in c):
+    listed = {"", "unparsed", *(unparsed_reason(name) for name in con.text_formats)}  # reader lines: listed already
+    if any(r not in listed and not r.startswith(q.SKIPPED) for c in rows.values() for r in c):
         for source, line, reason, started, status, path_, model in con.execute(q.BAD_EXAMPLES).fetchall():
             fields = {"time": started, "status": status, "path": path_, "model": model}
             text = ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None) or "(no usable field)"

@@ -9,7 +9,7 @@ and the two-engine reviews hold them to it). Every non-blank line becomes one ro
 not of the format, or is skipped on purpose, keeps its ``reader_reason`` (and a bad line its first
 400 characters), so the loader's accounting counts it. Line numbers are each line's position in
 its file: one counting pass per input over the file's splits (as ``zipWithIndex`` does), joined
-back by split.
+back by split (none for a file read as one split).
 """
 
 from __future__ import annotations
@@ -164,16 +164,18 @@ def _envoy(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
     }
 
 
-def _numbered(F: Any, lines: Any) -> Any:  # noqa: N803
+def _numbered(F: Any, spark: Any, lines: Any) -> Any:  # noqa: N803
     """``lines`` (``file``, ``block``, ``mid``, ...) with ``source_line``: the line's number in its
-    file, from the lines of the file's earlier splits plus its place in its own split."""
-    from pyspark.sql import Window
-
-    blocks = lines.groupBy("file", "block").agg(F.count(F.lit(1)).alias("n"), F.min("mid").alias("first"))
-    before = Window.partitionBy("file").orderBy("block").rowsBetween(Window.unboundedPreceding, -1)
-    blocks = blocks.select("file", "block", "first", F.coalesce(F.sum("n").over(before), F.lit(0)).alias("base"))
-    joined = lines.join(F.broadcast(blocks), ["file", "block"])
-    return joined.withColumn("source_line", F.col("base") + F.col("mid") - F.col("first") + 1)
+    file, from the lines of the file's earlier splits plus its place in its own split. The splits'
+    line counts are one small aggregate collected to the driver; the shift per split joins back."""
+    counted = lines.groupBy("file", "block").agg(F.count(F.lit(1)).alias("n"), F.min("mid").alias("first"))
+    shifts: list[tuple[str, int, int]] = []
+    seen: dict[str, int] = {}
+    for file, block, n, first in sorted(tuple(r) for r in counted.collect()):
+        shifts.append((file, block, seen.get(file, 0) - first + 1))
+        seen[file] = seen.get(file, 0) + n
+    table = spark.createDataFrame(shifts, "file string, block bigint, shift bigint")
+    return lines.join(F.broadcast(table), ["file", "block"]).withColumn("source_line", F.col("mid") + F.col("shift"))
 
 
 def conf_bytes(text: str) -> int | None:
@@ -212,7 +214,7 @@ def access_frame(spark: Any, text: str, fmt: str, *, single: bool = False) -> An
     if single:  # one split, one partition: the row's place in it is its line number
         lines = lines.withColumn("source_line", F.col("mid") - F.spark_partition_id().cast("bigint") * (1 << 33) + 1)
     else:
-        lines = _numbered(F, lines)
+        lines = _numbered(F, spark, lines)
     lines = lines.where(~F.col("line").rlike(r"^[ \t\n\r\x0b\x0c]*\z"))
     pattern = NGINX if fmt == "nginx" else ENVOY
     line = F.col("line")

@@ -146,6 +146,8 @@ NGINX_EDGES = [  # beside the real samples: extras, times, statuses the parser m
     '200 5 "-" "ua" "1.2.3.4" "5.6.7.8" 0.100 0123456789abcdef0123456789abcdef',
     '10.0.0.9 - - [22/Nov/2026:14:07:08 +0000] "POST /v1/chat/completions HTTP/1.1" 200 5 "-" "ua" 1e3 retry=0007',
     '10.0.0.9 - - [22/Nov/2026:14:07:09 +0000] "POST /completionsX HTTP/1.1" 200 5 "-" "ua"',
+    '10.0.0.9 - - [22/Nov/2026:14:07:09 +0000] "POST /v1/chat/completions HTTP/1.1" 200 5 "-" "ua" retry="3\r" '
+    'rt="0.5\r" model="a\rb"',
     '10.0.0.9 - - [22/Nov/2026:14:07:10 +0000] "POST /v1/chat/completions HTTP/1.1" 200 5 "-" "Üser ✓" model=modèle',
 ]
 ENVOY_EDGES = [
@@ -198,7 +200,7 @@ def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
         engine.close()
-    assert len(duck_rows) > 23
+    assert len(duck_rows) > 24
     assert spark_rows == duck_rows
     assert [s.reader for s in spark_sources] == ["nginx", "nginx", "envoy"]
     for combined, parts in ((spark_sources[0], duck_sources[:1]), (spark_sources[1], duck_sources[1:4]),

@@ -4,8 +4,8 @@
 The Python readers (:mod:`chatcontract.review.readers.access`) are the reference: the patterns
 here are theirs (:func:`java` turns a Python pattern into Java's: the same groups, with ``.``
 and ``$`` seeing only ``\\n`` as a line end, as Python's do), and each step mirrors one of
-theirs, so a line gives the same canonical row on both engines (``tests/review/test_spark_access.py``
-and the two-engine reviews hold them to it). Every non-blank line becomes one row: a line that is
+theirs, so a line gives the same canonical row on both engines (``tests/review/test_spark_engine.py``
+holds them to it, row for row and in whole reviews). Every non-blank line becomes one row: a line that is
 not of the format, or is skipped on purpose, keeps its ``reader_reason`` (and a bad line its first
 400 characters), so the loader's accounting counts it. Line numbers are each line's position in
 its file: one counting pass per input over the file's splits (as ``zipWithIndex`` does), joined
@@ -30,18 +30,18 @@ from chatcontract.review.readers.access import (
     MONTHS,
     NGINX,
     NGINX_NO_REQUEST,
+    NO_REQUEST,
     SPACES,
     unparsed_reason,
 )
 from chatcontract.review.readers.base import API_ROUTE, OUT_OF_SCOPE, is_gzip
 
 TEXT_FORMATS = frozenset({"nginx", "envoy"})
-NO_REQUEST = "nginx line without a request (probe, TLS handshake or closed connection)"
 # the canonical fields a parsed line fills (the others stay NULL)
 FIELDS = ("time", "method", "host", "path", "status", "latency", "request_id", "provider_request_id",
           "idempotency_key", "retry_count", "model", "service", "deployment", "transport_error", "error_type",
           "error_code", "client", "source_line")
-_DIGITS = r"^\d+$"
+_DIGITS = r"(?d)^\d+$"  # Java's $ would also match before a last \r
 _WS, _NOT_WS = r"[ \t\n\r\x0b\x0c]", r"[^ \t\n\r\x0b\x0c]"  # ASCII whitespace, as bytes.split() sees it
 
 
@@ -148,7 +148,7 @@ def _nginx(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
 def _envoy(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
     """The canonical fields of an Envoy line (see ``envoy_row``)."""
     status, flags, duration = _g("status"), _g("flags"), _g("duration")
-    missing = status.rlike(r"^0+$")
+    missing = status.rlike(r"(?d)^0+$")
     errors = F.filter(F.split(flags, ","), lambda f: f.isin(*_FLAG_ERRORS))
     error_map = F.create_map(*(F.lit(x) for kv in _FLAG_ERRORS.items() for x in kv))
     return df, {

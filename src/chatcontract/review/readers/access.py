@@ -177,6 +177,9 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
     return row
 
 
+NO_REQUEST = "nginx line without a request (probe, TLS handshake or closed connection)"  # a skip reason
+
+
 def unparsed_reason(name: str) -> str:
     """The bad-input reason of a line that is not of the access-log format ``name``."""
     return f"not a {name} access-log line"
@@ -207,7 +210,7 @@ class _LineReader:
                 row = self.parse(line)
                 if row is None:
                     if self.pattern is NGINX and NGINX_NO_REQUEST.match(line):
-                        out.skip("nginx line without a request (probe, TLS handshake or closed connection)")
+                        out.skip(NO_REQUEST)
                     else:
                         out.bad.add(unparsed_reason(self.name), path.name, number, line[:400])
                     continue

@@ -50,7 +50,13 @@ def column(field: str) -> tuple[str, str]:
 def raw_columns() -> list[tuple[str, str]]:
     """The ``raw`` table's columns and their (DuckDB) types."""
     cols = [column(f) for f in CANONICAL]
-    return [*cols, ("source_file", "VARCHAR"), ("bad_reason", "VARCHAR"), ("kh", "UBIGINT"), ("hkey", "VARCHAR")]
+    return [*cols, ("source_file", "VARCHAR"), ("bad_reason", "VARCHAR"), ("kh", "UBIGINT"), ("hkey", "VARCHAR"),
+            *READER_COLUMNS]
+
+
+# A line a text reader run by the engine itself (Spark's access logs) could not parse: the file it
+# came from (an input may be a directory) and its first 400 characters, for the bad-line examples.
+READER_COLUMNS = (("bad_file", "VARCHAR"), ("bad_text", "VARCHAR"))
 
 
 def create_raw() -> str:
@@ -237,16 +243,25 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     return "INSERT INTO raw BY NAME " + select_raw(fmap, relation, strict)
 
 
-def select_raw(fmap: FieldMap, relation: str, strict: bool = False) -> str:
+def select_raw(fmap: FieldMap, relation: str, strict: bool = False, *, reader_reason: bool = False) -> str:
     """The rows of ``raw`` from ``relation`` (a table of the file's top-level fields, typed as
-    :func:`source_columns` says; parameter: the source name): what every engine's load runs."""
+    :func:`source_columns` says; parameter: the source name): what every engine's load runs.
+
+    With ``reader_reason``, ``relation`` also has a ``reader_reason`` column (a line the reader
+    skipped or could not parse: it wins over the checks) and the :data:`READER_COLUMNS`.
+    """
     cols = source_columns(fmap, strict)
     parts = _parts(fmap, cols, strict)
     inner, outer = parts.inner, parts.outer
+    first = ""
+    if reader_reason:
+        inner += ["reader_reason", *(n for n, _ in READER_COLUMNS)]
+        outer += [n for n, _ in READER_COLUMNS]
+        first = "WHEN reader_reason IS NOT NULL THEN reader_reason "
     # every top-level field absent; the time's first, so the rest is looked at only when it is absent
-    first, *rest = sorted(cols, key=lambda c: c != fmap.fields["time"].path[0])
+    head, *rest = sorted(cols, key=lambda c: c != fmap.fields["time"].path[0])
     tops = " AND ".join(f"{ident(c)} IS NULL" for c in rest) or "TRUE"
-    inner.append(f"CASE WHEN {ident(first)} IS NULL THEN {tops} ELSE FALSE END AS unparsed")
+    inner.append(f"CASE WHEN {ident(head)} IS NULL THEN {tops} ELSE FALSE END AS unparsed")
     inner.append(f"({_value(fmap.fields['time'])} IS NULL) AS no_time")
     # most rows are good: one conjunction settles them (a row with a timestamp was parsed), and
     # the reasons are sought for the rest only
@@ -258,7 +273,7 @@ def select_raw(fmap: FieldMap, relation: str, strict: bool = False) -> str:
         needed, skip = ["NOT no_key"], f"WHEN no_key THEN {quote(why)} "
     good = _good(parts, needed)
     reason = (
-        f"CASE WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' {skip}WHEN no_time THEN 'time: missing' "
+        f"CASE {first}WHEN {good} THEN NULL WHEN unparsed THEN 'unparsed' {skip}WHEN no_time THEN 'time: missing' "
         "WHEN c_started_at IS NULL THEN 'time: not a timestamp' " + " ".join(parts.checks) + " END"
     )
     # the key's columns the mapping lacks, as typed NULLs, so the key hash sees every row alike
@@ -277,5 +292,11 @@ ACCOUNT = (
 SKIPPED = "skipped: "  # a bad_reason with this prefix is a line skipped on purpose, not bad input
 BAD_EXAMPLES = (
     "SELECT source_file, source_line, bad_reason, started_at, status, path, model FROM raw "
-    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' AND NOT starts_with(bad_reason, 'skipped: ') LIMIT 5"
+    "WHERE bad_reason IS NOT NULL AND bad_reason <> 'unparsed' AND NOT starts_with(bad_reason, 'skipped: ') "
+    "AND bad_text IS NULL LIMIT 5"
+)
+# the first lines a text reader run by the engine could not parse, in input and line order
+READER_EXAMPLES = (
+    "SELECT source_file, bad_file, source_line, bad_reason, bad_text FROM raw WHERE bad_text IS NOT NULL "
+    "ORDER BY source_file, bad_file, source_line LIMIT 5"
 )

@@ -5,11 +5,12 @@ The review's SQL is written once in DuckDB's dialect; :func:`to_spark` parses it
 mends the one function sqlglot reads the other way (``epoch_ms(timestamp)`` is milliseconds, not
 a timestamp) and names Spark's percentile (one of a list of percentiles by ``element_at``, which
 counts from 1 as DuckDB's ``[i]`` does), puts parameter values in as literals and writes Spark
-SQL. Spark reads the JSON lines itself (gzip, directories, globs and ``s3a://`` / ``hdfs://`` /
-``file://`` URIs pass through to it); every field is read as text and typed by the loader's SQL,
-as DuckDB's lenient read does. ``raw`` gets a ``rowid`` column and is kept (memory, then disk)
-once loaded; an update is a new version of the ``raw`` view over the kept previous one.
-Timestamps are ``TIMESTAMP_NTZ`` in UTC, as DuckDB's ``TIMESTAMP`` in a UTC session.
+SQL. Spark reads the JSON lines itself and parses nginx and Envoy access logs itself
+(:mod:`spark_access`); gzip, directories, globs and ``s3a://`` / ``hdfs://`` / ``file://`` URIs
+pass through to it. Every field is read as text and typed by the loader's SQL, as DuckDB's
+lenient read does. ``raw`` gets a ``rowid`` column and is kept (memory, then disk) once loaded;
+an update is a new version of the ``raw`` view over the kept previous one. Timestamps are
+``TIMESTAMP_NTZ`` in UTC, as DuckDB's ``TIMESTAMP`` in a UTC session.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from typing import Any
 
 from chatcontract.errors import UsageError
 from chatcontract.review import load_sql as q
-from chatcontract.review.mapping import FieldMap
+from chatcontract.review.mapping import CANONICAL_MAP, FieldMap
 from chatcontract.review.readers import is_gzip
+from chatcontract.review.spark_access import TEXT_FORMATS
 from chatcontract.review.sqlengine import Params
 
 EXTRA = "pip install 'chatcontract[spark]'"
@@ -96,6 +98,7 @@ class SparkEngine:
 
     name = "spark"
     lazy = True
+    text_formats = TEXT_FORMATS
 
     def __init__(self, session: Any, workdir: Path | None, *, owns: bool) -> None:
         self.spark = session
@@ -130,27 +133,44 @@ class SparkEngine:
             return [r.fetchall() for r in pool.map(run, sqls)]
 
     # --- loading ------------------------------------------------------------------------------
-    def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
-        from pyspark.sql import functions as F  # noqa: N812
-        from pyspark.sql.types import StringType, StructField, StructType
-
+    def _location(self, path: Path, source: str) -> str:
+        """What Spark reads for ``path``: a URI as given, a gzip file under a name ending ``.gz``."""
         text = re.sub(r"^([a-z][a-z0-9+.-]*):/(?!/)", r"\1://", str(path))  # a Path keeps one slash of "s3a://"
         if text.startswith("file://") and not text.startswith("file:///"):
             text = "file:/" + text.removeprefix("file://")
         if path.is_file() and is_gzip(path) and not text.endswith(".gz"):
-            link = self._workfile(f"{source}.jsonl.gz")  # Spark knows gzip by its name
+            link = self._workfile(f"{source}.log.gz")  # Spark knows gzip by its name
             link.symlink_to(path.resolve())
             text = str(link)
+        return text
+
+    def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
+        from pyspark.sql.types import StringType, StructField, StructType
+
         cols = q.source_columns(fmap, strict=False)
         schema = StructType([StructField(c, StringType()) for c in cols])
         view = f"src_{source}"
-        self.spark.read.schema(schema).option("mode", "PERMISSIVE").json(text).createOrReplaceTempView(view)
-        df = self.sql(q.select_raw(fmap, view), {"source": source})
+        reader = self.spark.read.schema(schema).option("mode", "PERMISSIVE")
+        reader.json(self._location(path, source)).createOrReplaceTempView(view)
+        self._add_part(self.sql(q.select_raw(fmap, view), {"source": source}))
+        return "lenient"
+
+    def insert_text_lines(self, path: Path, fmt: str, source: str) -> None:
+        from chatcontract.review.spark_access import FIELDS, access_frame, one_split
+
+        view = f"src_{source}"
+        frame = access_frame(self.spark, self._location(path, source), fmt, single=one_split(self.spark, path))
+        frame.createOrReplaceTempView(view)
+        fmap = FieldMap("access", {f: CANONICAL_MAP.fields[f] for f in FIELDS})
+        self._add_part(self.sql(q.select_raw(fmap, view, reader_reason=True), {"source": source}))
+
+    def _add_part(self, df: Any) -> None:
+        from pyspark.sql import functions as F  # noqa: N812
+
         have = set(df.columns)
         self.parts.append(df.select(*[
             (F.col(n) if n in have else F.lit(None)).cast(_SPARK_TYPES[t]).alias(n) for n, t in q.raw_columns()
         ]))
-        return "lenient"
 
     def finish_load(self) -> None:
         from pyspark.sql import functions as F  # noqa: N812

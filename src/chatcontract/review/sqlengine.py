@@ -39,6 +39,7 @@ class Engine(Protocol):
 
     name: str
     lazy: bool  # reads inserted files only when a query needs them (keep the files until the review ends)
+    text_formats: frozenset[str]  # line formats (reader names) the engine parses itself: insert_text_lines
 
     def execute(self, sql: str, params: Params = None) -> Result:
         """Run a query (DuckDB dialect; ``?``, ``$1`` or ``$name`` parameters)."""
@@ -50,6 +51,11 @@ class Engine(Protocol):
 
     def insert_json_lines(self, path: Path, fmap: FieldMap, source: str) -> str:
         """Append a JSON-lines file to ``raw`` (``load_sql``); raise :class:`UsageError` if unreadable."""
+        ...
+
+    def insert_text_lines(self, path: Path, fmt: str, source: str) -> None:
+        """Append every non-blank line of a log in the text format ``fmt`` (one of :attr:`text_formats`)
+        to ``raw``; a line skipped or not of the format keeps its reason (``load_sql.select_raw``)."""
         ...
 
     def finish_load(self) -> None:
@@ -85,6 +91,7 @@ class DuckEngine:
 
     name = "duckdb"
     lazy = False
+    text_formats: frozenset[str] = frozenset()  # access logs come through the Python readers
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -112,6 +119,9 @@ class DuckEngine:
                 first = str(exc).strip().splitlines()[0][:200]
                 raise UsageError(f"{path}: cannot read as JSON lines: {first}") from None
         raise AssertionError("unreachable")
+
+    def insert_text_lines(self, path: Path, fmt: str, source: str) -> None:
+        raise UsageError(f"{path}: the DuckDB engine reads {fmt} logs through the Python reader")
 
     def finish_load(self) -> None:
         return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,19 +44,55 @@ ENVOY = re.compile(
     rb'(?:\d+|-) (?:\d+|-) (?P<duration>\d+|-) (?:\d+|-) "[^"]*" "(?P<ua>[^"]*)" "(?P<rid>[^"]*)" '
     rb'"(?P<authority>[^"]*)" "[^"]*"'
 )
-_KV = re.compile(r'(\w+)=("[^"]*"|\S+)')
-_FLOAT = re.compile(r"^\d+(?:\.\d+)?$")
+# The helpers below are ASCII throughout (whitespace, digits, word characters), as the servers
+# write these logs and as Spark's Java patterns read them (``review/spark_access.py``).
+_KV = re.compile(r'(\w+)=("[^"]*"|\S+)', re.ASCII)
+_FLOAT = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
+_DIGITS = re.compile(r"^\d+$", re.ASCII)
+SPACES = r"[ \t\n\r\x0b\x0c]+"  # what bytes.split() splits on
+_SPACES = re.compile(SPACES)
 _NGINX_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # $request_id: per request to nginx, so per attempt
 _KEYS = {"request_id": "request_id", "req_id": "request_id", "host": "host", "model": "model",
          "service": "service", "deployment": "deployment", "idempotency_key": "idempotency_key"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The times an access log carries, as one grammar both engines parse: nginx's $time_local
+# (``22/Nov/2026:14:05:00 +0000``) and ISO 8601 ($time_iso8601, Envoy's %START_TIME%; no offset
+# means UTC; a fraction is cut to microseconds). Named groups (Java allows no underscore in them).
+_OFFSET = r"(?:(?P<zulu>Z)|(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2}))"
+LOCAL_TIME = re.compile(
+    rf"^(?P<day>\d{{2}})/(?P<mon>{'|'.join(MONTHS)})/(?P<year>\d{{4}}):(?P<hour>\d{{2}}):(?P<min>\d{{2}}):"
+    rf"(?P<sec>[0-5]\d) {_OFFSET}$", re.ASCII)
+ISO_TIME = re.compile(
+    r"^(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})[T ](?P<hour>\d{2}):(?P<min>\d{2})"
+    rf"(?::(?P<sec>[0-5]\d)(?:[.,](?P<frac>\d+))?)?{_OFFSET}?$", re.ASCII)
+
+
+def parse_time(text: str) -> datetime | None:
+    """A logged time (:data:`LOCAL_TIME` or :data:`ISO_TIME`) in UTC; ``None`` if it is neither
+    or names no real instant (30 February, an offset of a day or more, past year 9999)."""
+    m = LOCAL_TIME.match(text) or ISO_TIME.match(text)
+    if m is None:
+        return None
+    month = MONTHS.index(m["mon"]) + 1 if m["mon"] in MONTHS else int(m["mon"])
+    minutes = int(m["oh"] or 0) * 60 + int(m["om"] or 0)
+    try:
+        zone = timezone(timedelta(minutes=-minutes if m["sign"] == "-" else minutes))
+        when = datetime(int(m["year"]), month, int(m["day"]), int(m["hour"]), int(m["min"]), int(m["sec"] or 0),
+                        int((m.groupdict().get("frac") or "")[:6].ljust(6, "0")), tzinfo=zone)
+        return when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _client(addr: bytes, ua: bytes) -> str:
-    return hashlib.sha1(addr + b"|" + ua).hexdigest()[:16]  # noqa: S324 - a grouping key, not a secret
+    """A grouping key for the caller: the address and user agent as text (invalid UTF-8 replaced,
+    as Spark reads the line), hashed."""
+    text = (addr + b"|" + ua).decode("utf-8", "replace").encode("utf-8")
+    return hashlib.sha1(text).hexdigest()[:16]  # noqa: S324 - a grouping key, not a secret
 
 
 def _extras(rest: str, row: dict[str, Any]) -> None:
-    tokens = rest.split()
+    tokens = [t for t in _SPACES.split(rest) if t]
     while tokens and tokens[0].startswith('"'):  # "$http_x_forwarded_for" in the "main" format
         tokens.pop(0)
     if tokens and _FLOAT.match(tokens[0]):  # $request_time [$upstream_response_time]
@@ -68,7 +104,7 @@ def _extras(rest: str, row: dict[str, Any]) -> None:
         value = raw.strip('"')
         if key in ("rt", "request_time") and _FLOAT.match(value):
             row["latency"] = float(value) * 1000.0
-        elif key == "retry" and value.isdigit():
+        elif key == "retry" and _DIGITS.match(value):
             row["retry_count"] = int(value)
         elif key in _KEYS and value not in ("", "-"):
             row[_KEYS[key]] = value
@@ -89,26 +125,11 @@ def _dash(raw: bytes) -> str | None:
     return None if text in ("", "-") else text
 
 
-def _nginx_time(raw: bytes) -> datetime | None:
-    """``$time_local`` (``22/Nov/2026:14:05:00 +0000``) or ``$time_iso8601``, in UTC."""
-    try:
-        text = raw.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    for parse in (lambda t: datetime.strptime(t, "%d/%b/%Y:%H:%M:%S %z"), datetime.fromisoformat):
-        try:
-            when = parse(text)
-        except ValueError:
-            continue
-        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-    return None
-
-
 def nginx_row(line: bytes) -> dict[str, Any] | None:
     m = NGINX.match(line)
     if m is None:
         return None
-    when = _nginx_time(m["time"])
+    when = parse_time(m["time"].decode("utf-8", "replace"))
     if when is None:
         return None
     status = int(m["status"])
@@ -133,14 +154,13 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
     m = ENVOY.match(line)
     if m is None:
         return None
-    try:
-        when = datetime.fromisoformat(m["time"].decode("ascii").replace("Z", "+00:00"))
-    except (ValueError, UnicodeDecodeError):
+    when = parse_time(m["time"].decode("utf-8", "replace"))
+    if when is None:
         return None
     status = int(m["status"])
-    flags = m["flags"].decode("ascii", "replace").split(",")
+    flags = m["flags"].decode("utf-8", "replace").split(",")
     row: dict[str, Any] = {
-        "time": (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
+        "time": when.isoformat(),
         "method": m["method"].decode("ascii"),
         "path": _path(m["target"]),
         "status": status or None,  # 0: no response; any other number is checked (and counted) in SQL
@@ -155,6 +175,14 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
     if flags != ["-"]:
         row["error_code"] = ",".join(flags)
     return row
+
+
+NO_REQUEST = "nginx line without a request (probe, TLS handshake or closed connection)"  # a skip reason
+
+
+def unparsed_reason(name: str) -> str:
+    """The bad-input reason of a line that is not of the access-log format ``name``."""
+    return f"not a {name} access-log line"
 
 
 class _LineReader:
@@ -182,9 +210,9 @@ class _LineReader:
                 row = self.parse(line)
                 if row is None:
                     if self.pattern is NGINX and NGINX_NO_REQUEST.match(line):
-                        out.skip("nginx line without a request (probe, TLS handshake or closed connection)")
+                        out.skip(NO_REQUEST)
                     else:
-                        out.bad.add(f"not a {self.name} access-log line", path.name, number, line[:400])
+                        out.bad.add(unparsed_reason(self.name), path.name, number, line[:400])
                     continue
                 if not in_api_scope(row.get("path")):
                     out.skip(OUT_OF_SCOPE)

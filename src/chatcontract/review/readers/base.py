@@ -26,8 +26,11 @@ from chatcontract.review.reach import Reach
 GZIP_MAGIC = b"\x1f\x8b"
 # Routes of an OpenAI-compatible API (versioned, chat, completions, models, ...), including the
 # drifted forms a review must see (``/chat/completion``, no ``/v1``); anything else a capture
-# or gateway log holds (pages, assets, health checks, other services) is out of scope.
-API_ROUTE = re.compile(r"/v\d+(?:/|$)|/chat|/completions?\b|/models\b|/embeddings\b|/responses\b")
+# or gateway log holds (pages, assets, health checks, other services) is out of scope. ASCII digits,
+# as Spark's Java pattern reads it (``review/spark_access.py``).
+_END = r"(?![A-Za-z0-9_])"  # a word's end (``\b`` differs between Python and Java 17)
+API_ROUTE = re.compile(rf"/v\d+(?:/|$)|/chat|/completions?{_END}|/models{_END}|/embeddings{_END}|/responses{_END}",
+                       re.ASCII)
 OUT_OF_SCOPE = "route outside the chat API (other page, asset, health check or service)"
 
 

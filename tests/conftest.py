@@ -88,14 +88,16 @@ def _long_group_rank(item: pytest.Item) -> int:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error where it is not installed
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: three workers per two CPUs. About half of a worker's time is spent waiting (on
-    loopback servers, subprocesses, the clocks of retry and stream tests), so one worker per CPU
-    leaves the CPUs half idle; two per CPU starved the Spark session (~75 CPU-s of Java) past its
-    120 s timeout on a loaded machine. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and ``-n N`` still decide."""
+    """``-n auto``: two workers per CPU. Part of a worker's time is spent waiting (on loopback
+    servers, subprocesses, the clocks of retry and stream tests), so one worker per CPU leaves
+    the CPUs idle. Measured on a quiet 2-core machine, one run each: 3 workers 132 s, 4 workers
+    123 s, 5 workers 127 s (each worker also collects the whole suite, ~4 CPU-s). The Spark file
+    (now ~45 CPU-s of Java) has a 400 s hang guard of its own, so a loaded machine slows it
+    without failing it. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` and ``-n N`` still decide."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cpus + (cpus + 1) // 2
+    return 2 * cpus
 
 
 def _keep_xdist_group(item: pytest.Item) -> None:

@@ -69,6 +69,11 @@ def _nonblank(content: bytes) -> int:
 # Found by this test: DuckDB quotes the bad value in its error message, cut mid-character, and the
 # message then failed to decode (UnicodeDecodeError escaped the strict scan's fallback).
 @example(lines=[json.dumps({**GOOD, "attempt_number": "0000\x1f\x1f\x80\x80"}).encode(), json.dumps(GOOD).encode()])
+# Found by this test on a fresh clone: an ISO time of "infinity" or 9999-12-31T23:59:59.999999 on a
+# failed attempt was loaded as a time, and the peak minute's next minute overflowed Python's datetime.
+@example(lines=[json.dumps({**GOOD, "started_at": "infinity", "http_status": 500}).encode()])
+@example(lines=[json.dumps({**GOOD, "started_at": "9999-12-31T23:59:59.999999Z", "http_status": 500}).encode()])
+@example(lines=[json.dumps({**GOOD, "started_at": float("-inf"), "http_status": 500}).encode()])
 def test_attempts_reader(lines: list[bytes]) -> None:
     content = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
     _accounted(_review(content, "attempts"), _nonblank(content))

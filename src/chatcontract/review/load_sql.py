@@ -84,6 +84,10 @@ URL_PARTS = r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(\[[^]]*\]|[^/?#:]*)[^/?#]*)?([^?#]*
 _EPOCH = {"epoch_s": 1_000_000.0, "epoch_ms": 1000.0, "epoch_us": 1.0, "epoch_ns": 0.001}
 
 
+# a time outside [TIME_FROM, TIME_UNTIL) is "not a timestamp", in every form (epoch or ISO)
+TIME_FROM, TIME_UNTIL = "TIMESTAMP '1970-01-01 00:00:00'", "TIMESTAMP '2100-01-01 00:00:00'"
+
+
 def _epoch(v: str, factor: str) -> str:
     micros = f"TRY_CAST({v} AS DOUBLE) * {factor}"
     return f"CASE WHEN {micros} BETWEEN 0 AND 4102444800000000 THEN make_timestamp(CAST({micros} AS BIGINT)) END"
@@ -109,8 +113,10 @@ def _time_expr(spec: FieldSpec, v: str, typed_source: bool) -> str:
 def _cast(field: str, spec: FieldSpec, v: str, typed_time: bool) -> str:
     """The first, unchecked cast of one field's source value."""
     kind = CANONICAL[field]
-    if kind == "time":
-        return _time_expr(spec, v, typed_time)
+    if kind == "time":  # the epoch range the epoch forms accept, for every form: an ISO "infinity"
+        # or 9999-12-31T23:59:59.999999 is no time a request was made (and no minute has a next one)
+        t = _time_expr(spec, v, typed_time)
+        return f"CASE WHEN {t} >= {TIME_FROM} AND {t} < {TIME_UNTIL} THEN {t} END"
     if kind == "ms":
         return f"TRY_CAST({v} AS DOUBLE) * {spec.unit}"
     if spec.url_part is not None:  # a full URL (inferred maps only): take the part named

@@ -86,17 +86,18 @@ _EPOCH = {"epoch_s": 1_000_000.0, "epoch_ms": 1000.0, "epoch_us": 1.0, "epoch_ns
 
 # a time outside [TIME_FROM, TIME_UNTIL) is "not a timestamp", in every form (epoch or ISO)
 TIME_FROM, TIME_UNTIL = "TIMESTAMP '1970-01-01 00:00:00'", "TIMESTAMP '2100-01-01 00:00:00'"
+_UNTIL_MICROS = 4_102_444_800_000_000  # TIME_UNTIL in epoch microseconds (an epoch past it is never cast)
 
 
 def _epoch(v: str, factor: str) -> str:
     micros = f"TRY_CAST({v} AS DOUBLE) * {factor}"
-    return f"CASE WHEN {micros} BETWEEN 0 AND 4102444800000000 THEN make_timestamp(CAST({micros} AS BIGINT)) END"
+    return f"CASE WHEN {micros} BETWEEN 0 AND {_UNTIL_MICROS} THEN make_timestamp(CAST({micros} AS BIGINT)) END"
 
 
 def _time_expr(spec: FieldSpec, v: str, typed_source: bool) -> str:
     if typed_source:  # a TIMESTAMPTZ's UTC microseconds (the session is in UTC): cheaper than the
-        # time-zone cast, which stays for infinities (``epoch_us`` has none)
-        return f"COALESCE(make_timestamp(epoch_us({v})), CAST({v} AS TIMESTAMP))"
+        # time-zone cast; an infinity has none (NULL), as it is outside the range anyway
+        return f"make_timestamp(epoch_us({v}))"
     iso = f"CAST(TRY_CAST({v} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if spec.time_format == "iso":
         return iso

@@ -18,18 +18,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+from chatcontract.review.load_sql import SKIPPED
 from chatcontract.review.readers.access import (
-    _FLAG_ERRORS,
-    _FLOAT,
-    _KEYS,
-    _KV,
-    _NGINX_REQUEST_ID,
     ENVOY,
+    EXTRA_KEYS,
+    FLAG_ERRORS,
+    FLOAT,
     ISO_TIME,
+    KEY_VALUE,
     LOCAL_TIME,
     MONTHS,
     NGINX,
     NGINX_NO_REQUEST,
+    NGINX_REQUEST_ID,
     NO_REQUEST,
     SPACES,
     unparsed_reason,
@@ -117,15 +118,15 @@ def _nginx(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
     """The canonical fields of an nginx line (see ``nginx_row`` and ``_extras``)."""
     rest = _g("rest")
     bare = F.regexp_replace(rest, f'^(?:{_WS}*"{_NOT_WS}*)*', "")  # leading "quoted" tokens: forwarded-for
-    pairs = F.zip_with(F.regexp_extract_all(rest, F.lit(java(_KV)), F.lit(1)),
-                       F.regexp_extract_all(rest, F.lit(java(_KV)), F.lit(2)),
+    pairs = F.zip_with(F.regexp_extract_all(rest, F.lit(java(KEY_VALUE)), F.lit(1)),
+                       F.regexp_extract_all(rest, F.lit(java(KEY_VALUE)), F.lit(2)),
                        lambda k, v: F.struct(k.alias("k"), F.regexp_replace(v, '(?d)^"+|"+$', "").alias("v")))
     df = df.select("*", F.filter(F.split(bare, SPACES), lambda t: t != "").alias("tokens"), pairs.alias("pairs"))
     tokens, pairs = F.col("tokens"), F.col("pairs")
     first = F.try_element_at(tokens, F.lit(1))
-    positional = F.when(first.rlike(java(_FLOAT)), first.try_cast("double") * 1000.0)
-    ids = F.filter(F.slice(tokens, 1, 4), lambda t: t.rlike(java(_NGINX_REQUEST_ID)))
-    rt = _last(F, pairs, ("rt", "request_time"), lambda v: v.rlike(java(_FLOAT)))
+    positional = F.when(first.rlike(java(FLOAT)), first.try_cast("double") * 1000.0)
+    ids = F.filter(F.slice(tokens, 1, 4), lambda t: t.rlike(java(NGINX_REQUEST_ID)))
+    rt = _last(F, pairs, ("rt", "request_time"), lambda v: v.rlike(java(FLOAT)))
     status = _g("status")
     closed = status == "499"
     fields: dict[str, Any] = {
@@ -139,8 +140,8 @@ def _nginx(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
         "provider_request_id": F.try_element_at(ids, F.lit(1)),
         "retry_count": _last(F, pairs, ("retry",), lambda v: v.rlike(_DIGITS)),
     }
-    for target in dict.fromkeys(_KEYS.values()):
-        names = tuple(k for k, v in _KEYS.items() if v == target)
+    for target in dict.fromkeys(EXTRA_KEYS.values()):
+        names = tuple(k for k, v in EXTRA_KEYS.items() if v == target)
         fields[target] = _last(F, pairs, names, lambda v: ~v.isin("", "-"))
     return df, fields
 
@@ -149,8 +150,8 @@ def _envoy(F: Any, df: Any) -> tuple[Any, dict[str, Any]]:  # noqa: N803
     """The canonical fields of an Envoy line (see ``envoy_row``)."""
     status, flags, duration = _g("status"), _g("flags"), _g("duration")
     missing = status.rlike(r"(?d)^0+$")
-    errors = F.filter(F.split(flags, ","), lambda f: f.isin(*_FLAG_ERRORS))
-    error_map = F.create_map(*(F.lit(x) for kv in _FLAG_ERRORS.items() for x in kv))
+    errors = F.filter(F.split(flags, ","), lambda f: f.isin(*FLAG_ERRORS))
+    error_map = F.create_map(*(F.lit(x) for kv in FLAG_ERRORS.items() for x in kv))
     return df, {
         "method": _g("method"),
         "path": _path(F, _g("target")),
@@ -225,9 +226,9 @@ def access_frame(spark: Any, text: str, fmt: str, *, single: bool = False) -> An
     df = df.select("*", *(v.alias(f"f_{k}") for k, v in fields.items()))
     unparsed = F.lit(unparsed_reason(fmt))
     if fmt == "nginx":
-        unparsed = F.when(line.rlike(java(NGINX_NO_REQUEST)), F.lit("skipped: " + NO_REQUEST)).otherwise(unparsed)
+        unparsed = F.when(line.rlike(java(NGINX_NO_REQUEST)), F.lit(SKIPPED + NO_REQUEST)).otherwise(unparsed)
     parsed = F.col("matched") & F.col("time").isNotNull()
-    reason = F.when(~parsed, unparsed).when(~F.col("f_path").rlike(java(API_ROUTE)), F.lit("skipped: " + OUT_OF_SCOPE))
+    reason = F.when(~parsed, unparsed).when(~F.col("f_path").rlike(java(API_ROUTE)), F.lit(SKIPPED + OUT_OF_SCOPE))
     df = df.select("*", reason.alias("reader_reason"))
     keep, bad = F.col("reader_reason").isNull(), F.col("reader_reason") == unparsed_reason(fmt)
     cols = [F.when(keep, F.col("time" if f == "time" else f"f_{f}")).alias(f) if f == "time" or f in fields

@@ -46,13 +46,13 @@ ENVOY = re.compile(
 )
 # The helpers below are ASCII throughout (whitespace, digits, word characters), as the servers
 # write these logs and as Spark's Java patterns read them (``review/spark_access.py``).
-_KV = re.compile(r'(\w+)=("[^"]*"|\S+)', re.ASCII)
-_FLOAT = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
+KEY_VALUE = re.compile(r'(\w+)=("[^"]*"|\S+)', re.ASCII)
+FLOAT = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _DIGITS = re.compile(r"^\d+$", re.ASCII)
 SPACES = r"[ \t\n\r\x0b\x0c]+"  # what bytes.split() splits on
 _SPACES = re.compile(SPACES)
-_NGINX_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # $request_id: per request to nginx, so per attempt
-_KEYS = {"request_id": "request_id", "req_id": "request_id", "host": "host", "model": "model",
+NGINX_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # $request_id: per request to nginx, so per attempt
+EXTRA_KEYS = {"request_id": "request_id", "req_id": "request_id", "host": "host", "model": "model",
          "service": "service", "deployment": "deployment", "idempotency_key": "idempotency_key"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # The times an access log carries, as one grammar both engines parse: nginx's $time_local
@@ -95,19 +95,19 @@ def _extras(rest: str, row: dict[str, Any]) -> None:
     tokens = [t for t in _SPACES.split(rest) if t]
     while tokens and tokens[0].startswith('"'):  # "$http_x_forwarded_for" in the "main" format
         tokens.pop(0)
-    if tokens and _FLOAT.match(tokens[0]):  # $request_time [$upstream_response_time]
+    if tokens and FLOAT.match(tokens[0]):  # $request_time [$upstream_response_time]
         row["latency"] = float(tokens[0]) * 1000.0
-    ids = [t for t in tokens[:4] if _NGINX_REQUEST_ID.match(t)]
+    ids = [t for t in tokens[:4] if NGINX_REQUEST_ID.match(t)]
     if ids:
         row["provider_request_id"] = ids[0]
-    for key, raw in _KV.findall(rest):
+    for key, raw in KEY_VALUE.findall(rest):
         value = raw.strip('"')
-        if key in ("rt", "request_time") and _FLOAT.match(value):
+        if key in ("rt", "request_time") and FLOAT.match(value):
             row["latency"] = float(value) * 1000.0
         elif key == "retry" and _DIGITS.match(value):
             row["retry_count"] = int(value)
-        elif key in _KEYS and value not in ("", "-"):
-            row[_KEYS[key]] = value
+        elif key in EXTRA_KEYS and value not in ("", "-"):
+            row[EXTRA_KEYS[key]] = value
 
 
 def _path(target: bytes) -> str:
@@ -146,7 +146,7 @@ def nginx_row(line: bytes) -> dict[str, Any] | None:
     return row
 
 
-_FLAG_ERRORS = {"UF": "connect_error", "UH": "connect_error", "URX": "connect_error", "UO": "connect_error",
+FLAG_ERRORS = {"UF": "connect_error", "UH": "connect_error", "URX": "connect_error", "UO": "connect_error",
                 "UC": "reset", "UT": "read_timeout", "SI": "first_chunk_timeout", "DC": "reset"}
 
 
@@ -169,7 +169,7 @@ def envoy_row(line: bytes) -> dict[str, Any] | None:
         "provider_request_id": _dash(m["rid"]),
         "client": _client(b"", m["ua"]),
     }
-    errors = [_FLAG_ERRORS[f] for f in flags if f in _FLAG_ERRORS]
+    errors = [FLAG_ERRORS[f] for f in flags if f in FLAG_ERRORS]
     if errors and row["status"] is None:
         row["transport_error"] = errors[0]
     if flags != ["-"]:

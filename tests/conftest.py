@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,29 +14,26 @@ from chatcontract.redact import active_redactor, use_redactor
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cache_bytecode_outside_the_tree() -> None:
+def _cache_bytecode() -> None:
     """Compile each module once, not once per process, even under ``PYTHONDONTWRITEBYTECODE``.
 
     A run starts hundreds of Python processes (xdist workers, CLI subprocesses, conduct workers,
     pytester runs). With bytecode writing off, each one compiles every module it imports and
     pytest rewrites every test module again (about 4 s of CPU per worker's collection alone).
-    Where the environment turns writing off, bytecode goes to a private directory outside the
-    repository instead (``PYTHONPYCACHEPREFIX``, inherited by every child): the tree stays clean.
+    Where the environment turns writing off, the tests turn it back on for this run and its
+    children: bytecode goes where Python puts it by default, the ``__pycache__`` folders that
+    ``.gitignore`` already leaves out. Not a private ``PYTHONPYCACHEPREFIX``: with a prefix Python
+    no longer reads the bytecode pip compiled beside every installed package, so a fresh
+    machine's first run compiled all of them again in every worker (measured: 98 s of pytest
+    with an empty prefix against 89 s with a filled one).
     """
-    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX") or not hasattr(os, "getuid"):
+    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
         return
-    prefix = Path(tempfile.gettempdir()) / f"chatcontract-tests-pycache-{os.getuid()}"
-    prefix.mkdir(mode=0o700, exist_ok=True)
-    owned = prefix.lstat()
-    if prefix.is_symlink() or owned.st_uid != os.getuid() or owned.st_mode & 0o077:
-        return  # not ours alone: keep Python's choice rather than load bytecode others could write
-    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    sys.pycache_prefix = str(prefix)
     sys.dont_write_bytecode = False
 
 
-_cache_bytecode_outside_the_tree()
+_cache_bytecode()
 
 # Test helpers are imported as ``tests.<area>.<module>`` whether pytest runs as ``pytest`` or
 # ``python -m pytest`` (only the latter puts the repository root on the path by itself).

@@ -81,7 +81,7 @@ def test_results_name_what_the_client_did(graded: dict[str, list[ScenarioResult]
 )
 def test_a_hanging_or_crashing_client_is_a_fail_with_evidence(sim: SimServer, target: str, error: str) -> None:
     catalogue = builtin_catalogue().select(["500-once"])
-    settings = Settings(deadline_s=1.0, grace_s=1.0, workers=1)  # a hang is abandoned after 2 s, not 6
+    settings = Settings(deadline_s=0.5, grace_s=0.5, workers=1)  # a hang is abandoned after 1 s, not 6
     [result] = grade(catalogue, target, settings, sim=sim)
     assert result.verdict == "fail"
     assert error in result.calls[0].detail

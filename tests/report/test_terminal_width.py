@@ -66,7 +66,7 @@ REPRO = ["repro", "--incident", "INC-1", "--class", "server_error", "--model", "
 # differs between the two renderings is a split word, not a different run (the probe's results vary).
 COMMANDS = [
     pytest.param([], ["probe", "--cases", "happy,missing-auth,wrong-path"], id="probe"),
-    pytest.param([], ["call", "--model", "sim-503", "--fallback", "sim-ok"], id="call"),
+    pytest.param([], ["call", "--model", "sim-500-once", "--fallback", "sim-ok"], id="call"),  # one short backoff
     pytest.param([], ["profile", "show", "cometapi"], id="profile-show"),
     pytest.param([], REPRO, id="repro"),
     pytest.param([REPRO], ["incidents", "list"], id="incidents-list"),
@@ -81,8 +81,8 @@ COMMANDS = [
     pytest.param([], ["sim", "--list"], id="sim-list"),
     pytest.param([REPRO], ["incidents", "show", "INC-1"], id="incidents-show"),
     pytest.param([["probe", "--out", "out"]], ["review", "out/attempts.jsonl"], id="review"),
-    pytest.param([], ["watch", "--every", "1s", "--max-runs", "2"], id="watch"),
-    pytest.param([], ["conduct", "--client", "chatcontract", "--scenarios", "http-401,502-persistent,stream-cut",
+    pytest.param([], ["watch", "--every", "1s", "--max-runs", "1"], id="watch"),  # a second run waits 1 s, prints alike
+    pytest.param([], ["conduct", "--client", "chatcontract", "--scenarios", "http-401,500-once,stream-cut",
                       "--workers", "1"], id="conduct"),  # one worker process per run: each imports the openai SDK
     pytest.param([], ["ready"], id="ready"),
 ]

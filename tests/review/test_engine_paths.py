@@ -66,3 +66,45 @@ def test_sources_are_named_by_path_in_accounting_and_exemplars(
     assert result.bad_input.counts == {"status: not an HTTP status code": 1}
     assert [e["source"] for e in result.bad_input.examples] == ["b-second.jsonl"]
     assert result.exemplars["failure"]["source_file"] == str(first)
+
+
+def test_a_small_input_is_reviewed_on_one_thread_with_the_same_answers(
+    incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatcontract.review import table
+
+    directory, _ = incident
+    options = ReviewOptions(paths=(directory / "attempts.jsonl", directory / "access.log"), deadline_ms=30_000)
+    one = run_review(options)
+    monkeypatch.setattr(table, "ONE_THREAD_BYTES", 0)
+    every = run_review(options)
+    assert _summary(one) == _summary(every)
+    assert one.totals["failures"] > 0
+
+
+def _threads(paths: list[Path]) -> int:
+    from chatcontract.review import table
+
+    engine = table.connect(paths)
+    try:
+        return int(engine.execute("SELECT current_setting('threads')").fetchone()[0])
+    finally:
+        engine.close()
+
+
+def test_only_a_small_regular_file_gets_one_thread(tmp_path: Path) -> None:
+    import os
+
+    import duckdb
+
+    default = int(duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+    small = tmp_path / "small.jsonl"
+    small.write_text("{}\n")
+    large = tmp_path / "large.jsonl"
+    with large.open("wb") as fh:
+        fh.truncate(64 << 20)  # sparse: its size, not its bytes, decides
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    assert _threads([small]) == 1
+    assert _threads([small, large]) == default
+    assert _threads([small, fifo]) == default  # a pipe's size says nothing about what comes through it

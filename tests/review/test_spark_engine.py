@@ -203,14 +203,15 @@ def test_access_log_directory_and_glob_read_by_spark_as_duckdb_reads_their_files
     files = [cut, *sorted(nginx.iterdir()), *sorted(envoy.iterdir())]
     duck = connect(files)
     try:
-        duck_sources, duck_bad = load(duck, files, forced=None, field_map=None)
+        duck_sources, duck_bad = load(duck, files, forced=None, field_map=None, workdir=work)
         duck_rows = sorted(map(repr, duck.execute(_ROWS).fetchall()))
     finally:
         duck.close()
     spark.conf.set("spark.sql.files.maxPartitionBytes", "4k")  # several splits per file: numbered across them
     engine = SparkEngine(spark, work, owns=False)
     try:
-        spark_sources, spark_bad = load(engine, [cut, nginx, envoy / "envoy_*.log"], forced=None, field_map=None)
+        spark_sources, spark_bad = load(engine, [cut, nginx, envoy / "envoy_*.log"], forced=None, field_map=None,
+                                         workdir=work)  # what it decompresses stays in the test's folder
         spark_rows = sorted(map(repr, engine.execute(_ROWS).fetchall()))
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")

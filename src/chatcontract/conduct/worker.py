@@ -179,7 +179,7 @@ class Worker:
         try:
             reply = self._lines.get(timeout=wall_limit_s)
         except queue.Empty:
-            self.stop()
+            self.stop(busy=True)
             return CallOutcome("hung", started, time.monotonic(), error=f"no result within {wall_limit_s:.1f} s")
         if reply is None:
             code = process.poll()
@@ -192,8 +192,9 @@ class Worker:
         self.closed = True
         self.stop()
 
-    def stop(self) -> None:
-        """End the child (politely if idle, by kill if not)."""
+    def stop(self, *, busy: bool = False) -> None:
+        """End the child: politely if idle (its stdin closes, it exits), by kill if that takes
+        longer than half a second or if it is ``busy`` (a hung call never reads its stdin again)."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -201,7 +202,7 @@ class Worker:
             assert process.stdin is not None
             process.stdin.close()
         try:
-            process.wait(0.5)
+            process.wait(0 if busy else 0.5)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)

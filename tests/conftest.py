@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,37 @@ def _cache_bytecode() -> None:
 
 
 _cache_bytecode()
+
+MEMORY_TEMP = Path("/dev/shm")  # used only when /proc/mounts shows a tmpfs there, with room
+MEMORY_TEMP_FREE = 4 << 30
+
+
+def _temp_files_in_memory() -> None:
+    """Temporary files of this run (``tmp_path``, stores, reports, every child's ``tempfile``) on
+    the machine's tmpfs when it has one with room and ``TMPDIR`` is not set.
+
+    The suite creates and deletes tens of thousands of files; on an ext4 disk mounted with
+    ``discard`` (these machines) a file costs ~0.16 ms of kernel time to create and more to
+    delete, 17x a tmpfs's. Measured over the whole run: ~10 CPU-s less. Nothing the tests assert
+    depends on the disk: a SIGKILLed writer's acknowledged writes survive in the page cache
+    either way. Pytest keeps the last three runs' folders, there as on a disk.
+    """
+    if os.environ.get("TMPDIR") or not os.access(MEMORY_TEMP, os.W_OK | os.X_OK):
+        return
+    try:
+        mounts = Path("/proc/mounts").read_text()
+        room = os.statvfs(MEMORY_TEMP)
+    except OSError:
+        return
+    if not any(line.split()[1:3] == [str(MEMORY_TEMP), "tmpfs"] for line in mounts.splitlines()):
+        return
+    if room.f_bavail * room.f_frsize < MEMORY_TEMP_FREE:
+        return
+    os.environ["TMPDIR"] = str(MEMORY_TEMP)
+    tempfile.tempdir = None  # computed again from TMPDIR on next use
+
+
+_temp_files_in_memory()
 
 # Test helpers are imported as ``tests.<area>.<module>`` whether pytest runs as ``pytest`` or
 # ``python -m pytest`` (only the latter puts the repository root on the path by itself).

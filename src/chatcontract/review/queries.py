@@ -34,10 +34,8 @@ def keyed_view(since: str | None, until: str | None) -> str:
     return f"SELECT *, {STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
 
 
-DISTINCT_KEYS = (
-    "SELECT DISTINCT kh, status, error_type, error_code, source_class, transport_error, response_shape, "
-    "stream_eff FROM keyed"
-)
+_KEY = "kh, status, error_type, error_code, source_class, transport_error, response_shape, stream_eff"
+DISTINCT_KEYS = f"SELECT {_KEY}, COUNT(*) AS n FROM keyed GROUP BY {_KEY}"  # each key once, with its rows
 CLASS_COLUMNS = (
     ("class_id", "INTEGER"), ("kh", "UBIGINT"), ("k_status", "INTEGER"), ("k_error_type", "VARCHAR"),
     ("k_error_code", "VARCHAR"), ("k_source_class", "VARCHAR"), ("k_transport", "VARCHAR"), ("k_shape", "VARCHAR"),

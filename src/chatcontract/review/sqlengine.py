@@ -24,6 +24,7 @@ from chatcontract.review.mapping import FieldMap
 from chatcontract.review.readers import is_gzip
 
 ENGINES = ("duckdb", "spark")
+RENUMBER_MAX = 64  # values DuckEngine.renumber rewrites through one CASE (more: not worth the pass)
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 
@@ -81,6 +82,11 @@ class Engine(Protocol):
 
     def assign(self, table: str, column: str, sql: str) -> None:
         """Set ``column`` from a query of ``(rid, value)`` rows, matched on the row id ``rowid``."""
+        ...
+
+    def renumber(self, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> bool:
+        """Replace the integer values of ``column`` by new ones (``pairs``: old, new, the most
+        frequent first; a value not listed becomes NULL), if the engine gains by it; whether it did."""
         ...
 
     def close(self) -> None: ...
@@ -144,6 +150,22 @@ class DuckEngine:
 
     def assign(self, table: str, column: str, sql: str) -> None:
         self.con.execute(f"UPDATE {table} SET {column} = g.v FROM ({sql}) g WHERE {table}.rowid = g.rid")
+
+    def renumber(self, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> bool:
+        """The column rewritten in one pass (``ALTER ... USING``: no update chain for later scans
+        to merge). Worth it for a join key: a small range of integers is joined by direct lookup,
+        not by hashing every row. A value's cost is its place in the ``CASE``: a few values only."""
+        if not pairs or len(pairs) > RENUMBER_MAX:
+            return False
+        row = self.con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                               [table, column]).fetchone()
+        if row is None:
+            return False
+        kind = row[0]
+        whens = " ".join(f"WHEN CAST({int(old)} AS {kind}) THEN CAST({int(new)} AS {kind})" for old, new in pairs)
+        self.con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DATA TYPE {kind} "
+                         f"USING (CASE {column} {whens} END)")
+        return True
 
     def close(self) -> None:
         self.con.close()

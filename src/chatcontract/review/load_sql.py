@@ -63,6 +63,13 @@ def create_raw() -> str:
     return "CREATE TABLE raw (" + ", ".join(f"{n} {t}" for n, t in raw_columns()) + ")"
 
 
+def stored_columns(fmap: FieldMap) -> list[str]:
+    """The columns of ``raw`` a load from ``fmap`` gives values (:func:`select_raw` without
+    ``reader_reason``): the mapped fields, the source, the reason and the key hash. The rest is
+    NULL on every row it loads."""
+    return [*(column(f)[0] for f in CANONICAL if f in fmap.fields), "source_file", "bad_reason", "kh"]
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -234,8 +241,9 @@ def _good(parts: _Parts, needed: list[str]) -> str:
     return " AND ".join(["c_started_at IS NOT NULL", *needed, *(f"({ok})" for ok in parts.oks), *counts])
 
 
-def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> str:
-    """``INSERT INTO raw`` from a JSON-lines file (parameters: path, columns, source name).
+def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False, table: str = "raw") -> str:
+    """``INSERT INTO table`` (``raw``'s stored columns: :func:`stored_columns`) from a JSON-lines
+    file (parameters: path, columns, source name).
 
     Every non-blank line becomes one row (DuckDB turns a line it cannot parse into a row of
     NULLs), so nothing is dropped: such rows get the reason ``unparsed``; rows whose fields
@@ -247,7 +255,8 @@ def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False) -> s
     relation = (f"read_json($path, format='newline_delimited', records='true', columns=$columns, "
                 f"ignore_errors={'false' if strict else 'true'}, maximum_object_size={size}, "
                 f"compression={quote(compression)})")
-    return "INSERT INTO raw BY NAME " + select_raw(fmap, relation, strict)
+    return (f"INSERT INTO {table} BY NAME SELECT {', '.join(stored_columns(fmap))} FROM ("
+            + select_raw(fmap, relation, strict) + ") r")
 
 
 def select_raw(fmap: FieldMap, relation: str, strict: bool = False, *, reader_reason: bool = False) -> str:

@@ -76,7 +76,6 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> Duc
     con.execute("SET preserve_insertion_order=false")  # faster loads; no result depends on row order
     if workdir is not None:
         con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
-    con.execute(q.create_raw())
     return DuckEngine(con)
 
 

@@ -112,7 +112,7 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
         "r.deployment, r.retry_after_ms, r.fallback_of, r.gateway_retries, r.response_shape, r.error_summary, "
         f"{_source(sources or {})}, "
-        "r.source_line, r.source_file AS source_token, c.failure_class, c.review_category, c.owner, "
+        "r.source_line, r.source_file AS source_token, c.class_id, c.failure_class, c.review_category, c.owner, "
         "c.escalation, c.retry_rule, "
         f"c.never_retry, c.failure_class IS NOT NULL AS failed, {(reach or ReachTable({})).can_columns()}, "
         "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
@@ -129,18 +129,22 @@ LOGICAL = (
     "SELECT logical_key, COUNT(*) AS n, "
     "MAX(CASE WHEN failed THEN 1 ELSE 0 END) AS f FROM attempts GROUP BY logical_key"
 )
-# Attempts of logical requests with more than one attempt, in order, with what came before.
+# The retries: every attempt after the first of a logical request, in order, with what came before
+# (``seq_no``: its place, from 2). The window carries the class id, not its columns, and the
+# classes join back after it (the less a window sorts along, the less it costs).
 SEQ = (
-    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, group_method, "
-    "ROW_NUMBER() OVER w AS seq_no, "
-    "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
-    "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
-    "ROUND(end_ms - latency - LAG(end_ms) OVER w, 3) AS gap_ms, "
+    "SELECT s.logical_key, s.service, s.deployment, s.started_at, c.failure_class, "
+    "c.failure_class IS NOT NULL AS failed, s.model, s.seq_no, p.failure_class AS prev_class, "
+    "p.never_retry AS prev_never_retry, s.prev_retry_after_ms, s.prev_model, s.gap_ms, s.since_first_ms FROM ("
+    "SELECT logical_key, service, deployment, started_at, class_id, model, ROW_NUMBER() OVER w AS seq_no, "
+    "LAG(class_id) OVER w AS prev_id, LAG(retry_after_ms) OVER w AS prev_retry_after_ms, "
+    "LAG(model) OVER w AS prev_model, ROUND(end_ms - latency - LAG(end_ms) OVER w, 3) AS gap_ms, "
     "ROUND(end_ms - latency - FIRST_VALUE(end_ms - latency) OVER w, 3) AS since_first_ms "
     "FROM (SELECT a.*, COALESCE(latency_ms, 0) AS latency, "
     "epoch_ms(started_at) + COALESCE(latency_ms, 0) AS end_ms FROM attempts a "
     "WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1)) r "
-    "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)"
+    "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)) s "
+    "JOIN classes c ON s.class_id = c.class_id LEFT JOIN classes p ON s.prev_id = p.class_id WHERE s.seq_no > 1"
 )
 
 
@@ -187,7 +191,6 @@ FACT_COLUMNS: dict[str, str] = {
     "fallback_of": "COUNT(fallback_of)",
 }
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
-RETRY_METHODS = "SELECT DISTINCT group_method FROM seq ORDER BY group_method"  # seq: requests of 2+ attempts
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
@@ -320,5 +323,5 @@ EXEMPLAR_OF_CLASS = (
 
 # the parameterless queries the findings run, asked for together (``Ctx.prefetch``)
 FINDINGS = [BY_CLASS, CLASS_STATUSES, BY_CATEGORY, TIMELINE, LATENCY, PATHS, HOSTS, MODELS, MODEL_SWAPS, FALLBACKS,
-            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, RETRY_METHODS, GROUPING, STREAM_DEPLOYMENTS,
+            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, GROUPING, STREAM_DEPLOYMENTS,
             USAGE, ERROR_TYPES, STATUS_CLASSES]

@@ -112,6 +112,7 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         if ctx.attempts == 0:
             window = " in the --since/--until window" if options.since or options.until else ""
             raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")
+        con.create("dims", q.DIMS, table=True)
         ctx.prefetch(q.FINDINGS)
         return _result(ctx, sources, bad, dedup.same_traffic_findings(merged, table))
     finally:

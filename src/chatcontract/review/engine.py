@@ -35,8 +35,10 @@ def _context(con: Any, options: ReviewOptions) -> Ctx:
     profile = load_profile(options.profile)
     ctx = Ctx(con=con, profile=profile, options=options, attempts=0, failures=0, requests=0,
               has_deployment=False, has_host=False, has_path=False)
-    row = con.execute(q.FACTS, {"chat": ctx.chat_path, "models": ctx.models_path, "host": ctx.expected_host})
-    ctx.facts = dict(zip(q.FACT_COLUMNS, (int(x or 0) for x in row.fetchone() or ()), strict=True))
+    dims = con.execute(q.DIM_FACTS, {"chat": ctx.chat_path, "models": ctx.models_path, "host": ctx.expected_host})
+    ctx.facts = dict(zip(q.DIM_FACT_COLUMNS, (int(x or 0) for x in dims.fetchone() or ()), strict=True))
+    facts = con.execute(q.FACTS).fetchone() or ()
+    ctx.facts.update(zip(q.FACT_COLUMNS, (int(x or 0) for x in facts), strict=True))
     f = ctx.facts
     ctx.attempts, ctx.failures, ctx.requests = f["attempts"], f["failures"], f["requests"]
     ctx.has_deployment, ctx.has_host = bool(f["with_deployment"]), bool(f["with_host"])
@@ -107,12 +109,12 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         loaded = load_attempts(con, options, fmap, work)
         told("finding", {"records": sum(s.records for s in loaded.sources)})
         sources, bad, table, merged = loaded.sources, loaded.bad, loaded.reach, loaded.merged
+        con.create("dims", q.DIMS, table=True)
         ctx = _context(con, options)
         ctx.reach = table
         if ctx.attempts == 0:
             window = " in the --since/--until window" if options.since or options.until else ""
             raise UsageError(f"no attempt records{window} in {', '.join(str(p) for p in options.paths)}")
-        con.create("dims", q.DIMS, table=True)
         ctx.prefetch(q.FINDINGS)
         return _result(ctx, sources, bad, dedup.same_traffic_findings(merged, table))
     finally:

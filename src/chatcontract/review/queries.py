@@ -162,36 +162,6 @@ _CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE 
 _OK = "status BETWEEN 200 AND 299 AND NOT failed"
 # streams count only where the input can show how a stream ended (``can_*``: reach.py)
 _STREAMED = "streaming AND status BETWEEN 200 AND 299 AND can_finish_reason"
-# Every single-number fact the findings need, in one scan of ``attempts`` (parameters: the
-# profile's chat path, models path and host). Name -> aggregate.
-FACT_COLUMNS: dict[str, str] = {
-    "attempts": "COUNT(*)",
-    "failures": "COUNT(*) FILTER (WHERE failed)",
-    "requests": "(SELECT COUNT(*) FROM logical)",
-    "with_deployment": "COUNT(deployment)",
-    "with_host": "COUNT(host)",
-    "with_path": "COUNT(path)",
-    "ok_chat_path": f"COUNT(*) FILTER (WHERE path = $chat AND {_OK})",
-    "ok_models_path": f"COUNT(*) FILTER (WHERE path = $models AND {_OK})",
-    "ok_host": f"COUNT(*) FILTER (WHERE host = $host AND {_OK})",
-    "provider_ids": "COUNT(provider_request_id)",
-    "status_429": "COUNT(*) FILTER (WHERE status = 429)",
-    "status_429_headers": "COUNT(*) FILTER (WHERE status = 429 AND can_headers)",
-    "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429 AND can_headers)",
-    "any_usage": f"COUNT(*) FILTER (WHERE NOT ({_NO_USAGE}))",
-    "streams": f"COUNT(*) FILTER (WHERE {_STREAMED})",
-    "streams_cut": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT})",
-    "streams_cut_counted": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT} AND source_class IS NULL "
-                           "AND error_type IS NULL AND error_code IS NULL)",
-    "streams_ok": f"COUNT(*) FILTER (WHERE streaming AND {_OK})",
-    "streams_ok_can_finish": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_finish_reason)",
-    "streams_ok_can_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage)",
-    "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage AND NOT ({_NO_USAGE}))",
-    "unparseable_2xx": "COUNT(*) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
-    "fallback_of": "COUNT(fallback_of)",
-}
-FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
-GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 # Attempts counted once by every dimension the smaller findings group by (``dims``, a small
 # table): route, host, deployment, model, answering model, status and class. The findings below
 # that read it re-group its rows instead of scanning ``attempts`` each (parameterless; ``n``:
@@ -205,6 +175,39 @@ _DIMS = ("(SELECT d.*, c.failure_class, c.review_category, c.owner, c.failure_cl
 _FAILED_N = "CASE WHEN failed THEN n ELSE 0 END"
 
 
+# Every single-number fact the findings need, in one scan of ``attempts`` and one of ``dims``
+# (parameters of DIM_FACTS: the profile's chat path, models path and host). Name -> aggregate.
+DIM_FACT_COLUMNS: dict[str, str] = {
+    "attempts": "SUM(n)",
+    "failures": "SUM(n) FILTER (WHERE failed)",
+    "with_deployment": "SUM(n) FILTER (WHERE deployment IS NOT NULL)",
+    "with_host": "SUM(n) FILTER (WHERE host IS NOT NULL)",
+    "with_path": "SUM(n) FILTER (WHERE path IS NOT NULL)",
+    "ok_chat_path": f"SUM(n) FILTER (WHERE path = $chat AND {_OK})",
+    "ok_models_path": f"SUM(n) FILTER (WHERE path = $models AND {_OK})",
+    "ok_host": f"SUM(n) FILTER (WHERE host = $host AND {_OK})",
+    "status_429": "SUM(n) FILTER (WHERE status = 429)",
+    "unparseable_2xx": "SUM(n) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
+}
+FACT_COLUMNS: dict[str, str] = {
+    "requests": "(SELECT COUNT(*) FROM logical)",
+    "provider_ids": "COUNT(provider_request_id)",
+    "status_429_headers": "COUNT(*) FILTER (WHERE status = 429 AND can_headers)",
+    "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429 AND can_headers)",
+    "any_usage": f"COUNT(*) FILTER (WHERE NOT ({_NO_USAGE}))",
+    "streams": f"COUNT(*) FILTER (WHERE {_STREAMED})",
+    "streams_cut": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT})",
+    "streams_cut_counted": f"COUNT(*) FILTER (WHERE {_STREAMED} AND {_CUT} AND source_class IS NULL "
+                           "AND error_type IS NULL AND error_code IS NULL)",
+    "streams_ok": f"COUNT(*) FILTER (WHERE streaming AND {_OK})",
+    "streams_ok_can_finish": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_finish_reason)",
+    "streams_ok_can_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage)",
+    "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage AND NOT ({_NO_USAGE}))",
+    "fallback_of": "COUNT(fallback_of)",
+}
+FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
+DIM_FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in DIM_FACT_COLUMNS.items()) + f" FROM {_DIMS}"
+GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
 BY_CLASS = (
     "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
     "MIN(started_at), MAX(started_at) FROM attempts WHERE failed "

@@ -113,6 +113,7 @@ class DuckEngine:
         self.con = con
         self.types = dict(q.raw_columns())
         self.stored = ["source_file"]
+        self.loaded = False
         con.execute(f"CREATE TABLE {ROWS} (source_file VARCHAR)")
         self._view()
 
@@ -148,11 +149,17 @@ class DuckEngine:
         """Strictly typed first (DuckDB's typed scan, fast; stops at the first bad line), then
         leniently (every line kept, types checked in SQL). Returns ``"strict"`` or ``"lenient"``."""
         compression = "gzip" if is_gzip(path) else "none"
+        create = not self.loaded  # the first load makes raw_rows (a failed one leaves it as it was)
         for strict in (True, False):
             params: dict[str, Any] = {"path": str(path), "columns": q.source_columns(fmap, strict), "source": source}
-            self._store(q.stored_columns(fmap))
+            if not create:
+                self._store(q.stored_columns(fmap))
             try:
-                self.con.execute(q.load_json_lines(fmap, compression, strict, table=ROWS), params)
+                self.con.execute(q.load_json_lines(fmap, compression, strict, table=ROWS, create=create), params)
+                if create:
+                    self.stored = q.stored_columns(fmap)
+                    self._view()
+                self.loaded = True
                 return "strict" if strict else "lenient"
             except (duckdb.Error, UnicodeDecodeError) as exc:
                 # DuckDB quotes the offending value in its message and may cut it mid-character:
@@ -175,9 +182,10 @@ class DuckEngine:
 
     def create_rows(self, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
-        if rows:
-            marks = ", ".join("?" for _ in columns)
-            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", [list(r) for r in rows])
+        for start in range(0, len(rows), 500):  # one statement per 500 rows, not one per row
+            batch = rows[start:start + 500]
+            marks = ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in batch)
+            self.con.execute(f"INSERT INTO {name} VALUES {marks}", [v for r in batch for v in r])
 
     def append(self, name: str, sql: str, params: Params = None) -> None:
         self.execute(f"INSERT INTO {name} {sql}", params)

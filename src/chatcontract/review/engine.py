@@ -18,7 +18,7 @@ from chatcontract.review.context import Ctx
 from chatcontract.review.infer import describe
 from chatcontract.review.mapping import load_map
 from chatcontract.review.model import BadInput, Finding, ReviewOptions, ReviewResult, SourceInfo
-from chatcontract.review.reach import ALL_FACTS, ReachTable, observed_sql, parse_observed
+from chatcontract.review.reach import ALL_FACTS, Fact, ReachTable, observed_sql, parse_observed
 from chatcontract.review.readers import READERS
 from chatcontract.review.sqlengine import open_engine
 from chatcontract.review.table import load, source_token
@@ -58,7 +58,9 @@ def run_review(options: ReviewOptions) -> ReviewResult:
 
 def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> ReachTable:
     """What each input can show: its reader's declared reach, narrowed by what its rows show."""
-    observed = parse_observed(con.execute(observed_sql()).fetchall())
+    # only a fact some reader may show is looked for: a reader's other facts are in reach or not whatever rows show
+    maybe = [f for f in Fact if any(f in READERS[info.reader].reach.maybe for info in sources)]
+    observed = parse_observed(con.execute(observed_sql(maybe)).fetchall(), maybe) if maybe else {}
     by_source = {}
     for index, info in enumerate(sources):
         token = source_token(index)

@@ -208,10 +208,12 @@ FACT_COLUMNS: dict[str, str] = {
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
 DIM_FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in DIM_FACT_COLUMNS.items()) + f" FROM {_DIMS}"
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
+# (a class's category and owner are the action table's for it: grouped by the class alone, the
+# distinct count hashes one string, not three)
 BY_CLASS = (
-    "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
+    "SELECT failure_class, MIN(review_category), MIN(owner), COUNT(*) AS n, COUNT(DISTINCT logical_key), "
     "MIN(started_at), MAX(started_at) FROM attempts WHERE failed "
-    "GROUP BY failure_class, review_category, owner ORDER BY n DESC, failure_class"
+    "GROUP BY failure_class ORDER BY n DESC, failure_class"
 )
 CLASS_STATUSES = (
     f"SELECT failure_class, status, SUM(n) AS n FROM {_DIMS} WHERE failed "

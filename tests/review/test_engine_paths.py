@@ -1,7 +1,8 @@
 """The engine's fast paths give the same answers as the slow ones they stand in for.
 
 Rows join their classified key through a hash computed at load (with a fallback to the key
-columns when two keys share a hash); the strict typed read keeps DuckDB's default object size
+columns when two keys share a hash; on DuckDB, the hash renumbered to the class id when there are
+few keys); the strict typed read keeps DuckDB's default object size
 (a longer line falls back to the lenient read); ``raw.source_file`` holds a short token that
 the views map back to the file's path.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chatcontract.review import ReviewOptions, ReviewResult, load_sql, run_review
+from chatcontract.review import ReviewOptions, ReviewResult, load_sql, run_review, sqlengine
 
 
 def _summary(result: ReviewResult) -> dict[str, Any]:
@@ -39,6 +40,32 @@ def test_key_hash_collision_falls_back_to_the_key_columns(
     collided = run_review(options)
     assert collided.totals["failures"] > 0
     assert _summary(collided) == _summary(hashed)
+
+
+@pytest.mark.parametrize("name", [pytest.param("attempts.jsonl", id="request-ids"),
+                                  pytest.param("access.log", id="heuristic-groups")])
+def test_class_ids_in_place_of_key_hashes_join_the_same_rows(
+    incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    directory, _ = incident
+    options = ReviewOptions(paths=(directory / name,), deadline_ms=30_000)
+    calls: list[int] = []
+    renumber = sqlengine.DuckEngine.renumber
+
+    def counted(self: sqlengine.DuckEngine, table: str, column: str, pairs: Any) -> bool:
+        done = renumber(self, table, column, pairs)
+        calls.append(len(pairs) if done else 0)
+        return done
+
+    monkeypatch.setattr(sqlengine.DuckEngine, "renumber", counted)
+    renumbered = run_review(options)
+    assert len(calls) == 1
+    assert calls[0] > 1  # the keys were renumbered
+    monkeypatch.setattr(sqlengine, "RENUMBER_MAX", 0)  # too many keys to renumber: the hash join
+    hashed = run_review(options)
+    assert calls[1:] == [0]
+    assert renumbered.totals["failures"] > 0
+    assert _summary(renumbered) == _summary(hashed)
 
 
 def test_a_line_longer_than_the_strict_buffer_is_read(tmp_path: Path) -> None:

@@ -101,12 +101,16 @@ def build_classes(con: Engine) -> tuple[int, bool]:
     key hash ``kh`` alone (distinct keys with distinct hashes; otherwise the join uses the key
     columns themselves).
     """
-    rows = con.execute(q.DISTINCT_KEYS).fetchall()
-    keys = {Key(*row[1:]) for row in rows}  # a key seen under two hashes is classified once
+    rows = con.execute(q.DISTINCT_KEYS).fetchall()  # kh, the key's columns, its rows
+    keys = {Key(*row[1:-1]) for row in rows}  # a key seen under two hashes is classified once
     by_hash = len({row[0] for row in rows}) == len(rows)
     if not by_hash:  # the join is on the key columns: one row per key
-        rows = list({Key(*row[1:]): row for row in rows}.values())
+        rows = list({Key(*row[1:-1]): row for row in rows}.values())
+    rows.sort(key=lambda row: -row[-1])  # the most frequent first (class ids follow)
     classes = {key: classify_key(key) for key in keys}
-    con.create_rows("classes", q.CLASS_COLUMNS, [_row(i, row[0], Key(*row[1:]), classes)
-                                                 for i, row in enumerate(rows, 1)])
+    hashes = [row[0] for row in rows]
+    if by_hash and con.renumber("raw", "kh", [(h, i) for i, h in enumerate(hashes, 1)]):
+        hashes = list(range(1, len(rows) + 1))  # rows join their class on its id now
+    con.create_rows("classes", q.CLASS_COLUMNS, [_row(i, h, Key(*row[1:-1]), classes)
+                                                 for i, (h, row) in enumerate(zip(hashes, rows, strict=True), 1)])
     return len(keys), by_hash

@@ -27,7 +27,7 @@ class Ctx:
     # query results by (sql, params): several findings read the same numbers, the tables are
     # not changed once findings start, so each query runs once
     _cache: dict[tuple[Any, ...], list[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
-    # the single-number facts (``queries.FACT_COLUMNS``), all from one scan
+    # the single-number facts (``queries.FACT_COLUMNS``, ``DIM_FACT_COLUMNS``), from one scan each
     facts: dict[str, int] = field(default_factory=dict)
     # what the inputs can show; findings ask it before they conclude anything
     reach: ReachTable = field(default_factory=lambda: ReachTable({}))

@@ -18,7 +18,7 @@ from chatcontract.review.context import Ctx
 from chatcontract.review.infer import describe
 from chatcontract.review.mapping import load_map
 from chatcontract.review.model import BadInput, Finding, ReviewOptions, ReviewResult, SourceInfo
-from chatcontract.review.reach import ALL_FACTS, ReachTable, observed_sql, parse_observed
+from chatcontract.review.reach import ALL_FACTS, Fact, ReachTable, observed_sql, parse_observed
 from chatcontract.review.readers import READERS
 from chatcontract.review.sqlengine import open_engine
 from chatcontract.review.table import load, source_token
@@ -35,8 +35,10 @@ def _context(con: Any, options: ReviewOptions) -> Ctx:
     profile = load_profile(options.profile)
     ctx = Ctx(con=con, profile=profile, options=options, attempts=0, failures=0, requests=0,
               has_deployment=False, has_host=False, has_path=False)
-    row = con.execute(q.FACTS, {"chat": ctx.chat_path, "models": ctx.models_path, "host": ctx.expected_host})
-    ctx.facts = dict(zip(q.FACT_COLUMNS, (int(x or 0) for x in row.fetchone() or ()), strict=True))
+    dims = con.execute(q.DIM_FACTS, {"chat": ctx.chat_path, "models": ctx.models_path, "host": ctx.expected_host})
+    ctx.facts = dict(zip(q.DIM_FACT_COLUMNS, (int(x or 0) for x in dims.fetchone() or ()), strict=True))
+    facts = con.execute(q.FACTS).fetchone() or ()
+    ctx.facts.update(zip(q.FACT_COLUMNS, (int(x or 0) for x in facts), strict=True))
     f = ctx.facts
     ctx.attempts, ctx.failures, ctx.requests = f["attempts"], f["failures"], f["requests"]
     ctx.has_deployment, ctx.has_host = bool(f["with_deployment"]), bool(f["with_host"])
@@ -56,7 +58,9 @@ def run_review(options: ReviewOptions) -> ReviewResult:
 
 def source_reach(con: Any, sources: list[SourceInfo], names: dict[str, str]) -> ReachTable:
     """What each input can show: its reader's declared reach, narrowed by what its rows show."""
-    observed = parse_observed(con.execute(observed_sql()).fetchall())
+    # only a fact some reader may show is looked for: a reader's other facts are in reach or not whatever rows show
+    maybe = [f for f in Fact if any(f in READERS[info.reader].reach.maybe for info in sources)]
+    observed = parse_observed(con.execute(observed_sql(maybe)).fetchall(), maybe) if maybe else {}
     by_source = {}
     for index, info in enumerate(sources):
         token = source_token(index)
@@ -107,6 +111,7 @@ def _run(options: ReviewOptions, fmap: Any, work: Path) -> ReviewResult:
         loaded = load_attempts(con, options, fmap, work)
         told("finding", {"records": sum(s.records for s in loaded.sources)})
         sources, bad, table, merged = loaded.sources, loaded.bad, loaded.reach, loaded.merged
+        con.create("dims", q.DIMS, table=True)
         ctx = _context(con, options)
         ctx.reach = table
         if ctx.attempts == 0:

@@ -38,7 +38,7 @@ def confidence(ctx: Ctx) -> str:
 
 def retried(ctx: Ctx) -> bool:
     """Whether any logical request had more than one attempt."""
-    return bool(ctx.rows(q.RETRY_METHODS))
+    return bool(ctx.one(q.RETRY_COUNT)[0])
 
 
 def only_heuristic(ctx: Ctx) -> bool:

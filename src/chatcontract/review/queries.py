@@ -34,10 +34,8 @@ def keyed_view(since: str | None, until: str | None) -> str:
     return f"SELECT *, {STREAM_EFF} AS stream_eff FROM raw WHERE {_window(since, until)}"
 
 
-DISTINCT_KEYS = (
-    "SELECT DISTINCT kh, status, error_type, error_code, source_class, transport_error, response_shape, "
-    "stream_eff FROM keyed"
-)
+_KEY = "kh, status, error_type, error_code, source_class, transport_error, response_shape, stream_eff"
+DISTINCT_KEYS = f"SELECT {_KEY}, COUNT(*) AS n FROM keyed GROUP BY {_KEY}"  # each key once, with its rows
 CLASS_COLUMNS = (
     ("class_id", "INTEGER"), ("kh", "UBIGINT"), ("k_status", "INTEGER"), ("k_error_type", "VARCHAR"),
     ("k_error_code", "VARCHAR"), ("k_source_class", "VARCHAR"), ("k_transport", "VARCHAR"), ("k_shape", "VARCHAR"),
@@ -114,7 +112,7 @@ def attempts_view(since: str | None, until: str | None, by_hash: bool = True,
         "AS stream_state, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.total_tokens, r.service, "
         "r.deployment, r.retry_after_ms, r.fallback_of, r.gateway_retries, r.response_shape, r.error_summary, "
         f"{_source(sources or {})}, "
-        "r.source_line, r.source_file AS source_token, c.failure_class, c.review_category, c.owner, "
+        "r.source_line, r.source_file AS source_token, c.class_id, c.failure_class, c.review_category, c.owner, "
         "c.escalation, c.retry_rule, "
         f"c.never_retry, c.failure_class IS NOT NULL AS failed, {(reach or ReachTable({})).can_columns()}, "
         "COALESCE(r.attempt, r.retry_count + 1, r.resend_count + 1) AS attempt_no, "
@@ -131,18 +129,22 @@ LOGICAL = (
     "SELECT logical_key, COUNT(*) AS n, "
     "MAX(CASE WHEN failed THEN 1 ELSE 0 END) AS f FROM attempts GROUP BY logical_key"
 )
-# Attempts of logical requests with more than one attempt, in order, with what came before.
+# The retries: every attempt after the first of a logical request, in order, with what came before
+# (``seq_no``: its place, from 2). The window carries the class id, not its columns, and the
+# classes join back after it (the less a window sorts along, the less it costs).
 SEQ = (
-    "SELECT logical_key, service, deployment, started_at, failure_class, failed, model, group_method, "
-    "ROW_NUMBER() OVER w AS seq_no, "
-    "LAG(failure_class) OVER w AS prev_class, LAG(never_retry) OVER w AS prev_never_retry, "
-    "LAG(retry_after_ms) OVER w AS prev_retry_after_ms, LAG(model) OVER w AS prev_model, "
-    "ROUND(end_ms - latency - LAG(end_ms) OVER w, 3) AS gap_ms, "
+    "SELECT s.logical_key, s.service, s.deployment, s.started_at, c.failure_class, "
+    "c.failure_class IS NOT NULL AS failed, s.model, s.seq_no, p.failure_class AS prev_class, "
+    "p.never_retry AS prev_never_retry, s.prev_retry_after_ms, s.prev_model, s.gap_ms, s.since_first_ms FROM ("
+    "SELECT logical_key, service, deployment, started_at, class_id, model, ROW_NUMBER() OVER w AS seq_no, "
+    "LAG(class_id) OVER w AS prev_id, LAG(retry_after_ms) OVER w AS prev_retry_after_ms, "
+    "LAG(model) OVER w AS prev_model, ROUND(end_ms - latency - LAG(end_ms) OVER w, 3) AS gap_ms, "
     "ROUND(end_ms - latency - FIRST_VALUE(end_ms - latency) OVER w, 3) AS since_first_ms "
     "FROM (SELECT a.*, COALESCE(latency_ms, 0) AS latency, "
     "epoch_ms(started_at) + COALESCE(latency_ms, 0) AS end_ms FROM attempts a "
     "WHERE logical_key IN (SELECT logical_key FROM logical WHERE n > 1)) r "
-    "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)"
+    "WINDOW w AS (PARTITION BY logical_key ORDER BY started_at, attempt_no)) s "
+    "JOIN classes c ON s.class_id = c.class_id LEFT JOIN classes p ON s.prev_id = p.class_id WHERE s.seq_no > 1"
 )
 
 
@@ -160,20 +162,36 @@ _CUT = "CASE WHEN stream_state IS NOT NULL THEN stream_state <> 'complete' ELSE 
 _OK = "status BETWEEN 200 AND 299 AND NOT failed"
 # streams count only where the input can show how a stream ended (``can_*``: reach.py)
 _STREAMED = "streaming AND status BETWEEN 200 AND 299 AND can_finish_reason"
-# Every single-number fact the findings need, in one scan of ``attempts`` (parameters: the
-# profile's chat path, models path and host). Name -> aggregate.
+# Attempts counted once by every dimension the smaller findings group by (``dims``, a small
+# table): route, host, deployment, model, answering model, status and class. The findings below
+# that read it re-group its rows instead of scanning ``attempts`` each (parameterless; ``n``:
+# attempts, ``t0``: the first one's time).
+DIMS = (
+    "SELECT path, host, deployment, model, response_model, status, class_id, COUNT(*) AS n, "
+    "MIN(started_at) AS t0 FROM attempts GROUP BY path, host, deployment, model, response_model, status, class_id"
+)
+_DIMS = ("(SELECT d.*, c.failure_class, c.review_category, c.owner, c.failure_class IS NOT NULL AS failed "
+         "FROM dims d JOIN classes c ON d.class_id = c.class_id) x")
+_FAILED_N = "CASE WHEN failed THEN n ELSE 0 END"
+
+
+# Every single-number fact the findings need, in one scan of ``attempts`` and one of ``dims``
+# (parameters of DIM_FACTS: the profile's chat path, models path and host). Name -> aggregate.
+DIM_FACT_COLUMNS: dict[str, str] = {
+    "attempts": "SUM(n)",
+    "failures": "SUM(n) FILTER (WHERE failed)",
+    "with_deployment": "SUM(n) FILTER (WHERE deployment IS NOT NULL)",
+    "with_host": "SUM(n) FILTER (WHERE host IS NOT NULL)",
+    "with_path": "SUM(n) FILTER (WHERE path IS NOT NULL)",
+    "ok_chat_path": f"SUM(n) FILTER (WHERE path = $chat AND {_OK})",
+    "ok_models_path": f"SUM(n) FILTER (WHERE path = $models AND {_OK})",
+    "ok_host": f"SUM(n) FILTER (WHERE host = $host AND {_OK})",
+    "status_429": "SUM(n) FILTER (WHERE status = 429)",
+    "unparseable_2xx": "SUM(n) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
+}
 FACT_COLUMNS: dict[str, str] = {
-    "attempts": "COUNT(*)",
-    "failures": "COUNT(*) FILTER (WHERE failed)",
     "requests": "(SELECT COUNT(*) FROM logical)",
-    "with_deployment": "COUNT(deployment)",
-    "with_host": "COUNT(host)",
-    "with_path": "COUNT(path)",
-    "ok_chat_path": f"COUNT(*) FILTER (WHERE path = $chat AND {_OK})",
-    "ok_models_path": f"COUNT(*) FILTER (WHERE path = $models AND {_OK})",
-    "ok_host": f"COUNT(*) FILTER (WHERE host = $host AND {_OK})",
     "provider_ids": "COUNT(provider_request_id)",
-    "status_429": "COUNT(*) FILTER (WHERE status = 429)",
     "status_429_headers": "COUNT(*) FILTER (WHERE status = 429 AND can_headers)",
     "status_429_retry_after": "COUNT(retry_after_ms) FILTER (WHERE status = 429 AND can_headers)",
     "any_usage": f"COUNT(*) FILTER (WHERE NOT ({_NO_USAGE}))",
@@ -185,23 +203,24 @@ FACT_COLUMNS: dict[str, str] = {
     "streams_ok_can_finish": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_finish_reason)",
     "streams_ok_can_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage)",
     "streams_ok_usage": f"COUNT(*) FILTER (WHERE streaming AND {_OK} AND can_usage AND NOT ({_NO_USAGE}))",
-    "unparseable_2xx": "COUNT(*) FILTER (WHERE failure_class IN ('schema_mismatch', 'invalid_response'))",
     "fallback_of": "COUNT(fallback_of)",
 }
 FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in FACT_COLUMNS.items()) + " FROM attempts"
-RETRY_METHODS = "SELECT DISTINCT group_method FROM seq ORDER BY group_method"  # seq: requests of 2+ attempts
+DIM_FACTS = "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in DIM_FACT_COLUMNS.items()) + f" FROM {_DIMS}"
 GROUPING = "SELECT group_method, COUNT(*) AS n FROM attempts GROUP BY group_method ORDER BY n DESC, group_method"
+# (a class's category and owner are the action table's for it: grouped by the class alone, the
+# distinct count hashes one string, not three)
 BY_CLASS = (
-    "SELECT failure_class, review_category, owner, COUNT(*) AS n, COUNT(DISTINCT logical_key), "
+    "SELECT failure_class, MIN(review_category), MIN(owner), COUNT(*) AS n, COUNT(DISTINCT logical_key), "
     "MIN(started_at), MAX(started_at) FROM attempts WHERE failed "
-    "GROUP BY failure_class, review_category, owner ORDER BY n DESC, failure_class"
+    "GROUP BY failure_class ORDER BY n DESC, failure_class"
 )
 CLASS_STATUSES = (
-    "SELECT failure_class, status, COUNT(*) AS n FROM attempts WHERE failed "
+    f"SELECT failure_class, status, SUM(n) AS n FROM {_DIMS} WHERE failed "
     "GROUP BY failure_class, status ORDER BY failure_class, n DESC, status"
 )
 BY_CATEGORY = (
-    "SELECT review_category, owner, COUNT(*) AS n FROM attempts WHERE failed "
+    f"SELECT review_category, owner, SUM(n) AS n FROM {_DIMS} WHERE failed "
     "GROUP BY review_category, owner ORDER BY n DESC, review_category"
 )
 TIMELINE = (
@@ -223,8 +242,8 @@ def _by_deployment(key: str, first: bool) -> str:
     first attempt's time). Counted per (key, deployment) first: one grouping, not a second for the
     distinct deployments."""
     return (f"SELECT {key}, SUM(c) AS n, SUM(f), COUNT(deployment), MIN(deployment){', MIN(t0)' if first else ''} "
-            f"FROM (SELECT {key}, deployment, COUNT(*) AS c, SUM({_FAILED}) AS f"
-            f"{', MIN(started_at) AS t0' if first else ''} FROM attempts GROUP BY {key}, deployment) d "
+            f"FROM (SELECT {key}, deployment, SUM(n) AS c, SUM({_FAILED_N}) AS f"
+            f"{', MIN(t0) AS t0' if first else ''} FROM {_DIMS} GROUP BY {key}, deployment) d "
             f"GROUP BY {key} ORDER BY n DESC, {key}")
 
 
@@ -234,11 +253,9 @@ PATH_DETAIL = (
     "GROUP BY deployment, status ORDER BY n DESC, deployment, status"
 )
 HOSTS = _by_deployment("host", first=False)
-MODELS = (
-    f"SELECT model, COUNT(*) AS n, SUM({_FAILED}) FROM attempts GROUP BY model ORDER BY n DESC, model LIMIT 50"
-)
+MODELS = f"SELECT model, SUM(n) AS n, SUM({_FAILED_N}) FROM {_DIMS} GROUP BY model ORDER BY n DESC, model LIMIT 50"
 MODEL_SWAPS = (
-    "SELECT model, response_model, COUNT(*) AS n FROM attempts WHERE NOT failed AND model IS NOT NULL "
+    f"SELECT model, response_model, SUM(n) AS n FROM {_DIMS} WHERE NOT failed AND model IS NOT NULL "
     "AND response_model IS NOT NULL AND response_model NOT LIKE model || '%' "
     "GROUP BY model, response_model ORDER BY n DESC, model, response_model"
 )
@@ -291,7 +308,7 @@ ERROR_TYPES = (
     "GROUP BY error_type ORDER BY n DESC, error_type"
 )
 STATUS_CLASSES = (
-    "SELECT status, failure_class, COUNT(*) AS n FROM attempts WHERE status IS NOT NULL "
+    f"SELECT status, failure_class, SUM(n) AS n FROM {_DIMS} WHERE status IS NOT NULL "
     "GROUP BY status, failure_class ORDER BY status, n DESC, failure_class"
 )
 _EXEMPLAR = (
@@ -322,5 +339,5 @@ EXEMPLAR_OF_CLASS = (
 
 # the parameterless queries the findings run, asked for together (``Ctx.prefetch``)
 FINDINGS = [BY_CLASS, CLASS_STATUSES, BY_CATEGORY, TIMELINE, LATENCY, PATHS, HOSTS, MODELS, MODEL_SWAPS, FALLBACKS,
-            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, RETRY_METHODS, GROUPING, STREAM_DEPLOYMENTS,
+            NEVER_RETRIED, AMPLIFICATION, GATEWAY_RETRIES, RETRY_COUNT, GROUPING, STREAM_DEPLOYMENTS,
             USAGE, ERROR_TYPES, STATUS_CLASSES]

@@ -12,6 +12,7 @@ a view over the cached previous one). Nothing in the findings knows which engine
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from chatcontract.review.mapping import FieldMap
 from chatcontract.review.readers import is_gzip
 
 ENGINES = ("duckdb", "spark")
+RENUMBER_MAX = 64  # values DuckEngine.renumber rewrites through one CASE (more: not worth the pass)
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 
@@ -83,11 +85,25 @@ class Engine(Protocol):
         """Set ``column`` from a query of ``(rid, value)`` rows, matched on the row id ``rowid``."""
         ...
 
+    def renumber(self, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> bool:
+        """Replace the integer values of ``column`` by new ones (``pairs``: old, new, the most
+        frequent first; a value not listed becomes NULL), if the engine gains by it; whether it did."""
+        ...
+
     def close(self) -> None: ...
 
 
+ROWS = "raw_rows"  # DuckEngine: the table under the ``raw`` view
+
+
 class DuckEngine:
-    """The review on DuckDB: the SQL runs as written."""
+    """The review on DuckDB: the SQL runs as written.
+
+    ``raw`` is a view over the table ``raw_rows``, which holds only the columns some load gave
+    values (:func:`load_sql.stored_columns`); the view adds the rest as typed NULLs. Storing a
+    column costs every row, even a NULL one; a NULL the view adds costs nothing. Updates store
+    the columns they name first.
+    """
 
     name = "duckdb"
     lazy = False
@@ -95,6 +111,33 @@ class DuckEngine:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self.types = dict(q.raw_columns())
+        self.stored = ["source_file"]
+        self.loaded = False
+        con.execute(f"CREATE TABLE {ROWS} (source_file VARCHAR)")
+        self._view()
+
+    def _view(self) -> None:
+        cols = [n if n in self.stored else f"CAST(NULL AS {t}) AS {n}" for n, t in q.raw_columns()]
+        self.con.execute(f"CREATE OR REPLACE VIEW raw AS SELECT {', '.join(cols)}, rowid AS rowid FROM {ROWS}")
+
+    def _store(self, names: Sequence[str]) -> None:
+        """Give the columns ``names`` of ``raw`` a place in ``raw_rows`` (NULL on the rows there)."""
+        new = [n for n in dict.fromkeys(names) if n not in self.stored]
+        for name in new:
+            self.con.execute(f"ALTER TABLE {ROWS} ADD COLUMN {name} {self.types[name]}")
+            self.stored.append(name)
+        if new:
+            self._view()
+
+    def _target(self, table: str, *sql: str) -> str:
+        """The table an update of ``table`` writes (``raw``: ``raw_rows``, with every column of
+        ``raw`` that ``sql`` names stored)."""
+        if table != "raw":
+            return table
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(sql)))
+        self._store([n for n in self.types if n in words])
+        return ROWS
 
     def execute(self, sql: str, params: Params = None) -> Any:
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
@@ -106,10 +149,17 @@ class DuckEngine:
         """Strictly typed first (DuckDB's typed scan, fast; stops at the first bad line), then
         leniently (every line kept, types checked in SQL). Returns ``"strict"`` or ``"lenient"``."""
         compression = "gzip" if is_gzip(path) else "none"
+        create = not self.loaded  # the first load makes raw_rows (a failed one leaves it as it was)
         for strict in (True, False):
             params: dict[str, Any] = {"path": str(path), "columns": q.source_columns(fmap, strict), "source": source}
+            if not create:
+                self._store(q.stored_columns(fmap))
             try:
-                self.con.execute(q.load_json_lines(fmap, compression, strict), params)
+                self.con.execute(q.load_json_lines(fmap, compression, strict, table=ROWS, create=create), params)
+                if create:
+                    self.stored = q.stored_columns(fmap)
+                    self._view()
+                self.loaded = True
                 return "strict" if strict else "lenient"
             except (duckdb.Error, UnicodeDecodeError) as exc:
                 # DuckDB quotes the offending value in its message and may cut it mid-character:
@@ -132,18 +182,38 @@ class DuckEngine:
 
     def create_rows(self, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
-        if rows:
-            marks = ", ".join("?" for _ in columns)
-            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", [list(r) for r in rows])
+        for start in range(0, len(rows), 500):  # one statement per 500 rows, not one per row
+            batch = rows[start:start + 500]
+            marks = ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in batch)
+            self.con.execute(f"INSERT INTO {name} VALUES {marks}", [v for r in batch for v in r])
 
     def append(self, name: str, sql: str, params: Params = None) -> None:
         self.execute(f"INSERT INTO {name} {sql}", params)
 
     def update(self, table: str, sets: Mapping[str, str], where: str) -> None:
-        self.con.execute(f"UPDATE {table} SET {', '.join(f'{c} = {e}' for c, e in sets.items())} WHERE {where}")
+        target = self._target(table, *sets, *sets.values(), where)
+        self.con.execute(f"UPDATE {target} SET {', '.join(f'{c} = {e}' for c, e in sets.items())} WHERE {where}")
 
     def assign(self, table: str, column: str, sql: str) -> None:
-        self.con.execute(f"UPDATE {table} SET {column} = g.v FROM ({sql}) g WHERE {table}.rowid = g.rid")
+        target = self._target(table, column)
+        self.con.execute(f"UPDATE {target} SET {column} = g.v FROM ({sql}) g WHERE {target}.rowid = g.rid")
+
+    def renumber(self, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> bool:
+        """The column rewritten in one pass (``ALTER ... USING``: no update chain for later scans
+        to merge). Worth it for a join key: a small range of integers is joined by direct lookup,
+        not by hashing every row. A value's cost is its place in the ``CASE``: a few values only."""
+        if not pairs or len(pairs) > RENUMBER_MAX:
+            return False
+        table = self._target(table, column)
+        row = self.con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                               [table, column]).fetchone()
+        if row is None:
+            return False
+        kind = row[0]
+        whens = " ".join(f"WHEN CAST({int(old)} AS {kind}) THEN CAST({int(new)} AS {kind})" for old, new in pairs)
+        self.con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DATA TYPE {kind} "
+                         f"USING (CASE {column} {whens} END)")
+        return True
 
     def close(self) -> None:
         self.con.close()

@@ -87,7 +87,6 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> Duc
         con.execute("SET threads=1")
     if workdir is not None:
         con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
-    con.execute(q.create_raw())
     return DuckEngine(con)
 
 

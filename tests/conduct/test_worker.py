@@ -50,3 +50,33 @@ def test_deadline_goes_only_where_it_is_taken(target: Any, accepts: bool, value:
         assert outcome.kind == "raised"
     else:
         assert (outcome.kind, outcome.value) == ("returned", value)
+
+
+def test_a_hung_call_kills_its_worker_without_the_polite_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker whose call hung never reads its stdin again: it is killed at once, not given the
+    half second an idle worker gets to exit after its stdin closes."""
+    import signal
+    import subprocess
+
+    from chatcontract.conduct.worker import Worker
+
+    waits: list[float | None] = []
+    real_wait = subprocess.Popen.wait
+
+    def recorded(self: subprocess.Popen[str], timeout: float | None = None) -> int:
+        waits.append(timeout)
+        return real_wait(self, timeout)
+
+    worker = Worker("tests.conduct.flawed:hangs")
+    worker.start()
+    process = worker._process
+    assert process is not None
+    monkeypatch.setattr(subprocess.Popen, "wait", recorded)
+    outcome = worker.call(dict(SIX), wall_limit_s=0.2)
+    assert outcome.kind == "hung"
+    assert waits[0] == 0  # no grace for a busy child
+    assert process.returncode == -signal.SIGKILL  # killed, not exited
+    idle = Worker("tests.conduct.flawed:hangs")
+    idle.start()
+    idle.stop()
+    assert waits[-1] == 0.5  # an idle child is given time to exit once its stdin closes

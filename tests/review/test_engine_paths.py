@@ -95,18 +95,29 @@ def test_sources_are_named_by_path_in_accounting_and_exemplars(
     assert result.exemplars["failure"]["source_file"] == str(first)
 
 
-def test_a_small_input_is_reviewed_on_one_thread_with_the_same_answers(
+def test_a_small_input_is_reviewed_on_one_thread_from_kept_tables_with_the_same_answers(
     incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chatcontract.review import table
+    from chatcontract.report.review_md import render_json
+    from chatcontract.review import sqlengine, table
 
+    kept: list[bool] = []
+    create = sqlengine.DuckEngine.create
+
+    def spy(self: sqlengine.DuckEngine, name: str, sql: str, **kwargs: Any) -> None:
+        if name == "attempts":
+            kept.append(self.small)  # small: one thread, and the attempts view kept as a table
+        create(self, name, sql, **kwargs)
+
+    monkeypatch.setattr(sqlengine.DuckEngine, "create", spy)
     directory, _ = incident
     options = ReviewOptions(paths=(directory / "attempts.jsonl", directory / "access.log"), deadline_ms=30_000)
     one = run_review(options)
     monkeypatch.setattr(table, "ONE_THREAD_BYTES", 0)
     every = run_review(options)
-    assert _summary(one) == _summary(every)
+    assert kept == [True, False]
     assert one.totals["failures"] > 0
+    assert render_json(one) == render_json(every)  # every finding, number and example alike
 
 
 def _threads(paths: list[Path]) -> int:

@@ -41,9 +41,10 @@ from chatcontract.review.readers.access import unparsed_reason
 from chatcontract.review.sqlengine import DuckEngine, Engine
 
 ON_DISK_BYTES = 1 << 30  # inputs above this (gzip counted 5x) get an on-disk database
-# Inputs below this are reviewed on one thread: DuckDB's parallel plan costs more than it saves on
-# a few thousand rows (measured on the 3,000-request incident, 1.7 MB: 161 -> 133 ms of CPU per
-# review, wall time the same or less); larger inputs use every core.
+# Inputs below this are reviewed on one thread, with the views many queries read kept as tables:
+# DuckDB's parallel plan costs more than it saves on a few thousand rows (measured on the
+# 3,000-request incident, 1.7 MB: 161 -> 133 ms of CPU per review, wall time the same or less);
+# larger inputs use every core.
 ONE_THREAD_BYTES = 8 << 20
 
 
@@ -83,11 +84,12 @@ def connect(paths: list[Path] | None = None, workdir: Path | None = None) -> Duc
     _OPEN.add(con)
     con.execute("SET TimeZone='UTC'")
     con.execute("SET preserve_insertion_order=false")  # faster loads; no result depends on row order
-    if sized and size < ONE_THREAD_BYTES:
+    small = sized and size < ONE_THREAD_BYTES
+    if small:
         con.execute("SET threads=1")
     if workdir is not None:
         con.execute(f"SET temp_directory='{str(workdir / 'spill').replace(chr(39), '')}'")
-    return DuckEngine(con)
+    return DuckEngine(con, small=small)
 
 
 CUT_GZIP = "Compressed file ended before the end-of-stream marker was reached"  # Python's gzip module says so

@@ -10,13 +10,16 @@ the views map back to the file's path.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
-from chatcontract.review import ReviewOptions, ReviewResult, load_sql, run_review, sqlengine
+from chatcontract.report.review_md import render_json
+from chatcontract.review import ReviewOptions, ReviewResult, load_sql, run_review, sqlengine, table
 
 
 def _summary(result: ReviewResult) -> dict[str, Any]:
@@ -98,9 +101,6 @@ def test_sources_are_named_by_path_in_accounting_and_exemplars(
 def test_a_small_input_is_reviewed_on_one_thread_from_kept_tables_with_the_same_answers(
     incident: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chatcontract.report.review_md import render_json
-    from chatcontract.review import sqlengine, table
-
     kept: list[bool] = []
     create = sqlengine.DuckEngine.create
 
@@ -121,8 +121,6 @@ def test_a_small_input_is_reviewed_on_one_thread_from_kept_tables_with_the_same_
 
 
 def _threads(paths: list[Path]) -> int:
-    from chatcontract.review import table
-
     engine = table.connect(paths)
     try:
         return int(engine.execute("SELECT current_setting('threads')").fetchone()[0])
@@ -131,11 +129,8 @@ def _threads(paths: list[Path]) -> int:
 
 
 def test_only_a_small_regular_file_gets_one_thread(tmp_path: Path) -> None:
-    import os
-
-    import duckdb
-
-    default = int(duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+    with duckdb.connect() as plain:
+        default = int(plain.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
     small = tmp_path / "small.jsonl"
     small.write_text("{}\n")
     large = tmp_path / "large.jsonl"

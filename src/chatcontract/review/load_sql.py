@@ -59,10 +59,6 @@ def raw_columns() -> list[tuple[str, str]]:
 READER_COLUMNS = (("bad_file", "VARCHAR"), ("bad_text", "VARCHAR"))
 
 
-def create_raw() -> str:
-    return "CREATE TABLE raw (" + ", ".join(f"{n} {t}" for n, t in raw_columns()) + ")"
-
-
 def stored_columns(fmap: FieldMap) -> list[str]:
     """The columns of ``raw`` a load from ``fmap`` gives values (:func:`select_raw` without
     ``reader_reason``): the mapped fields, the source, the reason and the key hash. The rest is
@@ -244,8 +240,7 @@ def _good(parts: _Parts, needed: list[str]) -> str:
     return " AND ".join(["c_started_at IS NOT NULL", *needed, *(f"({ok})" for ok in parts.oks), *counts])
 
 
-def load_json_lines(fmap: FieldMap, compression: str, strict: bool = False, table: str = "raw",
-                    *, create: bool = False) -> str:
+def load_json_lines(fmap: FieldMap, compression: str, strict: bool, *, table: str, create: bool = False) -> str:
     """``INSERT INTO table`` (``raw``'s stored columns: :func:`stored_columns`) from a JSON-lines
     file (parameters: path, columns, source name); with ``create``, ``CREATE OR REPLACE TABLE``
     of just those columns (typed as in ``raw``), which costs less than an insert.

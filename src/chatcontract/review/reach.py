@@ -84,15 +84,14 @@ class Reach:
         return self.always | self.maybe | frozenset(self.given)
 
 
-def observed_sql(facts: Iterable[Fact] = tuple(Fact)) -> str:
+def observed_sql(facts: Iterable[Fact]) -> str:
     """One scan of ``raw``: per input token, 1 or 0 for each of ``facts`` some good row shows
     (only the facts some reader may show matter: :meth:`Reach.effective` reads no other)."""
     cols = "".join(f", MAX(CASE WHEN {EVIDENCE[f]} THEN 1 ELSE 0 END) AS {f.column}" for f in facts)
     return f"SELECT source_file{cols} FROM raw WHERE bad_reason IS NULL GROUP BY source_file"  # noqa: S608
 
 
-def parse_observed(rows: Iterable[tuple[object, ...]], facts: Iterable[Fact] = tuple(Fact)
-                   ) -> dict[str, frozenset[Fact]]:
+def parse_observed(rows: Iterable[tuple[object, ...]], facts: Iterable[Fact]) -> dict[str, frozenset[Fact]]:
     """Rows of :func:`observed_sql` (of the same ``facts``) -> token -> facts observed."""
     asked = list(facts)
     return {str(row[0]): frozenset(f for f, hit in zip(asked, row[1:], strict=True) if hit) for row in rows}
